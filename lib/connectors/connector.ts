@@ -1,0 +1,33 @@
+// What every connector folder exports: its declared inputs and how to open a source
+// or sink from a link's and a job's (validated, decrypted) inputs.
+import type { InputMap } from '../model/config-values';
+import type { RunKey, Sink, Source, TableSchema } from '../engine/types';
+import type { InputDecl } from './inputs';
+
+export interface SourceRequest {
+  readonly link: InputMap;
+  readonly from: InputMap;
+  readonly run: RunKey;
+}
+
+export interface SinkRequest {
+  readonly link: InputMap;
+  readonly to: InputMap;
+  readonly run: RunKey;
+  /** The source's schema: what every batch written to this sink holds. */
+  readonly schema: TableSchema;
+}
+
+export interface Connector {
+  /** CDM's `connector-name`, e.g. `generic-jdbc-connector`. */
+  readonly name: string;
+  readonly linkInputs: readonly InputDecl[];
+  readonly fromInputs: readonly InputDecl[];
+  readonly toInputs: readonly InputDecl[];
+  /** Cross-input rules the declarations cannot express (e.g. host needed unless SQLite). */
+  checkLink?(link: InputMap): void;
+  checkFrom?(from: InputMap): void;
+  checkTo?(to: InputMap): void;
+  openSource?(req: SourceRequest): Promise<Source>;
+  openSink?(req: SinkRequest): Promise<Sink>;
+}

@@ -1,0 +1,19 @@
+// One relational engine behind `generic-jdbc-connector`, chosen by `linkConfig.databaseType`.
+import type { InputMap } from '../../model/config-values';
+import type { SinkRequest, SourceRequest } from '../connector';
+import type { Sink, Source } from '../../engine/types';
+
+export interface JdbcDialect {
+  /** The `linkConfig.databaseType` values this dialect serves. */
+  readonly databaseTypes: readonly string[];
+  /** Link rules beyond the declared inputs (e.g. a server engine needs a host). */
+  checkLink?(link: InputMap): void;
+  openSource(req: SourceRequest): Promise<Source>;
+  openSink(req: SinkRequest): Promise<Sink>;
+}
+
+/** `a&b&c` → ['a','b','c'] (CDM's column-list separator); empty → undefined. */
+export function splitColumnList(list: string | undefined): string[] | undefined {
+  const cols = (list ?? '').split('&').map((c) => c.trim()).filter(Boolean);
+  return cols.length ? cols : undefined;
+}

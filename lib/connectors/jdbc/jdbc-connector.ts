@@ -1,0 +1,45 @@
+// `generic-jdbc-connector`: relational databases, one dialect per `linkConfig.databaseType`.
+import { errors } from '../../errors';
+import type { InputMap } from '../../model/config-values';
+import type { Connector } from '../connector';
+import type { JdbcDialect } from './dialect';
+import { jdbcFromInputs, jdbcLinkInputs, jdbcToInputs } from './jdbc-inputs';
+import { sqliteDialect } from './sqlite/sqlite-dialect';
+
+const dialects: readonly JdbcDialect[] = [sqliteDialect];
+
+function dialectFor(link: InputMap): JdbcDialect {
+  const type = link['linkConfig.databaseType'] ?? '';
+  const dialect = dialects.find((d) => d.databaseTypes.includes(type));
+  if (!dialect) {
+    const supported = dialects.flatMap((d) => d.databaseTypes).join(', ');
+    throw errors.invalidParameter(
+      `linkConfig.databaseType ${type} is not supported yet; supported: ${supported}.`,
+    );
+  }
+  return dialect;
+}
+
+export const jdbcConnector: Connector = {
+  name: 'generic-jdbc-connector',
+  linkInputs: jdbcLinkInputs,
+  fromInputs: jdbcFromInputs,
+  toInputs: jdbcToInputs,
+  checkLink(link) {
+    dialectFor(link).checkLink?.(link);
+  },
+  checkFrom(from) {
+    if (from['fromJobConfig.useSql'] === 'true') {
+      if (!from['fromJobConfig.sql']) throw errors.invalidParameter('fromJobConfig.sql is mandatory when fromJobConfig.useSql is true.');
+    } else if (!from['fromJobConfig.tableName']) {
+      throw errors.invalidParameter('fromJobConfig.tableName is mandatory (or set fromJobConfig.useSql and fromJobConfig.sql).');
+    }
+  },
+  checkTo(to) {
+    if (to['toJobConfig.beforeImportType'] === 'whereClause' && !to['toJobConfig.whereClause']) {
+      throw errors.invalidParameter('toJobConfig.whereClause is mandatory when toJobConfig.beforeImportType is whereClause.');
+    }
+  },
+  openSource: (req) => dialectFor(req.link).openSource(req),
+  openSink: (req) => dialectFor(req.link).openSink(req),
+};

@@ -1,0 +1,151 @@
+// Runs one execution message: take the lease, plan once, then copy chunk by chunk
+// (source → sink, each chunk committed with its checkpoint in the destination), keeping
+// progress, counters and the heartbeat current, until the copy ends, a stop is asked
+// for, or the invocation's time runs low and a continuation message takes over.
+import { connectorFor } from '../connectors/registry';
+import { CdmError, describeError } from '../errors';
+import { resolveLink } from '../links/links';
+import type { ExecutionMessage } from '../queue/queue';
+import type { Runtime } from '../runtime';
+import type { SubmissionKey } from '../store/submissions-repo';
+import { EMPTY_COUNTERS, type Counters, type Submission } from '../model/submission';
+import { isActive } from '../model/status';
+import { CheckpointConflictError, type Checkpoint, type RunKey } from './types';
+
+export interface Invocation {
+  /** Unique per invocation: the lease owner. */
+  readonly owner: string;
+  /** Milliseconds this invocation may still run (Lambda's getRemainingTimeInMillis). */
+  remainingMs(): number;
+}
+
+export type Outcome = 'succeeded' | 'failed' | 'continued' | 'busy' | 'gone' | 'lease-lost';
+
+/** Thrown when another executor holds the run now; this one stops writing at once. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+}
+
+const CHUNK_ROWS_INPUT = 'linkConfig.fetchSize';
+
+export async function executeMessage(rt: Runtime, msg: ExecutionMessage, inv: Invocation): Promise<Outcome> {
+  const key: SubmissionKey = { project: msg.project, cluster: msg.cluster, job: msg.job, id: msg.submissionId };
+  const now = rt.now();
+  const sub = await rt.store.submissions.acquireLease(key, inv.owner, now, now + rt.settings.leaseMs);
+  if (!sub) {
+    // Finished, or held by a live executor: a duplicate delivery. If that executor
+    // dies, the reaper re-queues the run once its lease expires.
+    const current = await rt.store.submissions.get(key);
+    return current && isActive(current.status) ? 'busy' : 'gone';
+  }
+  if (sub.status === 'BOOTING' && !(await rt.store.submissions.markRunning(key, inv.owner, rt.now()))) return 'lease-lost';
+  try {
+    return await copy(rt, key, sub, inv);
+  } catch (e) {
+    if (e instanceof LeaseLostError || e instanceof CheckpointConflictError) return 'lease-lost';
+    await fail(rt, key, inv.owner, e);
+    return 'failed';
+  }
+}
+
+async function copy(rt: Runtime, key: SubmissionKey, sub: Submission, inv: Invocation): Promise<Outcome> {
+  const { spec } = sub;
+  const [fromLink, toLink] = await Promise.all([
+    resolveLink(rt, key.project, key.cluster, spec.fromLink),
+    resolveLink(rt, key.project, key.cluster, spec.toLink),
+  ]);
+  const run: RunKey = { project: key.project, cluster: key.cluster, job: key.job, submissionId: key.id, partition: 0 };
+  const source = await connectorFor(spec.fromConnector).openSource!({ link: fromLink.inputs, from: spec.from, run });
+  try {
+    const sink = await connectorFor(spec.toConnector).openSink!({ link: toLink.inputs, to: spec.to, run, schema: source.schema });
+    try {
+      let estimate = sub.estimate ?? 0;
+      if (!sub.planned) {
+        estimate = await source.estimateRows();
+        await sink.prepare();
+        if (!(await rt.store.submissions.markPlanned(key, inv.owner, estimate, rt.now()))) throw new LeaseLostError();
+      }
+      // The destination's checkpoint is the truth: it commits with the data it counts.
+      const start = await sink.checkpoint();
+      let cp: Checkpoint = start ?? { position: {}, rowsRead: 0, rowsWritten: 0, bytesRead: 0 };
+      let progress = sub.progress;
+      const chunkRows = Number(fromLink.inputs[CHUNK_ROWS_INPUT] ?? 10_000);
+
+      for await (const batch of source.read(start?.position, chunkRows)) {
+        cp = {
+          position: batch.position,
+          rowsRead: cp.rowsRead + batch.rows.length,
+          rowsWritten: cp.rowsWritten + batch.rows.length,
+          bytesRead: cp.bytesRead + batch.bytes,
+        };
+        await sink.write(batch, cp);
+        // Below 100 until the run is final; never backwards (the store enforces it too).
+        progress = Math.max(progress, Math.min(99, Math.floor((cp.rowsWritten * 100) / Math.max(estimate, 1))));
+        const now = rt.now();
+        const updated = await rt.store.submissions.recordProgress(key, inv.owner, {
+          progress,
+          counters: tableCounters(cp),
+          now,
+          leaseUntil: now + rt.settings.leaseMs,
+        });
+        if (!updated) throw new LeaseLostError();
+        if (updated.stopRequested) {
+          await end(rt, key, inv.owner, 'FAILED', { progress: -1, counters: tableCounters(cp), errorSummary: 'Stopped by user.' });
+          return 'failed';
+        }
+        if (inv.remainingMs() < rt.settings.continueMarginMs) {
+          await rt.queue.send({ v: 1, project: key.project, cluster: key.cluster, job: key.job, submissionId: key.id, reason: 'continue' });
+          await rt.store.submissions.releaseLease(key, inv.owner, rt.now() + rt.settings.bootGraceMs);
+          return 'continued';
+        }
+      }
+      await sink.finish();
+      await end(rt, key, inv.owner, 'SUCCEEDED', { progress: 100, counters: tableCounters(cp) });
+      return 'succeeded';
+    } finally {
+      await sink.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+/** A table job's counters: rows and bytes read; file counters do not apply (-1). */
+function tableCounters(cp: Checkpoint): Counters {
+  return {
+    ...EMPTY_COUNTERS,
+    rowsRead: cp.rowsRead,
+    rowsWritten: cp.rowsWritten,
+    rowsWrittenSkipped: cp.rowsRead - cp.rowsWritten,
+    bytesRead: cp.bytesRead,
+  };
+}
+
+async function end(
+  rt: Runtime,
+  key: SubmissionKey,
+  owner: string,
+  status: 'SUCCEEDED' | 'FAILED',
+  fields: { progress: number; counters?: Counters; errorSummary?: string; errorDetails?: string },
+): Promise<void> {
+  const ok = await rt.store.submissions.finish(key, status, { now: rt.now(), by: 'ferry-executor', ...fields }, owner);
+  if (!ok) throw new LeaseLostError();
+  await rt.store.jobs.release(key.project, key.cluster, key.job, key.id, status);
+}
+
+async function fail(rt: Runtime, key: SubmissionKey, owner: string, e: unknown): Promise<void> {
+  try {
+    await end(rt, key, owner, 'FAILED', { progress: -1, errorSummary: describeError(e), errorDetails: causeChain(e) });
+  } catch (lost) {
+    if (!(lost instanceof LeaseLostError)) throw lost;
+  }
+}
+
+/** Every message down the cause chain: what a user needs to act on a failure. */
+function causeChain(e: unknown): string {
+  const parts: string[] = [];
+  for (let c: unknown = e; c && parts.length < 5; c = (c as { cause?: unknown }).cause) {
+    parts.push(c instanceof CdmError ? `${c.code}: ${c.message}` : c instanceof Error ? c.message : String(c));
+  }
+  return parts.join(' <- ');
+}

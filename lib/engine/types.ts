@@ -1,0 +1,108 @@
+// The engine's contract with connectors: sources yield record batches, sinks write them
+// together with a checkpoint, and memory is bounded by one batch, never by the table.
+
+/** Logical column types; every connector maps its native types to and from these. */
+export type LogicalType =
+  | 'integer' // up to 64-bit signed (and unsigned 64-bit): value is a bigint
+  | 'decimal' // exact: value is a decimal string, never a float
+  | 'float' // value is a number
+  | 'boolean' // value is a boolean
+  | 'string' // value is a string
+  | 'bytes' // value is a Uint8Array (Buffer)
+  | 'date' // value is 'YYYY-MM-DD'
+  | 'time' // value is 'HH:MM:SS[.ffffff]'
+  | 'timestamp' // without zone: value is 'YYYY-MM-DD HH:MM:SS[.ffffff]', never shifted
+  | 'timestamptz' // with zone: value is ISO 8601 with offset
+  | 'json'; // value is the JSON text
+
+/**
+ * A cell. Temporal values travel as strings so that no process timezone can shift
+ * them; integers as bigint so that 64-bit values survive; decimals as strings.
+ */
+export type Value = null | bigint | number | string | boolean | Uint8Array;
+
+export interface Column {
+  readonly name: string;
+  readonly type: LogicalType;
+  readonly nullable: boolean;
+  /** The source's own type name (e.g. `DECIMAL(12,2)`), used when both ends are the same engine. */
+  readonly nativeType?: string;
+  readonly length?: number;
+  readonly precision?: number;
+  readonly scale?: number;
+}
+
+export interface TableSchema {
+  /** The engine the native types belong to (`sqlite`, `mysql`, `postgresql`, …). */
+  readonly engine: string;
+  readonly columns: readonly Column[];
+  /** Primary-key column names, in key order (empty when the table has none). */
+  readonly primaryKey: readonly string[];
+}
+
+/** Where a read stands: JSON-serialisable, opaque to the engine, understood by its source. */
+export type Position = { readonly [key: string]: unknown };
+
+export interface RecordBatch {
+  readonly rows: Value[][];
+  /** The resume point just after this batch's last row. */
+  readonly position: Position;
+  /** Approximate bytes read for this batch (for BYTES_READ and MB/s). */
+  readonly bytes: number;
+}
+
+/** What a sink stores atomically with each chunk, so a retried chunk is never written twice. */
+export interface Checkpoint {
+  /** Source position after the last committed chunk. */
+  readonly position: Position;
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+  readonly bytesRead: number;
+}
+
+export interface Source {
+  /** Column names and logical types of what `read` yields, in order. */
+  readonly schema: TableSchema;
+  /** Rows the read will yield, estimated cheaply (drives `progress`). */
+  estimateRows(): Promise<number>;
+  /** Streams batches of at most `chunkRows` rows, starting after `from` (or at the start). */
+  read(from: Position | undefined, chunkRows: number): AsyncIterable<RecordBatch>;
+  close(): Promise<void>;
+}
+
+export interface Sink {
+  /** Creates or clears the destination as the job asks; runs once per submission, at planning. */
+  prepare(): Promise<void>;
+  /** The last checkpoint committed with data for this run, if any: the authoritative resume point. */
+  checkpoint(): Promise<Checkpoint | undefined>;
+  /**
+   * Writes a batch and its checkpoint in one transaction. Throws CheckpointConflictError
+   * (and writes nothing) when another writer advanced this run's checkpoint since this
+   * sink read it.
+   */
+  write(batch: RecordBatch, checkpoint: Checkpoint): Promise<void>;
+  /** After the last chunk: drop the run's checkpoint state (and, later, swap stage tables). */
+  finish(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Identifies one run's partition: checkpoints are kept per submission and partition. */
+export interface RunKey {
+  readonly project: string;
+  readonly cluster: string;
+  readonly job: string;
+  readonly submissionId: number;
+  readonly partition: number;
+}
+
+export function runKeyString(k: RunKey): string {
+  return `${k.project}/${k.cluster}/${k.job}/${k.submissionId}/${k.partition}`;
+}
+
+/** Another executor advanced the run's checkpoint: this one has lost the run and must stop. */
+export class CheckpointConflictError extends Error {
+  override readonly name = 'CheckpointConflictError';
+  constructor(run: string) {
+    super(`Checkpoint of ${run} was advanced by another executor.`);
+  }
+}

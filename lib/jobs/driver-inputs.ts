@@ -1,0 +1,42 @@
+// `driver-config-values`: the task settings every job may carry (cdm-api.md §2.3).
+import { input } from '../connectors/inputs';
+
+export const DRIVER_CONFIGS = [
+  'throttlingConfig',
+  'jarConfig',
+  'schedulerConfig',
+  'transformConfig',
+  'retryJobConfig',
+  'groupJobConfig',
+  'smnConfig',
+  'partitionConfig',
+];
+
+export const driverInputs = [
+  input.integer('throttlingConfig.numExtractors', { min: 1, max: 300, default: '1' }),
+  input.integer('throttlingConfig.numLoaders', { min: 1, max: 300 }),
+  input.boolean('throttlingConfig.recordDirtyData', { default: 'false' }),
+  input.string('throttlingConfig.writeToLink'),
+  input.string('throttlingConfig.obsBucket'),
+  input.string('throttlingConfig.dirtyDataDirectory'),
+  input.integer('throttlingConfig.maxErrorRecords', { min: 0 }),
+  input.boolean('throttlingConfig.submitToCluster', { default: 'false' }),
+  input.integer('throttlingConfig.concurrentSubJobs', { min: 1 }),
+  input.integer('throttlingConfig.numSplits', { min: 1 }),
+  input.integer('throttlingConfig.splitRetryTime', { min: 0 }),
+  input.boolean('throttlingConfig.throttling', { default: 'false' }),
+  input.integer('throttlingConfig.byteRate', { min: 1 }),
+  input.integer('throttlingConfig.recordRate', { min: 1 }),
+  input.integer('throttlingConfig.channelCapacityMb', { min: 1, max: 500 }),
+  input.string('groupJobConfig.groupName', { default: 'DEFAULT' }),
+  input.string('groupJobConfig.groupId'),
+  input.boolean('schedulerConfig.isSchedulerJob', { default: 'false' }),
+  input.enum('schedulerConfig.cycleType', ['minute', 'hour', 'day', 'week', 'month']),
+  input.integer('schedulerConfig.cycle', { min: 1 }),
+  input.string('schedulerConfig.runAt'),
+  input.string('schedulerConfig.startDate'),
+  input.string('schedulerConfig.stopDate'),
+  input.enum('schedulerConfig.disposableType', ['NONE', 'DELETE_AFTER_SUCCEED', 'DELETE'], { default: 'NONE' }),
+  input.enum('retryJobConfig.retryJobType', ['NONE', 'RETRY_TRIPLE'], { default: 'NONE' }),
+  input.boolean('smnConfig.isNeedNotification', { default: 'false' }),
+] as const;

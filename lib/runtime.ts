@@ -1,0 +1,101 @@
+// The composition root: AWS clients, store, queue, secrets and token verification are
+// made here once per container and handed to lib/ functions. Only this module reads
+// process.env. The embedded runtime (lib/local) builds its own Runtime and installs it
+// with setRuntime before any handler runs.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createRemoteJWKSet } from 'jose';
+import { jwtVerifier, type TokenVerifier } from './auth/token';
+import type { Queue } from './queue/queue';
+import { sqsQueue } from './queue/sqs-queue';
+import { kmsSecrets } from './secrets/kms-secrets';
+import type { Secrets } from './secrets/secrets';
+import { createStore, type Store } from './store/store';
+
+export interface Settings {
+  /** How long an executor's lease lasts without a heartbeat. */
+  leaseMs: number;
+  /** How long a BOOTING submission may wait for an executor before the reaper re-queues it. */
+  bootGraceMs: number;
+  /** An invocation with less time left than this hands over to a continuation message. */
+  continueMarginMs: number;
+  /** Re-queues by the reaper after which a run is declared FAILED. */
+  maxRequeues: number;
+}
+
+export interface Runtime {
+  store: Store;
+  queue: Queue;
+  secrets: Secrets;
+  tokens: TokenVerifier;
+  settings: Settings;
+  now: () => number;
+}
+
+function required(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is required`);
+  return v;
+}
+
+function integer(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer; got "${v}"`);
+  return n;
+}
+
+/** Tunables, from FERRY_* variables, with their defaults. */
+export function settingsFromEnv(): Settings {
+  return {
+    leaseMs: integer('FERRY_LEASE_MS', 60_000),
+    bootGraceMs: integer('FERRY_BOOT_GRACE_MS', 60_000),
+    continueMarginMs: integer('FERRY_CONTINUE_MARGIN_MS', 30_000),
+    maxRequeues: integer('FERRY_MAX_REQUEUES', 5),
+  };
+}
+
+/** Embedded-runtime settings read from the environment (used by lib/local only). */
+export function embeddedEnv() {
+  return {
+    dataDir: process.env.FERRY_DATA_DIR || '.ferry',
+    port: integer('PORT', 8080),
+    host: process.env.FERRY_HOST || '127.0.0.1',
+    tableName: process.env.FERRY_TABLE || 'ferry',
+  };
+}
+
+export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+function awsRuntime(): Runtime {
+  const doc = documentClient(new DynamoDBClient({}));
+  return {
+    store: createStore({ doc, name: required('FERRY_TABLE') }),
+    queue: sqsQueue(new SQSClient({}), required('FERRY_QUEUE_URL')),
+    secrets: kmsSecrets(new KMSClient({}), required('FERRY_KMS_KEY_ID')),
+    tokens: jwtVerifier({
+      key: createRemoteJWKSet(new URL(required('FERRY_AUTH_JWKS_URL'))),
+      issuer: required('FERRY_AUTH_ISSUER'),
+      audience: process.env.FERRY_AUTH_AUDIENCE || undefined,
+    }),
+    settings: settingsFromEnv(),
+    now: Date.now,
+  };
+}
+
+let current: Runtime | undefined;
+
+/** The runtime for this container: the installed one, or the AWS one built from env. */
+export function runtime(): Runtime {
+  current ??= awsRuntime();
+  return current;
+}
+
+export function setRuntime(rt: Runtime | undefined): void {
+  current = rt;
+}

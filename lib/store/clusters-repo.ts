@@ -1,0 +1,33 @@
+// Clusters: one item each under the project.
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Cluster } from '../model/cluster';
+import { fromItem, keys, type TableRef } from './table';
+
+export function clustersRepo(t: TableRef) {
+  return {
+    async put(c: Cluster): Promise<void> {
+      await t.doc.send(new PutCommand({ TableName: t.name, Item: { ...keys.cluster(c.project, c.id), ...c } }));
+    },
+    async get(project: string, id: string): Promise<Cluster | undefined> {
+      const r = await t.doc.send(new GetCommand({ TableName: t.name, Key: keys.cluster(project, id), ConsistentRead: true }));
+      return fromItem<Cluster>(r.Item);
+    },
+    async list(project: string): Promise<Cluster[]> {
+      const out: Cluster[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const r = await t.doc.send(
+          new QueryCommand({
+            TableName: t.name,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': keys.cluster(project, '').pk, ':prefix': keys.clusterPrefix },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of r.Items ?? []) out.push(fromItem<Cluster>(item)!);
+        start = r.LastEvaluatedKey;
+      } while (start);
+      return out;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// Jobs: one item each under the cluster. The job item is also the lock that allows one
+// active submission at a time, and the counter that hands out submission ids.
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { errors } from '../errors';
+import type { Job } from '../model/job';
+import { fromItem, isConditionFailure, keys, type TableRef } from './table';
+
+export function jobsRepo(t: TableRef) {
+  return {
+    /** Creates a job; a job of that name already there is Cdm.0104. */
+    async create(job: Job): Promise<void> {
+      try {
+        await t.doc.send(
+          new PutCommand({
+            TableName: t.name,
+            Item: { ...keys.job(job.project, job.cluster, job.name), ...job },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (e) {
+        if (isConditionFailure(e)) throw errors.jobExists(job.name);
+        throw e;
+      }
+    },
+
+    async get(project: string, cluster: string, name: string): Promise<Job | undefined> {
+      const r = await t.doc.send(
+        new GetCommand({ TableName: t.name, Key: keys.job(project, cluster, name), ConsistentRead: true }),
+      );
+      return fromItem<Job>(r.Item);
+    },
+
+    /**
+     * Claims the job for a new submission and allocates its id, in one conditional
+     * write: the condition (no active submission) is what makes a second concurrent
+     * start fail instead of running twice. Returns the new id, or undefined when the
+     * job is missing or already active.
+     */
+    async claim(project: string, cluster: string, name: string, now: number): Promise<number | undefined> {
+      try {
+        const r = await t.doc.send(
+          new UpdateCommand({
+            TableName: t.name,
+            Key: keys.job(project, cluster, name),
+            UpdateExpression:
+              'SET lastSubmissionId = lastSubmissionId + :one, activeSubmissionId = lastSubmissionId + :one, activeSince = :now, lastStatus = :booting',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(activeSubmissionId)',
+            ExpressionAttributeValues: { ':one': 1, ':now': now, ':booting': 'BOOTING' },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        );
+        return r.Attributes?.activeSubmissionId as number;
+      } catch (e) {
+        if (isConditionFailure(e)) return undefined;
+        throw e;
+      }
+    },
+
+    /** Ends the claim of submission `id` (only that one's), recording how it ended. */
+    async release(project: string, cluster: string, name: string, id: number, status: string): Promise<void> {
+      try {
+        await t.doc.send(
+          new UpdateCommand({
+            TableName: t.name,
+            Key: keys.job(project, cluster, name),
+            UpdateExpression: 'REMOVE activeSubmissionId, activeSince SET lastStatus = :status',
+            ConditionExpression: 'activeSubmissionId = :id',
+            ExpressionAttributeValues: { ':id': id, ':status': status },
+          }),
+        );
+      } catch (e) {
+        // Already released (a duplicate delivery finishing twice): nothing to do.
+        if (!isConditionFailure(e)) throw e;
+      }
+    },
+  };
+}

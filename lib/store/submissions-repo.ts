@@ -1,0 +1,246 @@
+// Submissions: one item per run under the job, ids zero-padded so they sort.
+//
+// Every write after creation is conditional on the status (the status machine in
+// model/status.ts) and, while running, on holding the lease, so a stale executor can
+// never overwrite the work of the one that took over.
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Counters, Submission } from '../model/submission';
+import { sourcesOf, type SubmissionStatus } from '../model/status';
+import { ACTIVE, ACTIVE_INDEX, fromItem, isConditionFailure, isoKey, keys, type TableRef } from './table';
+
+export interface SubmissionKey {
+  project: string;
+  cluster: string;
+  job: string;
+  id: number;
+}
+
+const keyOf = (s: SubmissionKey) => keys.submission(s.project, s.cluster, s.job, s.id);
+
+export interface ProgressUpdate {
+  progress: number;
+  counters: Counters;
+  now: number;
+  leaseUntil: number;
+}
+
+export function submissionsRepo(t: TableRef) {
+  /** Runs an update; false when its condition did not hold. */
+  async function conditional(cmd: UpdateCommand): Promise<Record<string, unknown> | false> {
+    try {
+      const r = await t.doc.send(cmd);
+      return r.Attributes ?? {};
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  return {
+    /** Puts a new BOOTING submission; it is stale (for the reaper) once `staleAt` passes. */
+    async create(s: Submission, staleAt: number): Promise<void> {
+      await t.doc.send(
+        new PutCommand({
+          TableName: t.name,
+          Item: { ...keyOf(s), ...s, gsi1pk: ACTIVE, gsi1sk: isoKey(staleAt) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    },
+
+    async get(k: SubmissionKey): Promise<Submission | undefined> {
+      const r = await t.doc.send(new GetCommand({ TableName: t.name, Key: keyOf(k), ConsistentRead: true }));
+      return fromItem<Submission>(r.Item);
+    },
+
+    /** Newest first. */
+    async listForJob(project: string, cluster: string, job: string, limit: number): Promise<Submission[]> {
+      const r = await t.doc.send(
+        new QueryCommand({
+          TableName: t.name,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.submission(project, cluster, job, 0).pk, ':prefix': keys.submissionPrefix },
+          ScanIndexForward: false,
+          Limit: limit,
+          ConsistentRead: true,
+        }),
+      );
+      return (r.Items ?? []).map((i) => fromItem<Submission>(i)!);
+    },
+
+    /**
+     * Takes the lease for `owner` if it is free, expired, or already `owner`'s, and the
+     * run is still active. Returns the submission as it now stands, or undefined.
+     */
+    async acquireLease(k: SubmissionKey, owner: string, now: number, until: number): Promise<Submission | undefined> {
+      const leaseFree = '(attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)';
+      const active = '#status IN (:booting, :running)';
+      const r = await conditional(
+        new UpdateCommand({
+          TableName: t.name,
+          Key: keyOf(k),
+          UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until, gsi1sk = :stale',
+          ConditionExpression: `attribute_exists(pk) AND ${active} AND ${leaseFree}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':now': now,
+            ':until': until,
+            ':stale': isoKey(until),
+            ':booting': 'BOOTING',
+            ':running': 'RUNNING',
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return r ? fromItem<Submission>(r) : undefined;
+    },
+
+    /** BOOTING → RUNNING, by the lease holder. */
+    async markRunning(k: SubmissionKey, owner: string, now: number): Promise<boolean> {
+      return (
+        (await conditional(
+          new UpdateCommand({
+            TableName: t.name,
+            Key: keyOf(k),
+            UpdateExpression: 'SET #status = :running, executeAt = :now, updatedAt = :now, progress = :zero',
+            ConditionExpression: '#status = :booting AND leaseOwner = :owner',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':running': 'RUNNING', ':booting': 'BOOTING', ':owner': owner, ':now': now, ':zero': 0 },
+          }),
+        )) !== false
+      );
+    },
+
+    /** Records the plan (estimate) once, so a resumed run neither re-plans nor re-prepares. */
+    async markPlanned(k: SubmissionKey, owner: string, estimate: number, now: number): Promise<boolean> {
+      return (
+        (await conditional(
+          new UpdateCommand({
+            TableName: t.name,
+            Key: keyOf(k),
+            UpdateExpression: 'SET planned = :true, estimate = :estimate, updatedAt = :now',
+            ConditionExpression: 'leaseOwner = :owner AND #status = :running',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':true': true, ':estimate': estimate, ':owner': owner, ':running': 'RUNNING', ':now': now },
+          }),
+        )) !== false
+      );
+    },
+
+    /**
+     * Heartbeat after a chunk: progress (never backwards), counters, lease renewal.
+     * Returns the submission as it now stands (callers read `stopRequested`), or
+     * undefined when the lease was lost.
+     */
+    async recordProgress(k: SubmissionKey, owner: string, u: ProgressUpdate): Promise<Submission | undefined> {
+      const r = await conditional(
+        new UpdateCommand({
+          TableName: t.name,
+          Key: keyOf(k),
+          UpdateExpression:
+            'SET progress = :progress, counters = :counters, updatedAt = :now, leaseUntil = :until, gsi1sk = :stale',
+          ConditionExpression: 'leaseOwner = :owner AND #status = :running AND progress <= :progress',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':progress': u.progress,
+            ':counters': u.counters,
+            ':now': u.now,
+            ':until': u.leaseUntil,
+            ':stale': isoKey(u.leaseUntil),
+            ':owner': owner,
+            ':running': 'RUNNING',
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return r ? fromItem<Submission>(r) : undefined;
+    },
+
+    /** Hands the lease back (continuation): the next invocation may take it at once. */
+    async releaseLease(k: SubmissionKey, owner: string, staleAt: number): Promise<void> {
+      await conditional(
+        new UpdateCommand({
+          TableName: t.name,
+          Key: keyOf(k),
+          UpdateExpression: 'REMOVE leaseOwner, leaseUntil SET gsi1sk = :stale',
+          ConditionExpression: 'leaseOwner = :owner',
+          ExpressionAttributeValues: { ':owner': owner, ':stale': isoKey(staleAt) },
+        }),
+      );
+    },
+
+    /**
+     * Moves to a final status and leaves the reaper's index. With `owner`, only the lease
+     * holder may; without, any active run may be ended (a failed submit, the reaper).
+     */
+    async finish(
+      k: SubmissionKey,
+      to: SubmissionStatus,
+      fields: { now: number; by: string; progress: number; counters?: Counters; errorSummary?: string; errorDetails?: string },
+      owner?: string,
+    ): Promise<boolean> {
+      const from = sourcesOf(to);
+      const values: Record<string, unknown> = {
+        ':to': to,
+        ':now': fields.now,
+        ':by': fields.by,
+        ':progress': fields.progress,
+        ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])),
+      };
+      const sets = ['#status = :to', 'updatedAt = :now', 'updatedBy = :by', 'progress = :progress'];
+      if (fields.counters) (sets.push('counters = :counters'), (values[':counters'] = fields.counters));
+      if (fields.errorSummary !== undefined) (sets.push('errorSummary = :es'), (values[':es'] = fields.errorSummary));
+      if (fields.errorDetails !== undefined) (sets.push('errorDetails = :ed'), (values[':ed'] = fields.errorDetails));
+      let condition = `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`;
+      if (owner) (condition += ' AND leaseOwner = :owner'), (values[':owner'] = owner);
+      return (
+        (await conditional(
+          new UpdateCommand({
+            TableName: t.name,
+            Key: keyOf(k),
+            UpdateExpression: `SET ${sets.join(', ')} REMOVE gsi1pk, gsi1sk, leaseOwner, leaseUntil`,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: values,
+          }),
+        )) !== false
+      );
+    },
+
+    /** Active submissions whose lease (or boot grace) ran out before `now`: the reaper's work list. */
+    async listStale(now: number, limit = 100): Promise<SubmissionKey[]> {
+      const r = await t.doc.send(
+        new QueryCommand({
+          TableName: t.name,
+          IndexName: ACTIVE_INDEX,
+          KeyConditionExpression: 'gsi1pk = :active AND gsi1sk < :now',
+          ExpressionAttributeValues: { ':active': ACTIVE, ':now': isoKey(now) },
+          Limit: limit,
+        }),
+      );
+      return (r.Items ?? []).map((i) => parseSubmissionKey(i.pk as string, i.sk as string));
+    },
+
+    /** Counts a re-queue by the reaper and pushes the stale time out, so one tick re-queues once. */
+    async noteRequeue(k: SubmissionKey, staleAt: number): Promise<number> {
+      const r = await conditional(
+        new UpdateCommand({
+          TableName: t.name,
+          Key: keyOf(k),
+          UpdateExpression: 'SET requeues = if_not_exists(requeues, :zero) + :one, gsi1sk = :stale',
+          ConditionExpression: 'attribute_exists(gsi1pk)',
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':stale': isoKey(staleAt) },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return r ? (r.requeues as number) : -1;
+    },
+  };
+}
+
+export function parseSubmissionKey(pk: string, sk: string): SubmissionKey {
+  const m = /^P#(.+)#C#(.+)#J#(.+)$/.exec(pk);
+  if (!m) throw new Error(`not a submission key: ${pk}`);
+  return { project: m[1]!, cluster: m[2]!, job: m[3]!, id: Number(sk.slice(keys.submissionPrefix.length)) };
+}

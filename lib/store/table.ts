@@ -1,0 +1,70 @@
+// Ferry's single DynamoDB table: key layout, the sparse GSI the reaper reads, and the
+// table definition (used by the embedded runtime; serverless.yml declares the same).
+import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface TableRef {
+  readonly doc: DynamoDBDocumentClient;
+  readonly name: string;
+}
+
+export const keys = {
+  cluster: (project: string, id: string) => ({ pk: `P#${project}`, sk: `CLUSTER#${id}` }),
+  clusterPrefix: 'CLUSTER#',
+  link: (project: string, cluster: string, name: string) => ({ pk: `P#${project}#C#${cluster}`, sk: `LINK#${name}` }),
+  job: (project: string, cluster: string, name: string) => ({ pk: `P#${project}#C#${cluster}`, sk: `JOB#${name}` }),
+  /** Zero-padded so that submissions sort by id. */
+  submission: (project: string, cluster: string, job: string, id: number) => ({
+    pk: `P#${project}#C#${cluster}#J#${job}`,
+    sk: `SUB#${String(id).padStart(10, '0')}`,
+  }),
+  submissionPrefix: 'SUB#',
+};
+
+/** Sparse GSI: only BOOTING/RUNNING submissions carry gsi1pk; gsi1sk is when they go stale. */
+export const ACTIVE_INDEX = 'gsi1';
+export const ACTIVE = 'ACTIVE';
+
+export function tableDefinition(name: string): CreateTableCommandInput {
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'gsi1pk', AttributeType: 'S' },
+      { AttributeName: 'gsi1sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: ACTIVE_INDEX,
+        KeySchema: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ],
+  };
+}
+
+export function isConditionFailure(e: unknown): boolean {
+  return (
+    e instanceof ConditionalCheckFailedException ||
+    (e instanceof Error && e.name === 'ConditionalCheckFailedException')
+  );
+}
+
+/** Strips the key attributes off an item to get the domain object back. */
+export function fromItem<T>(item: Record<string, unknown> | undefined): T | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+  return rest as T;
+}
+
+/** Time as a sortable GSI sort key. */
+export const isoKey = (ms: number) => new Date(ms).toISOString();
