@@ -1,0 +1,23 @@
+// Issues embedded-runtime tokens (what an OIDC provider does on AWS).
+import { SignJWT } from 'jose';
+import { LOCAL_AUDIENCE, LOCAL_ISSUER, type LocalKeys } from './local-keys';
+
+export interface TokenClaims {
+  subject?: string;
+  projects: string[];
+  roles?: string[];
+  permissions?: string[];
+  /** Lifetime, e.g. `12h`; default 12 hours. */
+  expiresIn?: string;
+}
+
+export function issueToken(keys: LocalKeys, c: TokenClaims): Promise<string> {
+  return new SignJWT({ projects: c.projects, roles: c.roles ?? ['CDM FullAccess'], permissions: c.permissions ?? [] })
+    .setProtectedHeader({ alg: 'ES256' })
+    .setSubject(c.subject ?? 'ferry-user')
+    .setIssuer(LOCAL_ISSUER)
+    .setAudience(LOCAL_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(c.expiresIn ?? '12h')
+    .sign(keys.signingKey);
+}
