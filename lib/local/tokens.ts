@@ -7,8 +7,8 @@ export interface TokenClaims {
   projects: string[];
   roles?: string[];
   permissions?: string[];
-  /** Lifetime, e.g. `12h`; default 12 hours. */
-  expiresIn?: string;
+  /** Lifetime like `12h`, or an absolute expiry in epoch seconds; default 12 hours. */
+  expiresIn?: string | number;
 }
 
 export function issueToken(keys: LocalKeys, c: TokenClaims): Promise<string> {

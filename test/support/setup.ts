@@ -1,2 +1,3 @@
-// Runs before every test file: tests never read a developer's real .ferry/ data.
-process.env.FERRY_DATA_DIR ??= '';
+// Runs before every test file.
+// Executor INFO lines would drown the test report; warnings and errors still show.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
