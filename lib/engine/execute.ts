@@ -94,8 +94,10 @@ async function copy(rt: Runtime, key: SubmissionKey, sub: Submission, inv: Invoc
           return 'failed';
         }
         if (inv.remainingMs() < rt.settings.continueMarginMs) {
-          await rt.queue.send({ v: 1, project: key.project, cluster: key.cluster, job: key.job, submissionId: key.id, reason: 'continue' });
+          // Release before sending: the continuation may start at once and must find the
+          // lease free. Should the send fail, the released run goes stale and the reaper re-queues it.
           await rt.store.submissions.releaseLease(key, inv.owner, rt.now() + rt.settings.bootGraceMs);
+          await rt.queue.send({ v: 1, project: key.project, cluster: key.cluster, job: key.job, submissionId: key.id, reason: 'continue' });
           return 'continued';
         }
       }
