@@ -40,16 +40,16 @@ export async function startJob(
   opts: StartOptions = {},
 ): Promise<Submission> {
   const variables = parseWith(startBodySchema, body ?? undefined)?.variables ?? {};
-  await requireCluster(rt, ref.project, ref.cluster);
-  const job = await rt.store.jobs.get(ref.project, ref.cluster, ref.job);
-  if (!job) throw errors.jobNotFound(ref.job);
-
   const now = rt.now();
-  let id = await rt.store.jobs.claim(ref.project, ref.cluster, ref.job, now);
-  if (id === undefined && (await repairStaleClaim(rt, ref, now))) {
-    id = await rt.store.jobs.claim(ref.project, ref.cluster, ref.job, now);
+  // The claim is the first read too: on the common path a start is claim, put, send.
+  let job = await rt.store.jobs.claim(ref.project, ref.cluster, ref.job, now);
+  if (!job) {
+    await requireCluster(rt, ref.project, ref.cluster);
+    if (!(await rt.store.jobs.get(ref.project, ref.cluster, ref.job))) throw errors.jobNotFound(ref.job);
+    if (await repairStaleClaim(rt, ref, now)) job = await rt.store.jobs.claim(ref.project, ref.cluster, ref.job, now);
+    if (!job) throw errors.jobRunning(ref.job);
   }
-  if (id === undefined) throw errors.jobRunning(ref.job);
+  const id = job.activeSubmissionId!;
 
   const submission: Submission = {
     project: ref.project,
@@ -84,7 +84,7 @@ export async function startJob(
   try {
     await rt.store.submissions.create(submission, now + rt.settings.bootGraceMs);
   } catch (e) {
-    await rt.store.jobs.release(ref.project, ref.cluster, ref.job, id, job.lastStatus ?? 'NEW');
+    await rt.store.jobs.release(ref.project, ref.cluster, ref.job, id, 'FAILURE_ON_SUBMIT');
     throw e;
   }
 

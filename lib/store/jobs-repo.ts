@@ -33,10 +33,10 @@ export function jobsRepo(t: TableRef) {
     /**
      * Claims the job for a new submission and allocates its id, in one conditional
      * write: the condition (no active submission) is what makes a second concurrent
-     * start fail instead of running twice. Returns the new id, or undefined when the
-     * job is missing or already active.
+     * start fail instead of running twice. Returns the job as claimed (its
+     * `activeSubmissionId` is the new id), or undefined when it is missing or already active.
      */
-    async claim(project: string, cluster: string, name: string, now: number): Promise<number | undefined> {
+    async claim(project: string, cluster: string, name: string, now: number): Promise<Job | undefined> {
       try {
         const r = await t.doc.send(
           new UpdateCommand({
@@ -46,10 +46,10 @@ export function jobsRepo(t: TableRef) {
               'SET lastSubmissionId = lastSubmissionId + :one, activeSubmissionId = lastSubmissionId + :one, activeSince = :now, lastStatus = :booting',
             ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(activeSubmissionId)',
             ExpressionAttributeValues: { ':one': 1, ':now': now, ':booting': 'BOOTING' },
-            ReturnValues: 'UPDATED_NEW',
+            ReturnValues: 'ALL_NEW',
           }),
         );
-        return r.Attributes?.activeSubmissionId as number;
+        return fromItem<Job>(r.Attributes);
       } catch (e) {
         if (isConditionFailure(e)) return undefined;
         throw e;

@@ -72,7 +72,7 @@ describe('starting', () => {
     api = await startApi({ settings: { bootGraceMs: 50 } });
     const { cluster, base, finished } = await setUp(api, 10, 50);
     // The crash: the job is claimed for submission 1, but submission 1 never got written.
-    expect(await api.ferry.runtime.store.jobs.claim('p1', cluster, 'j1', Date.now())).toBe(1);
+    expect((await api.ferry.runtime.store.jobs.claim('p1', cluster, 'j1', Date.now()))?.activeSubmissionId).toBe(1);
     const refused = await api.call('PUT', `${base}/job/j1/start`);
     expect(refused.body.errCode).toBe('Cdm.0052');
     await new Promise((r) => setTimeout(r, 60));
