@@ -34,6 +34,8 @@ export interface EmbeddedOptions {
 
 export interface Embedded {
   url: string;
+  /** The embedded DynamoDB's endpoint (for tools and tests that read the raw table). */
+  dynamoEndpoint: string;
   keys: LocalKeys;
   runtime: Runtime;
   queue: EmbeddedQueue;
@@ -83,6 +85,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    dynamoEndpoint: dynamo.endpoint,
     keys,
     runtime,
     queue,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteLink, tableJob } from '../support/cdm-bodies';
 import { startApi, waitFor, type Api } from '../support/embedded';
 import { makeOrders, tableDump } from '../support/sqlite-fixtures';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-e2e-'));
 const src = join(dir, 'src.db');
@@ -132,9 +133,25 @@ describe('starting a job end to end', () => {
     expect(JSON.stringify(link.body)).toContain('******');
   });
 
+  it('stores no plaintext secret: a scan of the raw table finds only ciphertext', async () => {
+    const items = await api.ferry.runtime.store.links.get('p1', cluster, 'secret');
+    expect(items?.inputs['linkConfig.password']).toMatch(/^local:v1:/);
+    const raw = await rawTable(api);
+    expect(raw).toContain('local:v1:');
+    expect(raw).not.toContain('s3cret-pw');
+  });
+
   it('refuses a job path under an unknown cluster', async () => {
     const r = await api.call('PUT', '/v1.1/p1/clusters/nope/cdm/job/copy-orders/start');
     expect(r.status).toBe(404);
     expect(r.body.errCode).toBe('Cdm.0001');
   });
 });
+
+/** Every item of the embedded table, as DynamoDB holds it, as one string. */
+async function rawTable(a: Api): Promise<string> {
+  const client = new DynamoDBClient({ endpoint: a.ferry.dynamoEndpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const r = await client.send(new ScanCommand({ TableName: 'ferry' }));
+  client.destroy();
+  return JSON.stringify(r.Items);
+}
