@@ -1,6 +1,6 @@
-// POST/GET /v1.1/{project_id}/clusters
+// /v1.1/{project_id}/clusters[/{cluster_id}]
 import { httpHandler } from '../../lib/api/http';
-import { createCluster, listClusters } from '../../lib/clusters/clusters';
+import { createCluster, deleteCluster, listClusters, showCluster } from '../../lib/clusters/clusters';
 import { renderCluster } from '../../lib/model/cluster';
 
 export const create = httpHandler('cdm:cluster:create', async (req, rt) => {
@@ -11,3 +11,10 @@ export const create = httpHandler('cdm:cluster:create', async (req, rt) => {
 export const list = httpHandler('cdm:cluster:list', async (req, rt) => ({
   clusters: (await listClusters(rt, req.project)).map(renderCluster),
 }));
+
+export const show = httpHandler('cdm:cluster:get', async (req, rt) => renderCluster(await showCluster(rt, req.project, req.param('cluster_id'))));
+
+export const remove = httpHandler('cdm:cluster:delete', async (req, rt) => {
+  await deleteCluster(rt, req.project, req.param('cluster_id'));
+  return {};
+});

@@ -1,11 +1,19 @@
 // /v1.1/{project_id}/clusters/{cluster_id}/cdm/link[/{link_name}]
 import { httpHandler } from '../../lib/api/http';
-import { createLinks, showLink } from '../../lib/links/links';
+import { createLinks, deleteLink, showLink, updateLink } from '../../lib/links/links';
 
 export const create = httpHandler('cdm:link:create', (req, rt) =>
-  createLinks(rt, req.principal, req.project, req.param('cluster_id'), req.body),
+  createLinks(rt, req.principal, req.project, req.param('cluster_id'), req.body, req.query('validate') === 'true'),
 );
 
 export const show = httpHandler('cdm:link:get', (req, rt) =>
   showLink(rt, req.project, req.param('cluster_id'), req.param('link_name')),
+);
+
+export const update = httpHandler('cdm:link:update', (req, rt) =>
+  updateLink(rt, req.principal, req.project, req.param('cluster_id'), req.param('link_name'), req.body),
+);
+
+export const remove = httpHandler('cdm:link:delete', (req, rt) =>
+  deleteLink(rt, req.project, req.param('cluster_id'), req.param('link_name')),
 );

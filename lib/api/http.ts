@@ -17,6 +17,8 @@ export interface ApiRequest {
   /** Path parameter, or 400 naming it when absent. */
   param(name: 'cluster_id' | 'job_name' | 'link_name'): string;
   query(name: string): string | undefined;
+  /** Every query parameter. */
+  queries(): Record<string, string | undefined>;
   /** The parsed JSON body (undefined when there is none). */
   readonly body: unknown;
   readonly requestId: string;
@@ -45,6 +47,7 @@ export function httpHandler(permission: Permission, fn: (req: ApiRequest, rt: Ru
           return decodeURIComponent(v);
         },
         query: (name) => event.queryStringParameters?.[name] ?? undefined,
+        queries: () => ({ ...event.queryStringParameters }),
       };
       const body = await fn(req, rt);
       return { statusCode: 200, headers: { ...JSON_HEADERS, 'X-Request-Id': requestId }, body: JSON.stringify(body) };

@@ -32,3 +32,21 @@ export async function requireCluster(rt: Runtime, project: string, id: string): 
   if (!c) throw errors.clusterNotFound(id);
   return c;
 }
+
+export async function showCluster(rt: Runtime, project: string, id: string): Promise<Cluster> {
+  return requireCluster(rt, project, id);
+}
+
+/** Deletes a cluster with its links, jobs and histories; refused while any job runs. */
+export async function deleteCluster(rt: Runtime, project: string, id: string): Promise<void> {
+  await requireCluster(rt, project, id);
+  const jobs = await rt.store.jobs.list(project, id);
+  const running = jobs.find((j) => j.activeSubmissionId !== undefined);
+  if (running) throw errors.jobRunning(running.name);
+  for (const job of jobs) {
+    if ((await rt.store.jobs.delete(project, id, job.name)) === 'running') throw errors.jobRunning(job.name);
+    await rt.store.submissions.deleteAllForJob(project, id, job.name);
+  }
+  for (const link of await rt.store.links.list(project, id)) await rt.store.links.delete(project, id, link.name);
+  await rt.store.clusters.delete(project, id);
+}

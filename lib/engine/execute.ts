@@ -8,7 +8,7 @@ import { resolveLink } from '../links/links';
 import type { ExecutionMessage } from '../queue/queue';
 import type { Runtime } from '../runtime';
 import type { SubmissionKey } from '../store/submissions-repo';
-import { EMPTY_COUNTERS, type Counters, type Submission } from '../model/submission';
+import { EMPTY_COUNTERS, stoppedSummary, type Counters, type Submission } from '../model/submission';
 import { isActive } from '../model/status';
 import { CheckpointConflictError, type Checkpoint, type RunKey } from './types';
 
@@ -39,6 +39,10 @@ export async function executeMessage(rt: Runtime, msg: ExecutionMessage, inv: In
     return current && isActive(current.status) ? 'busy' : 'gone';
   }
   if (sub.status === 'BOOTING' && !(await rt.store.submissions.markRunning(key, inv.owner, rt.now()))) return 'lease-lost';
+  if (sub.stopRequested) {
+    await end(rt, key, inv.owner, 'FAILED', { progress: -1, counters: sub.counters, errorSummary: stoppedSummary(sub) });
+    return 'failed';
+  }
   try {
     return await copy(rt, key, sub, inv);
   } catch (e) {
@@ -90,7 +94,7 @@ async function copy(rt: Runtime, key: SubmissionKey, sub: Submission, inv: Invoc
         });
         if (!updated) throw new LeaseLostError();
         if (updated.stopRequested) {
-          await end(rt, key, inv.owner, 'FAILED', { progress: -1, counters: tableCounters(cp), errorSummary: 'Stopped by user.' });
+          await end(rt, key, inv.owner, 'FAILED', { progress: -1, counters: tableCounters(cp), errorSummary: stoppedSummary(updated) });
           return 'failed';
         }
         if (inv.remainingMs() < rt.settings.continueMarginMs) {
@@ -130,7 +134,7 @@ async function end(
   status: 'SUCCEEDED' | 'FAILED',
   fields: { progress: number; counters?: Counters; errorSummary?: string; errorDetails?: string },
 ): Promise<void> {
-  const ok = await rt.store.submissions.finish(key, status, { now: rt.now(), by: 'ferry-executor', ...fields }, owner);
+  const ok = await rt.store.submissions.finish(key, status, { now: rt.now(), by: 'ferry-executor', ...fields }, { owner });
   if (!ok) throw new LeaseLostError();
   await rt.store.jobs.release(key.project, key.cluster, key.job, key.id, status);
 }

@@ -4,7 +4,8 @@ import { requireCluster } from '../clusters/clusters';
 import { validateInputs } from '../connectors/inputs';
 import { connectorFor } from '../connectors/registry';
 import { errors } from '../errors';
-import { createJobsBodySchema, jobSpecFromBody, renderJob, type Job, type JobSpec } from '../model/job';
+import { z } from 'zod';
+import { createJobsBodySchema, JOB_TYPES, jobSpecFromBody, renderJob, type Job, type JobSpec } from '../model/job';
 import { parseWith, withPath } from '../model/parse';
 import type { Runtime } from '../runtime';
 import { DRIVER_CONFIGS, driverInputs } from './driver-inputs';
@@ -64,11 +65,48 @@ export async function validateJob(rt: Runtime, project: string, cluster: string,
   return { ...spec, from: fromValues, to: toValues, driver };
 }
 
-export async function showJob(rt: Runtime, project: string, cluster: string, name: string) {
+const listQuerySchema = z.object({
+  filter: z.string().optional(),
+  page_no: z.coerce.number().int().min(1).default(1),
+  page_size: z.coerce.number().int().min(10).max(100).default(10),
+  jobType: z.enum(JOB_TYPES).default('NORMAL_JOB'),
+});
+
+/** One job, or with name `all` a filtered page of the cluster's jobs (CDM's ShowJobs). */
+export async function showJobs(rt: Runtime, project: string, cluster: string, name: string, query: Record<string, string | undefined>) {
   await requireCluster(rt, project, cluster);
-  const job = await rt.store.jobs.get(project, cluster, name);
-  if (!job) throw errors.jobNotFound(name);
-  return { total: 0, jobs: [renderJob(job)], page_no: 1, page_size: 10 };
+  if (name !== 'all') {
+    const job = await rt.store.jobs.get(project, cluster, name);
+    if (!job) throw errors.jobNotFound(name);
+    return { total: 0, jobs: [renderJob(job)], page_no: 1, page_size: 10 };
+  }
+  const q = parseWith(listQuerySchema, query, 'query');
+  const matching = (await rt.store.jobs.list(project, cluster)).filter(
+    (j) => j.jobType === q.jobType && (!q.filter || j.name.includes(q.filter)),
+  );
+  const page = matching.slice((q.page_no - 1) * q.page_size, q.page_no * q.page_size);
+  return { total: matching.length, jobs: page.map(renderJob), page_no: q.page_no, page_size: q.page_size };
+}
+
+/** Replaces a job (PUT …/job/{name} with `{"jobs":[…]}`); a run in flight keeps its own copy. */
+export async function updateJob(rt: Runtime, by: Principal, project: string, cluster: string, name: string, body: unknown) {
+  await requireCluster(rt, project, cluster);
+  const { jobs } = parseWith(createJobsBodySchema, body);
+  if (jobs.length !== 1) throw errors.invalidParameter('jobs must hold exactly the one job to modify.');
+  if (jobs[0]!.name !== name) throw errors.invalidParameter(`jobs[0].name ${jobs[0]!.name} does not match the job in the path, ${name}.`);
+  const spec = await withPathAsync('jobs[0]', () => validateJob(rt, project, cluster, jobSpecFromBody(jobs[0]!)));
+  if (!(await rt.store.jobs.update(project, cluster, spec, by.subject, rt.now()))) throw errors.jobUpdateMissing(name);
+  return { 'validation-result': [{}] };
+}
+
+/** Deletes an idle job and its history; a running job is refused (Cdm.0052). */
+export async function deleteJob(rt: Runtime, project: string, cluster: string, name: string) {
+  await requireCluster(rt, project, cluster);
+  const result = await rt.store.jobs.delete(project, cluster, name);
+  if (result === 'missing') throw errors.jobNotFound(name);
+  if (result === 'running') throw errors.jobRunning(name);
+  await rt.store.submissions.deleteAllForJob(project, cluster, name);
+  return {};
 }
 
 async function withPathAsync<T>(path: string, fn: () => Promise<T>): Promise<T> {

@@ -5,7 +5,7 @@ import { connectorFor, linkSecrets } from '../connectors/registry';
 import { validateInputs } from '../connectors/inputs';
 import { errors } from '../errors';
 import type { InputMap } from '../model/config-values';
-import { createLinksBodySchema, linkInputsFromBody, renderLink, type Link } from '../model/link';
+import { createLinksBodySchema, linkInputsFromBody, renderLink, SECRET_MASK, type Link } from '../model/link';
 import { parseWith, withPath } from '../model/parse';
 import type { Runtime } from '../runtime';
 import { requireCluster } from '../clusters/clusters';
@@ -19,17 +19,37 @@ const secretContext = (l: Pick<Link, 'project' | 'cluster' | 'name'>, input: str
   input,
 });
 
-export async function createLinks(rt: Runtime, by: Principal, project: string, cluster: string, body: unknown) {
-  await requireCluster(rt, project, cluster);
+function checkLinks(body: unknown) {
   const { links } = parseWith(createLinksBodySchema, body);
-  // Validate every link before writing any, so a bad second link leaves nothing half-made.
-  const checked = links.map((l, i) => {
+  return links.map((l, i) => {
     const connector = connectorFor(l['connector-name']);
     const { inputs, extended } = linkInputsFromBody(l);
     const values = withPath(`links[${i}]`, () => validateInputs(connector.linkInputs, inputs, LINK_CONFIGS));
     withPath(`links[${i}]`, () => connector.checkLink?.(values));
     return { body: l, connector, values, extended };
   });
+}
+
+async function sealSecrets(rt: Runtime, link: Link, keep?: Link): Promise<Link> {
+  const inputs = { ...link.inputs };
+  for (const name of linkSecrets(link.connector)) {
+    const plain = inputs[name];
+    // A client that read the link back sends the mask (or nothing): keep the stored secret.
+    if ((plain === undefined || plain === SECRET_MASK) && keep?.inputs[name] && keep.connector === link.connector) {
+      inputs[name] = keep.inputs[name];
+    } else if (plain) {
+      inputs[name] = await rt.secrets.encrypt(plain, secretContext(link, name));
+    }
+  }
+  return { ...link, inputs };
+}
+
+/** Creates links (or with `validateOnly`, checks them and creates nothing). */
+export async function createLinks(rt: Runtime, by: Principal, project: string, cluster: string, body: unknown, validateOnly = false) {
+  await requireCluster(rt, project, cluster);
+  // Validate every link before writing any, so a bad second link leaves nothing half-made.
+  const checked = checkLinks(body);
+  if (validateOnly) return { name: checked.at(-1)!.body.name, 'validation-result': checked.map(() => ({})) };
   const now = rt.now();
   for (const { body: l, connector, values, extended } of checked) {
     const link: Link = {
@@ -45,11 +65,7 @@ export async function createLinks(rt: Runtime, by: Principal, project: string, c
       updatedAt: now,
       updatedBy: by.subject,
     };
-    for (const name of linkSecrets(connector.name)) {
-      const plain = values[name];
-      if (plain) link.inputs = { ...link.inputs, [name]: await rt.secrets.encrypt(plain, secretContext(link, name)) };
-    }
-    await rt.store.links.create(link);
+    await rt.store.links.create(await sealSecrets(rt, link));
   }
   return { name: checked.at(-1)!.body.name, 'validation-result': checked.map(() => ({})) };
 }
@@ -70,4 +86,35 @@ export async function resolveLink(rt: Runtime, project: string, cluster: string,
     if (inputs[secret]) inputs[secret] = await rt.secrets.decrypt(inputs[secret], secretContext(link, secret));
   }
   return { ...link, inputs };
+}
+
+/** Replaces a link's settings (PUT …/link/{name} with `{"links":[…]}`). */
+export async function updateLink(rt: Runtime, by: Principal, project: string, cluster: string, name: string, body: unknown) {
+  await requireCluster(rt, project, cluster);
+  const checked = checkLinks(body);
+  if (checked.length !== 1) throw errors.invalidParameter('links must hold exactly the one link to modify.');
+  const [{ body: l, connector, values, extended }] = checked as [(typeof checked)[0]];
+  if (l.name !== name) throw errors.invalidParameter(`links[0].name ${l.name} does not match the link in the path, ${name}.`);
+  const existing = await rt.store.links.get(project, cluster, name);
+  if (!existing) throw errors.linkUpdateMissing(name);
+  const link: Link = {
+    ...existing,
+    connector: connector.name,
+    inputs: values,
+    extended,
+    enabled: l.enabled ?? existing.enabled,
+    updatedAt: rt.now(),
+    updatedBy: by.subject,
+  };
+  if (!(await rt.store.links.update(await sealSecrets(rt, link, existing)))) throw errors.linkUpdateMissing(name);
+  return { 'validation-result': [{}] };
+}
+
+/** Deletes a link that no job uses (CDM refuses with Cdm.0021 otherwise). */
+export async function deleteLink(rt: Runtime, project: string, cluster: string, name: string) {
+  await requireCluster(rt, project, cluster);
+  const user = (await rt.store.jobs.list(project, cluster)).find((j) => j.fromLink === name || j.toLink === name);
+  if (user) throw errors.linkInUse(name, user.name);
+  if (!(await rt.store.links.delete(project, cluster, name))) throw errors.linkNotFound(name);
+  return {};
 }

@@ -61,6 +61,11 @@ export interface Submission {
   requeues?: number;
 }
 
+/** CDM documents no "stopped" status; a stopped run ends FAILED with this summary. */
+export function stoppedSummary(s: Pick<Submission, 'updatedBy'>): string {
+  return `Stopped by ${s.updatedBy}.`;
+}
+
 export const SQOOP_COUNTERS = 'org.apache.sqoop.submission.counter.SqoopCounters';
 
 /** StartJobSubmission: the fields CDM's start call answers with. */

@@ -1,5 +1,5 @@
 // Clusters: one item each under the project.
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Cluster } from '../model/cluster';
 import { fromItem, keys, type TableRef } from './table';
 
@@ -11,6 +11,9 @@ export function clustersRepo(t: TableRef) {
     async get(project: string, id: string): Promise<Cluster | undefined> {
       const r = await t.doc.send(new GetCommand({ TableName: t.name, Key: keys.cluster(project, id), ConsistentRead: true }));
       return fromItem<Cluster>(r.Item);
+    },
+    async delete(project: string, id: string): Promise<void> {
+      await t.doc.send(new DeleteCommand({ TableName: t.name, Key: keys.cluster(project, id) }));
     },
     async list(project: string): Promise<Cluster[]> {
       const out: Cluster[] = [];

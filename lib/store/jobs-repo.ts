@@ -1,8 +1,8 @@
 // Jobs: one item each under the cluster. The job item is also the lock that allows one
 // active submission at a time, and the counter that hands out submission ids.
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors';
-import type { Job } from '../model/job';
+import type { Job, JobSpec } from '../model/job';
 import { fromItem, isConditionFailure, keys, type TableRef } from './table';
 
 export function jobsRepo(t: TableRef) {
@@ -54,6 +54,77 @@ export function jobsRepo(t: TableRef) {
         if (isConditionFailure(e)) return undefined;
         throw e;
       }
+    },
+
+    /** Replaces what the job says to do; its run state (ids, active run) is kept. */
+    async update(project: string, cluster: string, spec: JobSpec, by: string, now: number): Promise<boolean> {
+      try {
+        await t.doc.send(
+          new UpdateCommand({
+            TableName: t.name,
+            Key: keys.job(project, cluster, spec.name),
+            UpdateExpression:
+              'SET jobType = :jobType, fromConnector = :fc, toConnector = :tc, fromLink = :fl, toLink = :tl, #from = :from, #to = :to, driver = :driver, extended = :ext, updatedAt = :now, updatedBy = :by',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#from': 'from', '#to': 'to' },
+            ExpressionAttributeValues: {
+              ':jobType': spec.jobType,
+              ':fc': spec.fromConnector,
+              ':tc': spec.toConnector,
+              ':fl': spec.fromLink,
+              ':tl': spec.toLink,
+              ':from': spec.from,
+              ':to': spec.to,
+              ':driver': spec.driver,
+              ':ext': spec.extended,
+              ':now': now,
+              ':by': by,
+            },
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (isConditionFailure(e)) return false;
+        throw e;
+      }
+    },
+
+    /** Deletes an idle job. 'running' when it has an active run, 'missing' when there is none. */
+    async delete(project: string, cluster: string, name: string): Promise<'deleted' | 'running' | 'missing'> {
+      try {
+        await t.doc.send(
+          new DeleteCommand({
+            TableName: t.name,
+            Key: keys.job(project, cluster, name),
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(activeSubmissionId)',
+          }),
+        );
+        return 'deleted';
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+        return (await this.get(project, cluster, name)) ? 'running' : 'missing';
+      }
+    },
+
+    /** Every job of a cluster, by name. */
+    async list(project: string, cluster: string): Promise<Job[]> {
+      const out: Job[] = [];
+      const pk = keys.job(project, cluster, '').pk;
+      let start: Record<string, unknown> | undefined;
+      do {
+        const r = await t.doc.send(
+          new QueryCommand({
+            TableName: t.name,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': pk, ':prefix': 'JOB#' },
+            ExclusiveStartKey: start,
+            ConsistentRead: true,
+          }),
+        );
+        for (const item of r.Items ?? []) out.push(fromItem<Job>(item)!);
+        start = r.LastEvaluatedKey;
+      } while (start);
+      return out;
     },
 
     /** Ends the claim of submission `id` (only that one's), recording how it ended. */

@@ -3,7 +3,7 @@
 // Every write after creation is conditional on the status (the status machine in
 // model/status.ts) and, while running, on holding the lease, so a stale executor can
 // never overwrite the work of the one that took over.
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Counters, Submission } from '../model/submission';
 import { sourcesOf, type SubmissionStatus } from '../model/status';
 import { ACTIVE, ACTIVE_INDEX, fromItem, isConditionFailure, isoKey, keys, type TableRef } from './table';
@@ -178,9 +178,10 @@ export function submissionsRepo(t: TableRef) {
       k: SubmissionKey,
       to: SubmissionStatus,
       fields: { now: number; by: string; progress: number; counters?: Counters; errorSummary?: string; errorDetails?: string },
-      owner?: string,
+      guard: { owner?: string; from?: SubmissionStatus[] } = {},
     ): Promise<boolean> {
-      const from = sourcesOf(to);
+      const owner = guard.owner;
+      const from = guard.from ?? sourcesOf(to);
       const values: Record<string, unknown> = {
         ':to': to,
         ':now': fields.now,
@@ -206,6 +207,60 @@ export function submissionsRepo(t: TableRef) {
           }),
         )) !== false
       );
+    },
+
+    /** Asks a BOOTING or RUNNING run to stop; its executor ends it within one chunk. */
+    async requestStop(k: SubmissionKey, by: string, now: number): Promise<Submission | undefined> {
+      const r = await conditional(
+        new UpdateCommand({
+          TableName: t.name,
+          Key: keyOf(k),
+          UpdateExpression: 'SET stopRequested = :true, updatedAt = :now, updatedBy = :by',
+          ConditionExpression: '#status IN (:booting, :running)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':true': true, ':now': now, ':by': by, ':booting': 'BOOTING', ':running': 'RUNNING' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return r ? fromItem<Submission>(r) : undefined;
+    },
+
+    /** Submissions with ids in [fromId, toId], newest first (ids are dense, so this is a page). */
+    async listRange(project: string, cluster: string, job: string, fromId: number, toId: number): Promise<Submission[]> {
+      if (toId < fromId || toId < 1) return [];
+      const lo = keys.submission(project, cluster, job, Math.max(1, fromId));
+      const hi = keys.submission(project, cluster, job, toId);
+      const r = await t.doc.send(
+        new QueryCommand({
+          TableName: t.name,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+          ExpressionAttributeValues: { ':pk': lo.pk, ':lo': lo.sk, ':hi': hi.sk },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+        }),
+      );
+      return (r.Items ?? []).map((i) => fromItem<Submission>(i)!);
+    },
+
+    /** Deletes every submission of a job (its history goes with it). */
+    async deleteAllForJob(project: string, cluster: string, job: string): Promise<void> {
+      const pk = keys.submission(project, cluster, job, 0).pk;
+      let start: Record<string, unknown> | undefined;
+      do {
+        const r = await t.doc.send(
+          new QueryCommand({
+            TableName: t.name,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': pk },
+            ProjectionExpression: 'pk, sk',
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of r.Items ?? []) {
+          await t.doc.send(new DeleteCommand({ TableName: t.name, Key: { pk: item.pk, sk: item.sk } }));
+        }
+        start = r.LastEvaluatedKey;
+      } while (start);
     },
 
     /** Active submissions whose lease (or boot grace) ran out before `now`: the reaper's work list. */
