@@ -1,7 +1,7 @@
 // Clusters: one item each under the project.
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Cluster } from '../model/cluster';
-import { fromItem, keys, type TableRef } from './table';
+import { fromItem, keys, queryAll, type TableRef } from './table';
 
 export function clustersRepo(t: TableRef) {
   return {
@@ -15,22 +15,11 @@ export function clustersRepo(t: TableRef) {
     async delete(project: string, id: string): Promise<void> {
       await t.doc.send(new DeleteCommand({ TableName: t.name, Key: keys.cluster(project, id) }));
     },
-    async list(project: string): Promise<Cluster[]> {
-      const out: Cluster[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const r = await t.doc.send(
-          new QueryCommand({
-            TableName: t.name,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': keys.cluster(project, '').pk, ':prefix': keys.clusterPrefix },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of r.Items ?? []) out.push(fromItem<Cluster>(item)!);
-        start = r.LastEvaluatedKey;
-      } while (start);
-      return out;
+    list(project: string): Promise<Cluster[]> {
+      return queryAll<Cluster>(t, {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.cluster(project, '').pk, ':prefix': keys.clusterPrefix },
+      });
     },
   };
 }

@@ -1,9 +1,9 @@
 // Jobs: one item each under the cluster. The job item is also the lock that allows one
 // active submission at a time, and the counter that hands out submission ids.
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors';
 import type { Job, JobSpec } from '../model/job';
-import { fromItem, isConditionFailure, keys, type TableRef } from './table';
+import { fromItem, ifCondition, isConditionFailure, keys, queryAll, type TableRef } from './table';
 
 export function jobsRepo(t: TableRef) {
   return {
@@ -58,35 +58,28 @@ export function jobsRepo(t: TableRef) {
 
     /** Replaces what the job says to do; its run state (ids, active run) is kept. */
     async update(project: string, cluster: string, spec: JobSpec, by: string, now: number): Promise<boolean> {
-      try {
-        await t.doc.send(
-          new UpdateCommand({
-            TableName: t.name,
-            Key: keys.job(project, cluster, spec.name),
-            UpdateExpression:
-              'SET jobType = :jobType, fromConnector = :fc, toConnector = :tc, fromLink = :fl, toLink = :tl, #from = :from, #to = :to, driver = :driver, extended = :ext, updatedAt = :now, updatedBy = :by',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: { '#from': 'from', '#to': 'to' },
-            ExpressionAttributeValues: {
-              ':jobType': spec.jobType,
-              ':fc': spec.fromConnector,
-              ':tc': spec.toConnector,
-              ':fl': spec.fromLink,
-              ':tl': spec.toLink,
-              ':from': spec.from,
-              ':to': spec.to,
-              ':driver': spec.driver,
-              ':ext': spec.extended,
-              ':now': now,
-              ':by': by,
-            },
-          }),
-        );
-        return true;
-      } catch (e) {
-        if (isConditionFailure(e)) return false;
-        throw e;
-      }
+      const update = new UpdateCommand({
+        TableName: t.name,
+        Key: keys.job(project, cluster, spec.name),
+          UpdateExpression:
+            'SET jobType = :jobType, fromConnector = :fc, toConnector = :tc, fromLink = :fl, toLink = :tl, #from = :from, #to = :to, driver = :driver, extended = :ext, updatedAt = :now, updatedBy = :by',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#from': 'from', '#to': 'to' },
+          ExpressionAttributeValues: {
+            ':jobType': spec.jobType,
+            ':fc': spec.fromConnector,
+            ':tc': spec.toConnector,
+            ':fl': spec.fromLink,
+            ':tl': spec.toLink,
+            ':from': spec.from,
+            ':to': spec.to,
+            ':driver': spec.driver,
+            ':ext': spec.extended,
+            ':now': now,
+            ':by': by,
+          },
+      });
+      return (await ifCondition(t.doc.send(update))) !== false;
     },
 
     /** Deletes an idle job. 'running' when it has an active run, 'missing' when there is none. */
@@ -107,24 +100,12 @@ export function jobsRepo(t: TableRef) {
     },
 
     /** Every job of a cluster, by name. */
-    async list(project: string, cluster: string): Promise<Job[]> {
-      const out: Job[] = [];
-      const pk = keys.job(project, cluster, '').pk;
-      let start: Record<string, unknown> | undefined;
-      do {
-        const r = await t.doc.send(
-          new QueryCommand({
-            TableName: t.name,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': pk, ':prefix': 'JOB#' },
-            ExclusiveStartKey: start,
-            ConsistentRead: true,
-          }),
-        );
-        for (const item of r.Items ?? []) out.push(fromItem<Job>(item)!);
-        start = r.LastEvaluatedKey;
-      } while (start);
-      return out;
+    list(project: string, cluster: string): Promise<Job[]> {
+      return queryAll<Job>(t, {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.job(project, cluster, '').pk, ':prefix': 'JOB#' },
+        ConsistentRead: true,
+      });
     },
 
     /** Ends the claim of submission `id` (only that one's), recording how it ended. */

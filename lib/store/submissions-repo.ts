@@ -6,7 +6,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Counters, Submission } from '../model/submission';
 import { sourcesOf, type SubmissionStatus } from '../model/status';
-import { ACTIVE, ACTIVE_INDEX, fromItem, isConditionFailure, isoKey, keys, type TableRef } from './table';
+import { ACTIVE, ACTIVE_INDEX, fromItem, ifCondition, isoKey, keys, queryAll, type TableRef } from './table';
 
 export interface SubmissionKey {
   project: string;
@@ -25,16 +25,8 @@ export interface ProgressUpdate {
 }
 
 export function submissionsRepo(t: TableRef) {
-  /** Runs an update; false when its condition did not hold. */
-  async function conditional(cmd: UpdateCommand): Promise<Record<string, unknown> | false> {
-    try {
-      const r = await t.doc.send(cmd);
-      return r.Attributes ?? {};
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
-  }
+  /** Runs an update: the attributes it returns, or false when its condition did not hold. */
+  const conditional = async (cmd: UpdateCommand) => ifCondition(t.doc.send(cmd).then((r) => r.Attributes ?? {}));
 
   return {
     /** Puts a new BOOTING submission; it is stale (for the reaper) once `staleAt` passes. */
@@ -244,23 +236,14 @@ export function submissionsRepo(t: TableRef) {
 
     /** Deletes every submission of a job (its history goes with it). */
     async deleteAllForJob(project: string, cluster: string, job: string): Promise<void> {
-      const pk = keys.submission(project, cluster, job, 0).pk;
-      let start: Record<string, unknown> | undefined;
-      do {
-        const r = await t.doc.send(
-          new QueryCommand({
-            TableName: t.name,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': pk },
-            ProjectionExpression: 'pk, sk',
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of r.Items ?? []) {
-          await t.doc.send(new DeleteCommand({ TableName: t.name, Key: { pk: item.pk, sk: item.sk } }));
-        }
-        start = r.LastEvaluatedKey;
-      } while (start);
+      const items = await queryAll<{ id: number }>(t, {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.submission(project, cluster, job, 0).pk },
+        ProjectionExpression: 'id',
+      });
+      for (const { id } of items) {
+        await t.doc.send(new DeleteCommand({ TableName: t.name, Key: keys.submission(project, cluster, job, id) }));
+      }
     },
 
     /** Active submissions whose lease (or boot grace) ran out before `now`: the reaper's work list. */

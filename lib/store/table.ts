@@ -1,7 +1,7 @@
 // Ferry's single DynamoDB table: key layout, the sparse GSI the reaper reads, and the
 // table definition (used by the embedded runtime; serverless.yml declares the same).
 import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 
 export interface TableRef {
   readonly doc: DynamoDBDocumentClient;
@@ -68,3 +68,25 @@ export function fromItem<T>(item: Record<string, unknown> | undefined): T | unde
 
 /** Time as a sortable GSI sort key. */
 export const isoKey = (ms: number) => new Date(ms).toISOString();
+
+/** Every item a query returns, following pages, with the key attributes stripped. */
+export async function queryAll<T>(t: TableRef, input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<T[]> {
+  const out: T[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await t.doc.send(new QueryCommand({ ...input, TableName: t.name, ExclusiveStartKey: start }));
+    for (const item of r.Items ?? []) out.push(fromItem<T>(item)!);
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+/** Runs a conditional write: its result, or false when the condition did not hold. */
+export async function ifCondition<R>(write: Promise<R>): Promise<R | false> {
+  try {
+    return await write;
+  } catch (e) {
+    if (isConditionFailure(e)) return false;
+    throw e;
+  }
+}
