@@ -3,7 +3,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors';
 import type { Job, JobSpec } from '../model/job';
-import { fromItem, ifCondition, isConditionFailure, keys, queryAll, type TableRef } from './table';
+import { fromItem, ifCondition, isConditionFailure, keys, queryAll, setAll, type TableRef } from './table';
 
 export function jobsRepo(t: TableRef) {
   return {
@@ -58,26 +58,12 @@ export function jobsRepo(t: TableRef) {
 
     /** Replaces what the job says to do; its run state (ids, active run) is kept. */
     async update(project: string, cluster: string, spec: JobSpec, by: string, now: number): Promise<boolean> {
+      const { name: _name, ...fields } = spec;
       const update = new UpdateCommand({
         TableName: t.name,
         Key: keys.job(project, cluster, spec.name),
-          UpdateExpression:
-            'SET jobType = :jobType, fromConnector = :fc, toConnector = :tc, fromLink = :fl, toLink = :tl, #from = :from, #to = :to, driver = :driver, extended = :ext, updatedAt = :now, updatedBy = :by',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#from': 'from', '#to': 'to' },
-          ExpressionAttributeValues: {
-            ':jobType': spec.jobType,
-            ':fc': spec.fromConnector,
-            ':tc': spec.toConnector,
-            ':fl': spec.fromLink,
-            ':tl': spec.toLink,
-            ':from': spec.from,
-            ':to': spec.to,
-            ':driver': spec.driver,
-            ':ext': spec.extended,
-            ':now': now,
-            ':by': by,
-          },
+        ...setAll({ ...fields, updatedAt: now, updatedBy: by }),
+        ConditionExpression: 'attribute_exists(pk)',
       });
       return (await ifCondition(t.doc.send(update))) !== false;
     },

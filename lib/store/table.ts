@@ -81,6 +81,19 @@ export async function queryAll<T>(t: TableRef, input: Omit<QueryCommandInput, 'T
   return out;
 }
 
+/**
+ * `SET` for every field of `values`, each name aliased: attribute names like `extended`
+ * or `from` are DynamoDB reserved words, and aliasing all of them keeps that rule in one place.
+ */
+export function setAll(values: Record<string, unknown>) {
+  const entries = Object.entries(values);
+  return {
+    UpdateExpression: `SET ${entries.map((_, i) => `#s${i} = :s${i}`).join(', ')}`,
+    ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#s${i}`, k])),
+    ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:s${i}`, v])),
+  };
+}
+
 /** Runs a conditional write: its result, or false when the condition did not hold. */
 export async function ifCondition<R>(write: Promise<R>): Promise<R | false> {
   try {
