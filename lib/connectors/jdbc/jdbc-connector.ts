@@ -4,9 +4,10 @@ import type { InputMap } from '../../model/config-values';
 import type { Connector } from '../connector';
 import type { JdbcDialect } from './dialect';
 import { jdbcFromInputs, jdbcLinkInputs, jdbcToInputs } from './jdbc-inputs';
+import { mysqlDialect } from './mysql/mysql-dialect';
 import { sqliteDialect } from './sqlite/sqlite-dialect';
 
-const dialects: readonly JdbcDialect[] = [sqliteDialect];
+const dialects: readonly JdbcDialect[] = [sqliteDialect, mysqlDialect];
 
 function dialectFor(link: InputMap): JdbcDialect {
   const type = link['linkConfig.databaseType'] ?? '';

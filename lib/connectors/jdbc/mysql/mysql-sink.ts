@@ -1,0 +1,215 @@
+// Writes into a MySQL/MariaDB table with multi-row INSERTs sized to the server's
+// max_allowed_packet. Each chunk commits in one transaction with its checkpoint row in
+// `__ferry_checkpoint` (same design as the SQLite sink): a chunk retried after a crash
+// is skipped, never written twice, and a writer whose checkpoint was advanced by another
+// executor rolls its chunk back. The destination table must be transactional (InnoDB).
+import type { Connection, ResultSetHeader } from 'mysql2/promise';
+import { errors } from '../../../errors';
+import { CheckpointConflictError, runKeyString } from '../../../engine/types';
+import type { Checkpoint, Sink, Value } from '../../../engine/types';
+import type { SinkRequest } from '../../connector';
+import { splitColumnList } from '../dialect';
+import { connectMysql, mysqlAddress, mysqlMessage } from './mysql-source';
+import { declaredType, mysqlLiteral, quoteIdent as q } from './mysql-types';
+
+const CHECKPOINT_TABLE = '__ferry_checkpoint';
+const ER_DUP_ENTRY = 1062;
+/** Upper bound for one INSERT, below max_allowed_packet: big enough to amortise round trips. */
+const MAX_STATEMENT_BYTES = 16 * 1024 * 1024;
+
+export async function openMysqlSink(req: SinkRequest): Promise<Sink> {
+  const { to, schema } = req;
+  const schemaName = to['toJobConfig.schemaName'] || req.link['linkConfig.database'];
+  if (!schemaName) {
+    throw errors.invalidParameter('toJobConfig.schemaName (the MySQL database) is mandatory when the link has no linkConfig.database.');
+  }
+  const table = to['toJobConfig.tableName']!;
+  const columns = splitColumnList(to['toJobConfig.columnList']) ?? schema.columns.map((c) => c.name);
+  if (columns.length !== schema.columns.length) {
+    throw errors.invalidParameter(
+      `toJobConfig.columnList names ${columns.length} columns but the source yields ${schema.columns.length}; they are mapped by position.`,
+    );
+  }
+  const conn = await connectMysql(req.link);
+  const where = `${schemaName}.${table} on MySQL at ${mysqlAddress(req.link)}`;
+  try {
+    return await mysqlSink(conn, req, schemaName, table, columns, where);
+  } catch (e) {
+    conn.destroy();
+    if (e instanceof Error && e.name === 'CdmError') throw e;
+    if ((e as { code?: string }).code === 'ER_BAD_DB_ERROR') {
+      throw errors.tableUnavailable(`Database ${schemaName} does not exist on MySQL at ${mysqlAddress(req.link)}.`, e);
+    }
+    throw errors.sqlFailed(`Preparing the checkpoint table for ${where} failed: ${mysqlMessage(e)}`, e);
+  }
+}
+
+async function mysqlSink(
+  conn: Connection,
+  req: SinkRequest,
+  schemaName: string,
+  table: string,
+  columns: readonly string[],
+  where: string,
+): Promise<Sink> {
+  const { to, schema } = req;
+  const target = `${q(schemaName)}.${q(table)}`;
+  const checkpoints = `${q(schemaName)}.${q(CHECKPOINT_TABLE)}`;
+  const run = runKeyString(req.run);
+  const types = schema.columns.map((c) => c.type);
+
+  await conn.query(
+    `CREATE TABLE IF NOT EXISTS ${checkpoints} (
+       \`run\` VARCHAR(700) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PRIMARY KEY, \`seq\` BIGINT NOT NULL,
+       \`position\` LONGTEXT NOT NULL, \`rows_read\` BIGINT NOT NULL, \`rows_written\` BIGINT NOT NULL, \`bytes_read\` BIGINT NOT NULL
+     ) ENGINE=InnoDB`,
+  );
+  const [[packet]] = (await conn.query({ sql: 'SELECT @@max_allowed_packet', rowsAsArray: true })) as unknown as [[[string]]];
+  const statementBytes = Math.max(Math.min(Number(packet[0]), MAX_STATEMENT_BYTES) - 64 * 1024, 64 * 1024);
+
+  const query = async (sql: string, values: unknown[] = []) => (await conn.query({ sql, values, rowsAsArray: true }))[0];
+  let seen: bigint | undefined;
+
+  function* inserts(rows: readonly Value[][]): Generator<string> {
+    const head = `INSERT INTO ${target} (${columns.map(q).join(', ')}) VALUES `;
+    let tuples: string[] = [];
+    let size = head.length;
+    for (const row of rows) {
+      const tuple = `(${row.map((v, i) => mysqlLiteral(v, types[i])).join(', ')})`;
+      const n = Buffer.byteLength(tuple) + 2;
+      if (tuples.length && size + n > statementBytes) {
+        yield head + tuples.join(', ');
+        tuples = [];
+        size = head.length;
+      }
+      tuples.push(tuple);
+      size += n;
+    }
+    if (tuples.length) yield head + tuples.join(', ');
+  }
+
+  /** seq 1 is an insert (a duplicate means another writer got there first); later ones advance seq by one. */
+  async function advanceCheckpoint(cp: Checkpoint): Promise<void> {
+    const values = [JSON.stringify(cp.position), cp.rowsRead, cp.rowsWritten, cp.bytesRead];
+    if (seen === 0n) {
+      try {
+        await query(
+          `INSERT INTO ${checkpoints} (\`run\`, \`seq\`, \`position\`, \`rows_read\`, \`rows_written\`, \`bytes_read\`) VALUES (?, 1, ?, ?, ?, ?)`,
+          [run, ...values],
+        );
+      } catch (e) {
+        if ((e as { errno?: number }).errno === ER_DUP_ENTRY) throw new CheckpointConflictError(run);
+        throw e;
+      }
+      return;
+    }
+    const result = (await query(
+      `UPDATE ${checkpoints} SET \`seq\` = \`seq\` + 1, \`position\` = ?, \`rows_read\` = ?, \`rows_written\` = ?, \`bytes_read\` = ?
+        WHERE \`run\` = ? AND \`seq\` = ?`,
+      [...values, run, seen!.toString()],
+    )) as ResultSetHeader;
+    if (result.affectedRows !== 1) throw new CheckpointConflictError(run);
+  }
+
+  async function tableExists(): Promise<boolean> {
+    const found = await query('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [schemaName, table]);
+    return (found as unknown[]).length > 0;
+  }
+
+  async function create(): Promise<void> {
+    const keyNames = new Set(schema.primaryKey);
+    const defs = schema.columns.map((c, i) => {
+      const type = declaredType(c, {
+        sameEngine: schema.engine === 'mysql',
+        key: keyNames.has(c.name),
+        extendCharLength: to['toJobConfig.extendCharLength'] === 'true',
+      });
+      const notNull = !c.nullable && to['toJobConfig.useNullable'] !== 'false';
+      return `${q(columns[i]!)} ${type} ${notNull ? 'NOT NULL' : 'NULL'}`;
+    });
+    const pk = schema.primaryKey
+      .map((k) => columns[schema.columns.findIndex((c) => c.name === k)])
+      .filter((k): k is string => k !== undefined);
+    if (pk.length) defs.push(`PRIMARY KEY (${pk.map(q).join(', ')})`);
+    // utf8mb4_bin: keys that differ only in case (distinct in PostgreSQL) stay distinct.
+    await conn.query(`CREATE TABLE ${target} (${defs.join(', ')}) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+  }
+
+  const sink: Sink = {
+    async prepare() {
+      const preparation = to['toJobConfig.tablePreparation'];
+      try {
+        if (preparation === 'DROP_AND_CREATE') {
+          await conn.query(`DROP TABLE IF EXISTS ${target}`);
+          await create();
+        } else if (!(await tableExists())) {
+          if (preparation !== 'CREATE_WHEN_NOT_EXIST') {
+            throw errors.tableUnavailable(
+              `Destination table ${schemaName}.${table} does not exist; create it or set toJobConfig.tablePreparation to CREATE_WHEN_NOT_EXIST.`,
+            );
+          }
+          await create();
+        }
+      } catch (e) {
+        if (e instanceof Error && e.name === 'CdmError') throw e;
+        throw errors.tableCreationFailed(`Preparing ${where} failed: ${mysqlMessage(e)}`, e);
+      }
+      const before = to['toJobConfig.beforeImportType'];
+      try {
+        if (before === 'shouldClearTable' || to['toJobConfig.shouldClearTable'] === 'true') {
+          await conn.query(`DELETE FROM ${target}`);
+        } else if (before === 'whereClause') {
+          await conn.query(`DELETE FROM ${target} WHERE ${to['toJobConfig.whereClause']}`);
+        }
+      } catch (e) {
+        throw errors.sqlFailed(`Clearing ${where} before the import failed: ${mysqlMessage(e)}`, e);
+      }
+    },
+    async checkpoint(): Promise<Checkpoint | undefined> {
+      let found: unknown[][];
+      try {
+        found = (await query(
+          `SELECT \`seq\`, \`position\`, \`rows_read\`, \`rows_written\`, \`bytes_read\` FROM ${checkpoints} WHERE \`run\` = ?`,
+          [run],
+        )) as unknown[][];
+      } catch (e) {
+        throw errors.sqlFailed(`Reading the checkpoint of ${where} failed: ${mysqlMessage(e)}`, e);
+      }
+      const row = found[0];
+      seen = row ? BigInt(row[0] as string) : 0n;
+      if (!row) return undefined;
+      return {
+        position: JSON.parse(String(row[1])),
+        rowsRead: Number(row[2]),
+        rowsWritten: Number(row[3]),
+        bytesRead: Number(row[4]),
+      };
+    },
+    async write(batch, cp) {
+      if (seen === undefined) await sink.checkpoint();
+      try {
+        await conn.query('START TRANSACTION');
+        // The checkpoint row first: a racing writer then waits on its lock instead of loading rows it must roll back.
+        await advanceCheckpoint(cp);
+        for (const statement of inserts(batch.rows)) await conn.query(statement);
+        await conn.query('COMMIT');
+        seen = seen! + 1n;
+      } catch (e) {
+        await conn.query('ROLLBACK').catch(() => {});
+        if (e instanceof CheckpointConflictError) throw e;
+        throw errors.writeFailed(`Writing to ${where} failed: ${mysqlMessage(e)}`, e);
+      }
+    },
+    async finish() {
+      try {
+        await query(`DELETE FROM ${checkpoints} WHERE \`run\` = ?`, [run]);
+      } catch (e) {
+        throw errors.sqlFailed(`Removing the checkpoint of ${where} failed: ${mysqlMessage(e)}`, e);
+      }
+    },
+    async close() {
+      await conn.end().catch(() => conn.destroy());
+    },
+  };
+  return sink;
+}

@@ -1,0 +1,361 @@
+// Reads a MySQL/MariaDB table in keyset pages over its primary key, or streams a table
+// without a usable key (or a custom query) in a deterministic order.
+import mysql from 'mysql2/promise';
+import type { Connection, FieldPacket } from 'mysql2/promise';
+import type { Connection as CoreConnection } from 'mysql2';
+import { errors } from '../../../errors';
+import { approxRowBytes, decodeKey, encodeKey } from '../../../engine/position';
+import type { Column, Position, RecordBatch, Source, Value } from '../../../engine/types';
+import type { InputMap } from '../../../model/config-values';
+import type { SourceRequest } from '../../connector';
+import { splitColumnList } from '../dialect';
+import {
+  fieldColumn,
+  fromMysql,
+  mysqlColumn,
+  mysqlLiteral,
+  quoteIdent as q,
+  rawGeometry,
+  type MysqlColumnInfo,
+} from './mysql-types';
+
+/** Where a link points, for messages: never the password. */
+export function mysqlAddress(link: InputMap): string {
+  return `${link['linkConfig.host']}:${link['linkConfig.port'] || 3306}`;
+}
+
+/**
+ * One connection (not a pool: a sink's chunk and its checkpoint share a transaction).
+ * Every session runs in UTC (TIMESTAMP values read and write as UTC), in strict mode
+ * (a value that does not fit fails instead of being truncated), and without
+ * NO_BACKSLASH_ESCAPES (the literals written by mysqlLiteral rely on backslashes).
+ */
+export async function connectMysql(link: InputMap): Promise<Connection> {
+  const database = link['linkConfig.database'] || undefined;
+  let conn: Connection;
+  try {
+    conn = await mysql.createConnection({
+      host: link['linkConfig.host'],
+      port: Number(link['linkConfig.port'] || 3306),
+      user: link['linkConfig.username'],
+      password: link['linkConfig.password'],
+      database,
+      charset: 'UTF8MB4_UNICODE_CI',
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      decimalNumbers: false,
+      dateStrings: true,
+      jsonStrings: true,
+      typeCast: rawGeometry,
+      connectTimeout: 10_000,
+      ssl: link['linkConfig.useSSL'] === 'true' ? {} : undefined,
+    });
+  } catch (e) {
+    throw errors.dbConnectFailed(
+      `Cannot connect to MySQL at ${mysqlAddress(link)}${database ? `/${database}` : ''} as ${link['linkConfig.username']}: ${mysqlMessage(e)}`,
+      e,
+    );
+  }
+  // A server-side drop between queries surfaces on the next query; an unheard 'error' event would crash the process.
+  conn.on('error', () => {});
+  try {
+    const [[mode]] = (await conn.query({ sql: 'SELECT @@SESSION.sql_mode', rowsAsArray: true })) as unknown as [[[string]]];
+    const modes = new Set(mode[0].split(',').filter((m) => m && m !== 'NO_BACKSLASH_ESCAPES'));
+    modes.add('STRICT_ALL_TABLES');
+    // max_sort_length: rows without a key are ordered by every column, TEXT and BLOB included, in full.
+    await conn.query(
+      `SET time_zone = '+00:00', sql_mode = '${[...modes].join(',')}', max_sort_length = 8388608`,
+    );
+  } catch (e) {
+    conn.destroy();
+    throw errors.dbConnectFailed(`Cannot set up the session on MySQL at ${mysqlAddress(link)}: ${mysqlMessage(e)}`, e);
+  }
+  return conn;
+}
+
+/** The server's own words for a failure (mysql2 keeps them in `sqlMessage`). */
+export function mysqlMessage(e: unknown): string {
+  const err = e as { sqlMessage?: string; message?: string; code?: string };
+  return err.sqlMessage || err.message || err.code || String(e);
+}
+
+export function isMissingTable(e: unknown): boolean {
+  return (e as { code?: string }).code === 'ER_NO_SUCH_TABLE' || (e as { code?: string }).code === 'ER_BAD_DB_ERROR';
+}
+
+export async function openMysqlSource(req: SourceRequest): Promise<Source> {
+  const conn = await connectMysql(req.link);
+  try {
+    return req.from['fromJobConfig.useSql'] === 'true' ? await querySource(conn, req) : await tableSource(conn, req);
+  } catch (e) {
+    conn.destroy();
+    if (e instanceof Error && e.name === 'CdmError') throw e;
+    throw errors.sqlFailed(`Reading the source definition on MySQL at ${mysqlAddress(req.link)} failed: ${mysqlMessage(e)}`, e);
+  }
+}
+
+type Row = unknown[];
+
+async function rows(conn: Connection, sql: string, values: unknown[] = []): Promise<Row[]> {
+  const [result] = await conn.query({ sql, values, rowsAsArray: true });
+  return result as Row[];
+}
+
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+async function readColumns(conn: Connection, schema: string, table: string): Promise<MysqlColumnInfo[]> {
+  const cols = await rows(
+    conn,
+    `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE,
+            DATETIME_PRECISION
+       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+    [schema, table],
+  );
+  // MariaDB's JSON is LONGTEXT plus a CHECK (json_valid(`col`)) named after the column.
+  const json = new Set<string>();
+  if (cols.some((c) => String(c[1]).toLowerCase() === 'longtext')) {
+    try {
+      const checks = await rows(
+        conn,
+        'SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?',
+        [schema, table],
+      );
+      for (const [clause] of checks) {
+        const m = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(String(clause));
+        if (m) json.add(m[1]!.replaceAll('``', '`'));
+      }
+    } catch {
+      // MySQL has no TABLE_NAME there, and no JSON-as-LONGTEXT either.
+    }
+  }
+  return cols.map((c) => ({
+    name: String(c[0]),
+    dataType: String(c[1]),
+    columnType: String(c[2]),
+    nullable: c[3] === 'YES',
+    charLength: num(c[4]),
+    precision: num(c[5]),
+    scale: num(c[6]),
+    fsp: num(c[7]),
+    json: json.has(String(c[0])),
+  }));
+}
+
+/** Types whose `>` agrees with their ORDER BY, so they can carry a keyset (not ENUM, SET, FLOAT, BIT …). */
+const KEYSET_TYPES = /^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|char|varchar|binary|varbinary|date|time|datetime|timestamp|year)$/;
+
+/** The primary key, and the key to page on: the primary key, else a unique index over NOT NULL columns. */
+async function readKeys(conn: Connection, schema: string, table: string, info: readonly MysqlColumnInfo[]) {
+  const stats = await rows(
+    conn,
+    `SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0 ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`,
+    [schema, table],
+  );
+  const indexes = new Map<string, { column: string | null; prefix: boolean }[]>();
+  for (const [index, column, subPart] of stats) {
+    const parts = indexes.get(String(index)) ?? [];
+    parts.push({ column: column === null ? null : String(column), prefix: subPart !== null });
+    indexes.set(String(index), parts);
+  }
+  const primaryKey = (indexes.get('PRIMARY') ?? []).map((p) => p.column!).filter(Boolean);
+  for (const parts of indexes.values()) {
+    const cols = parts.map((p) => (p.prefix || !p.column ? undefined : info.find((c) => c.name === p.column)));
+    if (cols.every((c) => c && !c.nullable && KEYSET_TYPES.test(c.dataType.toLowerCase()) && !c.columnType.startsWith('tinyint(1)'))) {
+      return { primaryKey, key: cols.map((c) => mysqlColumn(c!)) };
+    }
+  }
+  return { primaryKey, key: [] as Column[] };
+}
+
+async function tableSource(conn: Connection, req: SourceRequest): Promise<Source> {
+  const schemaName = req.from['fromJobConfig.schemaName'] || req.link['linkConfig.database'];
+  if (!schemaName) {
+    throw errors.invalidParameter('fromJobConfig.schemaName (the MySQL database) is mandatory when the link has no linkConfig.database.');
+  }
+  const table = req.from['fromJobConfig.tableName']!;
+  const info = await readColumns(conn, schemaName, table);
+  if (info.length === 0) throw errors.tableUnavailable(`Table ${schemaName}.${table} does not exist in the source database.`);
+
+  const wanted = splitColumnList(req.from['fromJobConfig.columnList']);
+  for (const name of wanted ?? []) {
+    if (!info.some((c) => c.name === name)) {
+      throw errors.invalidParameter(`fromJobConfig.columnList names column ${name}, which ${schemaName}.${table} does not have.`);
+    }
+  }
+  const columns = (wanted ? wanted.map((n) => info.find((c) => c.name === n)!) : info).map(mysqlColumn);
+  const { primaryKey, key } = await readKeys(conn, schemaName, table, info);
+  const from = `${q(schemaName)}.${q(table)}`;
+  const where = req.from['fromJobConfig.whereClause'] ? `(${req.from['fromJobConfig.whereClause']})` : '1=1';
+  const list = columns.map((c) => q(c.name)).join(', ');
+  const reader = new Reader(conn, req.link);
+
+  return {
+    schema: { engine: 'mysql', columns, primaryKey },
+    async estimateRows() {
+      if (where === '1=1') {
+        // InnoDB's statistic is cheap but rough; below a million rows an exact count is cheap too.
+        const [[stat] = []] = await reader.run(
+          'SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+          [schemaName, table],
+        );
+        if (stat !== null && stat !== undefined && Number(stat) >= 1_000_000) return Number(stat);
+      }
+      const [[count]] = (await reader.run(`SELECT COUNT(*) FROM ${from} WHERE ${where}`)) as [[unknown]];
+      return Number(count);
+    },
+    read(position, chunkRows) {
+      if (key.length === 0) {
+        // No usable key: one streamed query ordered by every column read (ties are then
+        // identical rows, so any order among them yields the same data), resumed by skipping
+        // the rows already delivered. Costs a server-side sort; right for a table that does
+        // not change during the copy, as any copy without a key must assume.
+        const order = columns.map(orderExpr).join(', ');
+        return reader.stream(`SELECT ${list} FROM ${from} WHERE ${where} ORDER BY ${order}`, columns, position, chunkRows);
+      }
+      return keysetPages(reader, { from, where, list, key, columns }, position, chunkRows);
+    },
+    close: () => reader.close(),
+  };
+}
+
+/** Strings sort by their bytes: under a case-insensitive collation 'a' and 'A' would tie. */
+function orderExpr(c: Column): string {
+  return c.type === 'string' || c.type === 'json' ? `CAST(${q(c.name)} AS BINARY)` : q(c.name);
+}
+
+interface KeysetQuery {
+  from: string;
+  where: string;
+  list: string;
+  key: readonly Column[];
+  columns: readonly Column[];
+}
+
+async function* keysetPages(reader: Reader, k: KeysetQuery, position: Position | undefined, chunkRows: number) {
+  const keyList = k.key.map((c) => q(c.name));
+  const select = `SELECT ${keyList.join(', ')}, ${k.list} FROM ${k.from}`;
+  const order = `ORDER BY ${keyList.join(', ')} LIMIT ${chunkRows}`;
+  let last = Array.isArray(position?.key) ? decodeKey(position.key) : undefined;
+  for (;;) {
+    const page = await reader.run(`${select} WHERE ${k.where}${last ? ` AND ${after(k.key, last)}` : ''} ${order}`);
+    if (page.length === 0) return;
+    const tail = page[page.length - 1]!;
+    last = k.key.map((c, i) => fromMysql(c.type, tail[i]));
+    yield toBatch(page, k.key.length, k.columns, { key: encodeKey(last) });
+    if (page.length < chunkRows) return;
+  }
+}
+
+/** `(a > x) OR (a = x AND b > y)`: a keyset condition MySQL's range optimizer turns into one index range. */
+function after(key: readonly Column[], values: readonly Value[]): string {
+  const terms = key.map((_, i) =>
+    key
+      .slice(0, i + 1)
+      .map((c, j) => `${q(c.name)} ${j === i ? '>' : '='} ${mysqlLiteral(values[j]!, c.type)}`)
+      .join(' AND '),
+  );
+  return `(${terms.map((t) => `(${t})`).join(' OR ')})`;
+}
+
+async function querySource(conn: Connection, req: SourceRequest): Promise<Source> {
+  const sql = req.from['fromJobConfig.sql']!.trim().replace(/;\s*$/, '');
+  const wrapped = `SELECT * FROM (${sql}) AS ferry_q`;
+  let fields: FieldPacket[];
+  try {
+    [, fields] = await conn.query({ sql: `${wrapped} LIMIT 0`, rowsAsArray: true });
+  } catch (e) {
+    if (isMissingTable(e)) throw errors.tableUnavailable(`fromJobConfig.sql reads a table that does not exist: ${mysqlMessage(e)}`, e);
+    throw errors.sqlFailed(`fromJobConfig.sql does not run on the source: ${mysqlMessage(e)}`, e);
+  }
+  const columns = fields.map(fieldColumn);
+  const reader = new Reader(conn, req.link);
+  return {
+    schema: { engine: 'mysql', columns, primaryKey: [] },
+    async estimateRows() {
+      const [[count]] = (await reader.run(`SELECT COUNT(*) FROM (${sql}) AS ferry_q`)) as [[unknown]];
+      return Number(count);
+    },
+    // A query has no key to page on: ordered by every column and resumed by a row count, as
+    // for a table without a key.
+    read: (position, chunkRows) =>
+      reader.stream(`${wrapped} ORDER BY ${columns.map(orderExpr).join(', ')}`, columns, position, chunkRows),
+    close: () => reader.close(),
+  };
+}
+
+/** The source's connection: plain queries, one streamed query at a time, error mapping. */
+class Reader {
+  private streaming = false;
+  constructor(
+    private readonly conn: Connection,
+    private readonly link: InputMap,
+  ) {}
+
+  async run(sql: string, values: unknown[] = []): Promise<Row[]> {
+    try {
+      return await rows(this.conn, sql, values);
+    } catch (e) {
+      throw this.failure(e);
+    }
+  }
+
+  /**
+   * Streams a query's rows in batches of `chunkRows`; mysql2 pauses the socket while the
+   * engine writes a batch, so memory holds one batch and the stream's small buffer. On
+   * resume, LIMIT skips the rows already delivered (one skip per read, not per page).
+   */
+  async *stream(sql: string, columns: readonly Column[], position: Position | undefined, chunkRows: number) {
+    let offset = typeof position?.offset === 'number' ? position.offset : 0;
+    const skip = offset > 0 ? ` LIMIT ${offset}, 18446744073709551615` : '';
+    // The promise API has no streams; its core connection does.
+    const core = (this.conn as unknown as { connection: CoreConnection }).connection;
+    const stream = core.query({ sql: sql + skip, rowsAsArray: true }).stream({ highWaterMark: Math.min(chunkRows, 1000) });
+    this.streaming = true;
+    let batch: Row[] = [];
+    try {
+      for await (const raw of stream as AsyncIterable<Row>) {
+        batch.push(raw);
+        if (batch.length === chunkRows) {
+          offset += batch.length;
+          yield toBatch(batch, 0, columns, { offset });
+          batch = [];
+        }
+      }
+      this.streaming = false;
+    } catch (e) {
+      throw this.failure(e);
+    }
+    if (batch.length) {
+      offset += batch.length;
+      yield toBatch(batch, 0, columns, { offset });
+    }
+  }
+
+  async close(): Promise<void> {
+    // A stream abandoned mid-way leaves rows on the wire: drop the connection rather than drain it.
+    if (this.streaming) this.conn.destroy();
+    else await this.conn.end().catch(() => this.conn.destroy());
+  }
+
+  private failure(e: unknown): Error {
+    if (e instanceof Error && e.name === 'CdmError') return e;
+    if (isMissingTable(e)) return errors.tableUnavailable(`Reading the source failed: ${mysqlMessage(e)}`, e);
+    // The server rejected the statement (a bad whereClause, say) vs. the read broke off.
+    const rejected = (e as { sqlState?: string }).sqlState !== undefined;
+    return (rejected ? errors.sqlFailed : errors.extractFailed)(
+      `Reading from MySQL at ${mysqlAddress(this.link)} failed: ${mysqlMessage(e)}`,
+      e,
+    );
+  }
+}
+
+function toBatch(raw: Row[], skip: number, columns: readonly Column[], position: Position): RecordBatch {
+  let bytes = 0;
+  const out = raw.map((r) => {
+    const row = columns.map((c, i) => fromMysql(c.type, r[skip + i]));
+    bytes += approxRowBytes(row);
+    return row;
+  });
+  return { rows: out, position, bytes };
+}
