@@ -3,7 +3,6 @@
 // process.env. The embedded runtime (lib/local) builds its own Runtime and installs it
 // with setRuntime before any handler runs.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createRemoteJWKSet } from 'jose';
@@ -77,7 +76,7 @@ function awsRuntime(): Runtime {
   return {
     store: createStore({ doc, name: required('FERRY_TABLE') }),
     queue: sqsQueue(new SQSClient({}), required('FERRY_QUEUE_URL')),
-    secrets: kmsSecrets(new KMSClient({}), required('FERRY_KMS_KEY_ID')),
+    secrets: kmsSecrets(required('FERRY_KMS_KEY_ID')),
     tokens: jwtVerifier({
       key: createRemoteJWKSet(new URL(required('FERRY_AUTH_JWKS_URL'))),
       issuer: required('FERRY_AUTH_ISSUER'),
