@@ -6,7 +6,8 @@
 // 3. queue the execution. If the queue refuses, the submission ends FAILURE_ON_SUBMIT
 //    and the job is free again. A crash between 1 and 2 leaves a claim with no
 //    submission: the next start repairs it once the boot grace has passed.
-import { z } from 'zod';
+// zod/mini keeps the start handler's bundle small (cold starts); see lib/model/parse.ts.
+import * as z from 'zod/mini';
 import type { Principal } from '../auth/token';
 import { requireCluster } from '../clusters/clusters';
 import { describeError, errors } from '../errors';
@@ -21,11 +22,11 @@ export interface JobRef {
   job: string;
 }
 
-const startBodySchema = z
-  .looseObject({
-    variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
-  })
-  .optional();
+const startBodySchema = z.optional(
+  z.looseObject({
+    variables: z.optional(z.record(z.string(), z.pipe(z.union([z.string(), z.number(), z.boolean()]), z.transform(String)))),
+  }),
+);
 
 export interface StartOptions {
   /** True for scheduled and event-triggered starts (`is-execute-auto`). */
