@@ -2,14 +2,13 @@
 // concurrent callers over 50 jobs, each handler's minified bundle size, and the cold
 // import time of the start handler in a fresh Node process.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { build } from 'esbuild';
-import { startEmbedded, PROJECT_ROOT } from '../lib/local/embedded';
-import { readFunctions } from '../lib/local/serverless-config';
+import { startEmbedded } from '../lib/local/embedded';
 import { issueToken } from '../lib/local/tokens';
+import { buildArtifacts } from '../scripts/build';
 
 const SEQUENTIAL = 300;
 const CONCURRENT_CALLERS = 50;
@@ -79,31 +78,13 @@ for (let round = 0; round < 5; round++) {
 const startsPerSecond = starts / (busy / 1000);
 await ferry.close();
 
-// Bundles: each handler as esbuild minifies it for Lambda.
-const outDir = join(dir, 'bundles');
-mkdirSync(outDir);
-const sizes: [string, number][] = [];
-for (const fn of readFunctions(PROJECT_ROOT)) {
-  const entry = join(PROJECT_ROOT, `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.ts`);
-  const out = join(outDir, `${fn.name}.mjs`);
-  const r = await build({
-    entryPoints: [entry],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    outfile: out,
-    external: ['better-sqlite3', 'pg-native'],
-    banner: { js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" },
-    logLevel: 'silent',
-  });
-  void r;
-  sizes.push([fn.name, (await import('node:fs')).statSync(out).size]);
-}
-const startBundle = join(outDir, 'jobStart.mjs');
-const probe = join(outDir, 'probe.mjs');
-writeFileSync(probe, `const t=performance.now();await import(${JSON.stringify(startBundle)});console.log((performance.now()-t).toFixed(1));`);
+// Bundles: the deployment artifacts scripts/build.ts makes (npm run build). The cold
+// import loads the start bundle in fresh processes as Lambda would, resolving @aws-sdk
+// (which the nodejs22.x runtime provides) from node_modules.
+const artifacts = await buildArtifacts();
+const startBundle = artifacts.find((a) => a.function === 'jobStart')!.bundlePath;
+const probe = join(dir, 'probe.cjs');
+writeFileSync(probe, `const t=performance.now();require(${JSON.stringify(startBundle)});console.log((performance.now()-t).toFixed(1));`);
 const coldImports = Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, [probe], { encoding: 'utf8' }).trim()));
 rmSync(dir, { recursive: true, force: true });
 
@@ -116,4 +97,4 @@ console.log(`| measure | value | aim |
 | start latency, p99 | ${pct(99).toFixed(2)} ms | < 20 ms |
 | starts/s, ${CONCURRENT_CALLERS} concurrent callers over ${CONCURRENT_CALLERS} jobs (their runs executing alongside) | ${startsPerSecond.toFixed(0)} | |
 | start handler cold import (median of 5 fresh processes) | ${median(coldImports).toFixed(1)} ms | < 150 ms |
-${sizes.map(([n, s]) => `| bundle ${n} (minified) | ${(s / 1024).toFixed(0)} KB | ${n === 'jobStart' ? '< 400 KB' : ''} |`).join('\n')}`);
+${artifacts.map((a) => `| bundle ${a.function} (minified; zipped) | ${(a.bundleBytes / 1024).toFixed(0)} KB; ${(a.zipBytes / 1024).toFixed(0)} KB | ${a.function === 'jobStart' ? '< 400 KB' : ''} |`).join('\n')}`);

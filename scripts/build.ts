@@ -105,7 +105,17 @@ function checkExport(module: string, exportName: string): void {
   if (typeof mod[exportName] !== 'function') throw new Error(`${module}.js does not export a function "${exportName}"`);
 }
 
-async function main(): Promise<void> {
+export interface Artifact {
+  function: string;
+  handler: string;
+  /** The minified bundle, as Lambda loads it. */
+  bundlePath: string;
+  bundleBytes: number;
+  zipBytes: number;
+}
+
+/** Builds every function's artifact into .build/ and returns what was built. */
+export async function buildArtifacts(): Promise<Artifact[]> {
   const functions = readFunctions(root);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
@@ -121,9 +131,7 @@ async function main(): Promise<void> {
   // (no package.json in the zip) will load them, so checkExport loads them the same way.
   writeFileSync(join(outDir, 'bundle', 'package.json'), '{ "type": "commonjs" }\n');
 
-  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`.padStart(10);
-  console.log(`${'function'.padEnd(16)}${'bundle'.padStart(10)}${'zip'.padStart(10)}  handler`);
-  for (const fn of functions) {
+  return functions.map((fn) => {
     const { module, exportName } = split(fn.handler);
     checkExport(module, exportName);
     const b = bundles.get(module)!;
@@ -132,8 +140,20 @@ async function main(): Promise<void> {
       { name: `${module}.js.map`, data: b.map },
     ]);
     writeFileSync(join(outDir, `${fn.name}.zip`), artifact);
-    console.log(`${fn.name.padEnd(16)}${kb(b.js.length)}${kb(artifact.length)}  ${fn.handler}`);
-  }
+    return {
+      function: fn.name,
+      handler: fn.handler,
+      bundlePath: join(outDir, 'bundle', `${module}.js`),
+      bundleBytes: b.js.length,
+      zipBytes: artifact.length,
+    };
+  });
 }
 
-await main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`.padStart(10);
+  console.log(`${'function'.padEnd(16)}${'bundle'.padStart(10)}${'zip'.padStart(10)}  handler`);
+  for (const a of await buildArtifacts()) {
+    console.log(`${a.function.padEnd(16)}${kb(a.bundleBytes)}${kb(a.zipBytes)}  ${a.handler}`);
+  }
+}
