@@ -159,10 +159,13 @@ describe('a destination table created from another engine’s schema', () => {
     ['timestamptz', col('timestamptz', { scale: 0 }), 'DATETIME(0)'],
     ['json', col('json'), 'JSON'],
   ])('%s → %s', (_what, column, expected) => {
-    expect(declaredType(column, { sameEngine: false, key: false, extendCharLength: false })).toBe(expected);
+    expect(declaredType(column, { sameEngine: false, extendCharLength: false })).toBe(expected);
   });
 
   it('a string key column is a VARCHAR short enough to index', () => {
-    expect(declaredType(col('string'), { sameEngine: false, key: true, extendCharLength: false })).toBe('VARCHAR(768)');
+    expect(declaredType(col('string'), { sameEngine: false, keyBytes: 3072, extendCharLength: false })).toBe('VARCHAR(768)');
+    expect(declaredType(col('string', { length: 20 }), { sameEngine: false, keyBytes: 3072, extendCharLength: false })).toBe(
+      'VARCHAR(20)',
+    );
   });
 });

@@ -1,5 +1,5 @@
-// Writes into a MySQL/MariaDB table with multi-row INSERTs sized to the server's
-// max_allowed_packet. Each chunk commits in one transaction with its checkpoint row in
+// Writes into a MySQL/MariaDB table with multi-row INSERTs (or REPLACE, or INSERT … ON
+// DUPLICATE KEY UPDATE) sized to the server's max_allowed_packet. Each chunk commits in one transaction with its checkpoint row in
 // `__ferry_checkpoint` (same design as the SQLite sink): a chunk retried after a crash
 // is skipped, never written twice, and a writer whose checkpoint was advanced by another
 // executor rolls its chunk back. The destination table must be transactional (InnoDB).
@@ -14,8 +14,26 @@ import { declaredType, mysqlLiteral, quoteIdent as q } from './mysql-types';
 
 const CHECKPOINT_TABLE = '__ferry_checkpoint';
 const ER_DUP_ENTRY = 1062;
+/** InnoDB's largest index key (DYNAMIC rows), in bytes. */
+const INDEX_KEY_BYTES = 3072;
 /** Upper bound for one INSERT, below max_allowed_packet: big enough to amortise round trips. */
 const MAX_STATEMENT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * CDM's "Constraint Conflict Handling" for MySQL destinations: `insert into` (a row whose
+ * key exists fails the chunk), `replace into`, `on duplicate key update`. Its JSON name is
+ * undocumented; third-party bodies send `toJobConfig.onConflict` = `EXCEPTION` for the first.
+ */
+const CONFLICT_MODES = { INSERT: 'insert', EXCEPTION: 'insert', REPLACE: 'replace', UPDATE: 'update' } as const;
+type ConflictMode = (typeof CONFLICT_MODES)[keyof typeof CONFLICT_MODES];
+
+function conflictMode(value: string | undefined): ConflictMode {
+  const mode = CONFLICT_MODES[(value || 'INSERT').toUpperCase() as keyof typeof CONFLICT_MODES];
+  if (!mode) {
+    throw errors.invalidParameter(`toJobConfig.onConflict must be one of ${Object.keys(CONFLICT_MODES).join(', ')}; got ${value}.`);
+  }
+  return mode;
+}
 
 export async function openMysqlSink(req: SinkRequest): Promise<Sink> {
   const { to, schema } = req;
@@ -30,10 +48,11 @@ export async function openMysqlSink(req: SinkRequest): Promise<Sink> {
       `toJobConfig.columnList names ${columns.length} columns but the source yields ${schema.columns.length}; they are mapped by position.`,
     );
   }
+  const onConflict = conflictMode(to['toJobConfig.onConflict']);
   const conn = await connectMysql(req.link);
   const where = `${schemaName}.${table} on MySQL at ${mysqlAddress(req.link)}`;
   try {
-    return await mysqlSink(conn, req, schemaName, table, columns, where);
+    return await mysqlSink(conn, req, { schemaName, table, columns, onConflict, where });
   } catch (e) {
     conn.destroy();
     if (e instanceof Error && e.name === 'CdmError') throw e;
@@ -44,15 +63,19 @@ export async function openMysqlSink(req: SinkRequest): Promise<Sink> {
   }
 }
 
-async function mysqlSink(
-  conn: Connection,
-  req: SinkRequest,
-  schemaName: string,
-  table: string,
-  columns: readonly string[],
-  where: string,
-): Promise<Sink> {
+interface Destination {
+  schemaName: string;
+  table: string;
+  /** Destination column names, by position of the source's columns. */
+  columns: readonly string[];
+  onConflict: ConflictMode;
+  /** The table and server, for messages. */
+  where: string;
+}
+
+async function mysqlSink(conn: Connection, req: SinkRequest, dest: Destination): Promise<Sink> {
   const { to, schema } = req;
+  const { schemaName, table, columns, onConflict, where } = dest;
   const target = `${q(schemaName)}.${q(table)}`;
   const checkpoints = `${q(schemaName)}.${q(CHECKPOINT_TABLE)}`;
   const run = runKeyString(req.run);
@@ -70,22 +93,29 @@ async function mysqlSink(
   const query = async (sql: string, values: unknown[] = []) => (await conn.query({ sql, values, rowsAsArray: true }))[0];
   let seen: bigint | undefined;
 
-  function* inserts(rows: readonly Value[][]): Generator<string> {
-    const head = `INSERT INTO ${target} (${columns.map(q).join(', ')}) VALUES `;
+  const verb = onConflict === 'replace' ? 'REPLACE' : 'INSERT';
+  const head = `${verb} INTO ${target} (${columns.map(q).join(', ')}) VALUES `;
+  // VALUES(col), not MySQL 8's row alias: MariaDB has only the former.
+  const tail =
+    onConflict === 'update' ? ` ON DUPLICATE KEY UPDATE ${columns.map((c) => `${q(c)} = VALUES(${q(c)})`).join(', ')}` : '';
+
+  /** The batch as multi-row statements, each below the server's max_allowed_packet. */
+  function* statements(rows: readonly Value[][]): Generator<string> {
+    const frame = Buffer.byteLength(head) + Buffer.byteLength(tail);
     let tuples: string[] = [];
-    let size = head.length;
+    let size = frame;
     for (const row of rows) {
       const tuple = `(${row.map((v, i) => mysqlLiteral(v, types[i])).join(', ')})`;
       const n = Buffer.byteLength(tuple) + 2;
       if (tuples.length && size + n > statementBytes) {
-        yield head + tuples.join(', ');
+        yield head + tuples.join(', ') + tail;
         tuples = [];
-        size = head.length;
+        size = frame;
       }
       tuples.push(tuple);
       size += n;
     }
-    if (tuples.length) yield head + tuples.join(', ');
+    if (tuples.length) yield head + tuples.join(', ') + tail;
   }
 
   /** seq 1 is an insert (a duplicate means another writer got there first); later ones advance seq by one. */
@@ -117,11 +147,15 @@ async function mysqlSink(
   }
 
   async function create(): Promise<void> {
-    const keyNames = new Set(schema.primaryKey);
+    const sameEngine = schema.engine === 'mysql';
+    const keyColumns = schema.columns.filter((c) => schema.primaryKey.includes(c.name));
+    // String and bytes key columns share InnoDB's 3072-byte key; the others take at most 16 bytes each.
+    const variable = keyColumns.filter((c) => c.type === 'string' || c.type === 'bytes').length;
+    const keyBytes = Math.floor((INDEX_KEY_BYTES - 16 * (keyColumns.length - variable)) / Math.max(variable, 1));
     const defs = schema.columns.map((c, i) => {
       const type = declaredType(c, {
-        sameEngine: schema.engine === 'mysql',
-        key: keyNames.has(c.name),
+        sameEngine,
+        keyBytes: keyColumns.includes(c) ? keyBytes : undefined,
         extendCharLength: to['toJobConfig.extendCharLength'] === 'true',
       });
       const notNull = !c.nullable && to['toJobConfig.useNullable'] !== 'false';
@@ -191,7 +225,7 @@ async function mysqlSink(
         await conn.query('START TRANSACTION');
         // The checkpoint row first: a racing writer then waits on its lock instead of loading rows it must roll back.
         await advanceCheckpoint(cp);
-        for (const statement of inserts(batch.rows)) await conn.query(statement);
+        for (const statement of statements(batch.rows)) await conn.query(statement);
         await conn.query('COMMIT');
         seen = seen! + 1n;
       } catch (e) {

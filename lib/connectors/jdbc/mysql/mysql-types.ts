@@ -217,12 +217,19 @@ export function quoteIdent(name: string): string {
  * the source's own declaration. Otherwise (see README "Type mapping"):
  * integer → TINYINT…BIGINT by bit width (DECIMAL(20) beyond 64 bits), decimal →
  * DECIMAL(p,s) (DECIMAL(65,30) when unbounded), float → FLOAT/DOUBLE, boolean →
- * BOOLEAN, string → VARCHAR(n) up to 255 characters (key columns up to 768), else
- * TEXT/LONGTEXT, bytes → VARBINARY(n) up to 255 bytes, else LONGBLOB, date → DATE,
+ * BOOLEAN, string → VARCHAR(n) up to 255 characters (key columns: as long as the index allows), else
+ * TEXT/LONGTEXT, bytes → VARBINARY(n) up to 255 bytes (key columns: as the index allows), else LONGBLOB, date → DATE,
  * time → TIME(fsp), timestamp → DATETIME(fsp), timestamptz → DATETIME(fsp) holding UTC
  * (TIMESTAMP stops in 2038), json → JSON.
  */
-export function declaredType(col: Column, opts: { sameEngine: boolean; key: boolean; extendCharLength: boolean }): string {
+export interface DeclareOptions {
+  sameEngine: boolean;
+  /** For a primary-key column: its share of InnoDB's 3072-byte index key (TEXT and BLOB cannot be keys). */
+  keyBytes?: number;
+  extendCharLength: boolean;
+}
+
+export function declaredType(col: Column, opts: DeclareOptions): string {
   if (opts.sameEngine && col.nativeType) return col.nativeType;
   const fsp = Math.min(col.scale ?? 6, 6);
   switch (col.type) {
@@ -247,12 +254,13 @@ export function declaredType(col: Column, opts: { sameEngine: boolean; key: bool
       return 'BOOLEAN';
     case 'string': {
       const n = col.length === undefined ? undefined : col.length * (opts.extendCharLength ? 3 : 1);
-      if (opts.key) return `VARCHAR(${Math.min(n ?? 768, 768)})`;
+      // utf8mb4: up to 4 bytes a character.
+      if (opts.keyBytes !== undefined) return `VARCHAR(${Math.min(n ?? Infinity, Math.floor(opts.keyBytes / 4))})`;
       if (n !== undefined && n <= 255) return `VARCHAR(${Math.max(n, 1)})`;
       return n !== undefined && n <= 16_383 ? 'TEXT' : 'LONGTEXT';
     }
     case 'bytes':
-      if (opts.key) return `VARBINARY(${Math.min(col.length ?? 255, 3072)})`;
+      if (opts.keyBytes !== undefined) return `VARBINARY(${Math.min(col.length ?? Infinity, opts.keyBytes)})`;
       return col.length !== undefined && col.length <= 255 ? `VARBINARY(${Math.max(col.length, 1)})` : 'LONGBLOB';
     case 'date':
       return 'DATE';
