@@ -5,9 +5,10 @@ import type { Connector } from '../connector';
 import type { JdbcDialect } from './dialect';
 import { jdbcFromInputs, jdbcLinkInputs, jdbcToInputs } from './jdbc-inputs';
 import { mysqlDialect } from './mysql/mysql-dialect';
+import { postgresqlDialect } from './postgresql/postgresql-dialect';
 import { sqliteDialect } from './sqlite/sqlite-dialect';
 
-const dialects: readonly JdbcDialect[] = [sqliteDialect, mysqlDialect];
+const dialects: readonly JdbcDialect[] = [sqliteDialect, mysqlDialect, postgresqlDialect];
 
 function dialectFor(link: InputMap): JdbcDialect {
   const type = link['linkConfig.databaseType'] ?? '';

@@ -1,0 +1,16 @@
+// The POSTGRESQL and DWS database types (DWS, GaussDB's warehouse, speaks the PostgreSQL protocol).
+import { errors } from '../../../errors';
+import type { JdbcDialect } from '../dialect';
+import { openPostgresSink } from './postgresql-sink';
+import { openPostgresSource } from './postgresql-source';
+
+export const postgresqlDialect: JdbcDialect = {
+  databaseTypes: ['POSTGRESQL', 'DWS'],
+  checkLink(link) {
+    for (const name of ['linkConfig.host', 'linkConfig.database', 'linkConfig.username']) {
+      if (!link[name]) throw errors.invalidParameter(`${name} is mandatory for databaseType ${link['linkConfig.databaseType']}.`);
+    }
+  },
+  openSource: openPostgresSource,
+  openSink: openPostgresSink,
+};

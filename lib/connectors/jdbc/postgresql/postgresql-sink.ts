@@ -1,0 +1,263 @@
+// Writes into a PostgreSQL (or DWS) table with `COPY … FROM STDIN`. Each chunk commits in
+// one transaction with its checkpoint row in `__ferry_checkpoint` (same design as the
+// SQLite and MySQL sinks): a chunk retried after a crash is skipped, never written twice,
+// and a writer whose checkpoint was advanced by another executor rolls its chunk back.
+//
+// The checkpoint table lives in the target schema: the job can certainly create tables
+// there, whereas PostgreSQL 15 no longer lets every role create tables in `public`.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { errors } from '../../../errors';
+import { CheckpointConflictError, runKeyString } from '../../../engine/types';
+import type { Checkpoint, Sink, Value } from '../../../engine/types';
+import type { SinkRequest } from '../../connector';
+import { splitColumnList } from '../dialect';
+import { connectPostgres, pgMessage, postgresAddress, tableOid } from './postgresql-source';
+import { copyField, declaredType, quoteIdent as q } from './postgresql-types';
+
+const CHECKPOINT_TABLE = '__ferry_checkpoint';
+const STAGE_TABLE = '__ferry_stage';
+/** COPY data is sent in pieces of about this size, so a chunk is never one huge string. */
+const COPY_PIECE_BYTES = 256 * 1024;
+
+/**
+ * What happens to a row whose key already exists (CDM's "constraint conflict handling"):
+ * EXCEPTION fails the chunk (plain insert), REPLACE replaces the whole row (columns not
+ * written get their defaults, like MySQL's REPLACE INTO), UPDATE updates the written
+ * columns only (like ON DUPLICATE KEY UPDATE).
+ */
+export const CONFLICT_MODES = ['EXCEPTION', 'REPLACE', 'UPDATE'] as const;
+type ConflictMode = (typeof CONFLICT_MODES)[number];
+/** Not declared in jdbc-inputs yet; the name third-party CDM bodies use. */
+const CONFLICT_INPUT = 'toJobConfig.onConflict';
+
+export async function openPostgresSink(req: SinkRequest): Promise<Sink> {
+  const { to, schema } = req;
+  const schemaName = to['toJobConfig.schemaName'] || 'public';
+  const table = to['toJobConfig.tableName']!;
+  const columns = splitColumnList(to['toJobConfig.columnList']) ?? schema.columns.map((c) => c.name);
+  if (columns.length !== schema.columns.length) {
+    throw errors.invalidParameter(
+      `toJobConfig.columnList names ${columns.length} columns but the source yields ${schema.columns.length}; they are mapped by position.`,
+    );
+  }
+  const mode = (to[CONFLICT_INPUT] || 'EXCEPTION').toUpperCase() as ConflictMode;
+  if (!CONFLICT_MODES.includes(mode)) {
+    throw errors.invalidParameter(`${CONFLICT_INPUT} must be one of ${CONFLICT_MODES.join(', ')}.`);
+  }
+  const client = await connectPostgres(req.link);
+  const where = `${schemaName}.${table} on PostgreSQL at ${postgresAddress(req.link)}`;
+  const checkpoints = `${q(schemaName)}.${q(CHECKPOINT_TABLE)}`;
+  try {
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${checkpoints} (run text PRIMARY KEY, seq bigint NOT NULL, position text NOT NULL,
+         rows_read bigint NOT NULL, rows_written bigint NOT NULL, bytes_read bigint NOT NULL)`,
+    );
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    // Two sinks creating it at once: IF NOT EXISTS does not cover the race, the other one won.
+    if (code !== '23505' && code !== '42P07') {
+      await client.end().catch(() => {});
+      if (code === '3F000') throw errors.tableUnavailable(`Schema ${schemaName} does not exist on PostgreSQL at ${postgresAddress(req.link)}.`, e);
+      throw errors.sqlFailed(`Preparing the checkpoint table for ${where} failed: ${pgMessage(e, req.link)}`, e);
+    }
+  }
+  return postgresSink(client, req, { schemaName, table, columns, mode, where, checkpoints });
+}
+
+interface Target {
+  readonly schemaName: string;
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly mode: ConflictMode;
+  readonly where: string;
+  readonly checkpoints: string;
+}
+
+function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
+  const { to, schema } = req;
+  const { schemaName, table, columns, mode, where, checkpoints } = t;
+  const target = `${q(schemaName)}.${q(table)}`;
+  const columnList = columns.map(q).join(', ');
+  const run = runKeyString(req.run);
+  const message = (e: unknown) => pgMessage(e, req.link);
+  let seen: bigint | undefined;
+  let upsert: string | undefined;
+
+  async function create(): Promise<void> {
+    const defs = schema.columns.map((c, i) => {
+      const type = declaredType(c, { sameEngine: schema.engine === 'postgresql', extendCharLength: to['toJobConfig.extendCharLength'] === 'true' });
+      const notNull = !c.nullable && to['toJobConfig.useNullable'] !== 'false';
+      return `${q(columns[i]!)} ${type}${notNull ? ' NOT NULL' : ''}`;
+    });
+    const pk = schema.primaryKey
+      .map((k) => columns[schema.columns.findIndex((c) => c.name === k)])
+      .filter((k): k is string => k !== undefined);
+    if (pk.length) defs.push(`PRIMARY KEY (${pk.map(q).join(', ')})`);
+    await client.query(`CREATE TABLE ${target} (${defs.join(', ')})`);
+  }
+
+  /** seq 1 is an insert (nothing inserted: another writer got there first); later ones advance seq by one. */
+  async function advanceCheckpoint(cp: Checkpoint): Promise<void> {
+    const values = [JSON.stringify(cp.position), cp.rowsRead, cp.rowsWritten, cp.bytesRead];
+    const result =
+      seen === 0n
+        ? await client.query(
+            `INSERT INTO ${checkpoints} (run, seq, position, rows_read, rows_written, bytes_read) VALUES ($1, 1, $2, $3, $4, $5)
+             ON CONFLICT (run) DO NOTHING`,
+            [run, ...values],
+          )
+        : await client.query(
+            `UPDATE ${checkpoints} SET seq = seq + 1, position = $1, rows_read = $2, rows_written = $3, bytes_read = $4
+              WHERE run = $5 AND seq = $6`,
+            [...values, run, seen!.toString()],
+          );
+    if (result.rowCount !== 1) throw new CheckpointConflictError(run);
+  }
+
+  async function copyRows(into: string, rows: readonly Value[][]): Promise<void> {
+    const stream = client.query(copyStreams.from(`COPY ${into} (${columnList}) FROM STDIN`));
+    await pipeline(Readable.from(copyText(rows)), stream);
+  }
+
+  /**
+   * For REPLACE and UPDATE: rows are copied into a session-local stage table, then moved
+   * with one INSERT … ON CONFLICT on the destination's primary key. Within a chunk the
+   * last row for a key wins, as it would row by row.
+   */
+  async function prepareUpsert(): Promise<string> {
+    const oid = await tableOid(client, schemaName, table);
+    const { rows: keyRows } = await client.query<{ name: string }>(
+      `SELECT a.attname AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+        WHERE i.indrelid = $1::oid AND i.indisprimary`,
+      [oid],
+    );
+    const key = keyRows.map((r) => r.name);
+    if (!key.length) throw errors.invalidParameter(`${CONFLICT_INPUT} ${mode} needs a primary key on ${schemaName}.${table}.`);
+    const missing = key.filter((k) => !columns.includes(k));
+    if (missing.length) throw errors.invalidParameter(`${CONFLICT_INPUT} ${mode} needs the key columns ${missing.join(', ')} in the written columns.`);
+    const { rows: all } = await client.query<{ name: string }>(
+      `SELECT column_name AS name FROM information_schema.columns
+        WHERE table_schema = $1 AND table_name = $2 AND is_generated = 'NEVER' ORDER BY ordinal_position`,
+      [schemaName, table],
+    );
+    const assignments = all
+      .map((c) => c.name)
+      .filter((c) => !key.includes(c) && (mode === 'REPLACE' || columns.includes(c)))
+      .map((c) => `${q(c)} = ${columns.includes(c) ? `EXCLUDED.${q(c)}` : 'DEFAULT'}`);
+    await client.query(
+      `CREATE TEMP TABLE ${q(STAGE_TABLE)} ON COMMIT DELETE ROWS AS SELECT ${columnList} FROM ${target} WITH NO DATA`,
+    );
+    await client.query(`ALTER TABLE pg_temp.${q(STAGE_TABLE)} ADD COLUMN "__ferry_ord" bigserial`);
+    const keys = key.map(q).join(', ');
+    return `INSERT INTO ${target} (${columnList})
+            SELECT DISTINCT ON (${keys}) ${columnList} FROM pg_temp.${q(STAGE_TABLE)} ORDER BY ${keys}, "__ferry_ord" DESC
+            ON CONFLICT (${keys}) DO ${assignments.length ? `UPDATE SET ${assignments.join(', ')}` : 'NOTHING'}`;
+  }
+
+  const sink: Sink = {
+    async prepare() {
+      const preparation = to['toJobConfig.tablePreparation'];
+      // One transaction: a CREATE that fails after the DROP leaves the old table in place.
+      await client.query('BEGIN');
+      try {
+        try {
+          if (preparation === 'DROP_AND_CREATE') {
+            await client.query(`DROP TABLE IF EXISTS ${target}`);
+            await create();
+          } else if (!(await tableOid(client, schemaName, table))) {
+            if (preparation !== 'CREATE_WHEN_NOT_EXIST') {
+              throw errors.tableUnavailable(
+                `Destination table ${schemaName}.${table} does not exist; create it or set toJobConfig.tablePreparation to CREATE_WHEN_NOT_EXIST.`,
+              );
+            }
+            await create();
+          }
+        } catch (e) {
+          if (e instanceof Error && e.name === 'CdmError') throw e;
+          throw errors.tableCreationFailed(`Preparing ${where} failed: ${message(e)}`, e);
+        }
+        const before = to['toJobConfig.beforeImportType'];
+        try {
+          if (before === 'shouldClearTable' || to['toJobConfig.shouldClearTable'] === 'true') {
+            await client.query(`TRUNCATE TABLE ${target}`);
+          } else if (before === 'whereClause') {
+            await client.query(`DELETE FROM ${target} WHERE ${to['toJobConfig.whereClause']}`);
+          }
+        } catch (e) {
+          throw errors.sqlFailed(`Clearing ${where} before the import failed: ${message(e)}`, e);
+        }
+        await client.query('COMMIT');
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw e;
+      }
+    },
+    async checkpoint(): Promise<Checkpoint | undefined> {
+      let row: { seq: string; position: string; rows_read: string; rows_written: string; bytes_read: string } | undefined;
+      try {
+        row = (await client.query(`SELECT seq, position, rows_read, rows_written, bytes_read FROM ${checkpoints} WHERE run = $1`, [run])).rows[0];
+      } catch (e) {
+        throw errors.sqlFailed(`Reading the checkpoint of ${where} failed: ${message(e)}`, e);
+      }
+      seen = row ? BigInt(row.seq) : 0n;
+      if (!row) return undefined;
+      return {
+        position: JSON.parse(row.position),
+        rowsRead: Number(row.rows_read),
+        rowsWritten: Number(row.rows_written),
+        bytesRead: Number(row.bytes_read),
+      };
+    },
+    async write(batch, cp) {
+      if (seen === undefined) await sink.checkpoint();
+      try {
+        if (mode !== 'EXCEPTION' && upsert === undefined && batch.rows.length) upsert = await prepareUpsert();
+        await client.query('BEGIN');
+        // The checkpoint row first: a racing writer then waits on its lock instead of loading rows it must roll back.
+        await advanceCheckpoint(cp);
+        if (batch.rows.length) {
+          if (upsert === undefined) {
+            await copyRows(target, batch.rows);
+          } else {
+            await copyRows(`pg_temp.${q(STAGE_TABLE)}`, batch.rows);
+            await client.query(upsert);
+          }
+        }
+        await client.query('COMMIT');
+        seen = seen! + 1n;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        if (e instanceof CheckpointConflictError) throw e;
+        if (e instanceof Error && e.name === 'CdmError') throw e;
+        throw errors.writeFailed(`Writing to ${where} failed: ${message(e)}`, e);
+      }
+    },
+    async finish() {
+      try {
+        await client.query(`DELETE FROM ${checkpoints} WHERE run = $1`, [run]);
+      } catch (e) {
+        throw errors.sqlFailed(`Removing the checkpoint of ${where} failed: ${message(e)}`, e);
+      }
+    },
+    async close() {
+      await client.end().catch(() => {});
+    },
+  };
+  return sink;
+}
+
+/** Rows as COPY text, in pieces of about COPY_PIECE_BYTES (the stream applies backpressure between pieces). */
+function* copyText(rows: readonly Value[][]): Generator<string> {
+  let piece = '';
+  for (const row of rows) {
+    piece += row.map(copyField).join('\t') + '\n';
+    if (piece.length >= COPY_PIECE_BYTES) {
+      yield piece;
+      piece = '';
+    }
+  }
+  if (piece) yield piece;
+}
