@@ -22,6 +22,8 @@ export interface Settings {
   continueMarginMs: number;
   /** Re-queues by the reaper after which a run is declared FAILED. */
   maxRequeues: number;
+  /** IANA time zone of calendar values users write: date macros (and schedules). */
+  timeZone: string;
 }
 
 export interface Runtime {
@@ -54,7 +56,17 @@ export function settingsFromEnv(): Settings {
     bootGraceMs: integer('FERRY_BOOT_GRACE_MS', 60_000),
     continueMarginMs: integer('FERRY_CONTINUE_MARGIN_MS', 30_000),
     maxRequeues: integer('FERRY_MAX_REQUEUES', 5),
+    timeZone: timeZone('FERRY_TIMEZONE', 'UTC'),
   };
+}
+
+function timeZone(name: string, fallback: string): string {
+  const v = process.env[name] || fallback;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: v }).resolvedOptions().timeZone;
+  } catch {
+    throw new Error(`${name} must be an IANA time zone such as UTC or Asia/Shanghai; got "${v}"`);
+  }
 }
 
 /** Embedded-runtime settings read from the environment (used by lib/local only). */

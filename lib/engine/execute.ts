@@ -10,6 +10,9 @@ import type { Runtime } from '../runtime';
 import type { SubmissionKey } from '../store/submissions-repo';
 import { EMPTY_COUNTERS, stoppedSummary, type Counters, type Submission } from '../model/submission';
 import { isActive } from '../model/status';
+import type { InputMap } from '../model/config-values';
+import { withPath } from '../model/parse';
+import { resolveMacros, type MacroContext } from './macros';
 import { CheckpointConflictError, type Checkpoint, type RunKey } from './types';
 
 export interface Invocation {
@@ -59,9 +62,12 @@ async function copy(rt: Runtime, key: SubmissionKey, sub: Submission, inv: Invoc
     resolveLink(rt, key.project, key.cluster, spec.toLink),
   ]);
   const run: RunKey = { project: key.project, cluster: key.cluster, job: key.job, submissionId: key.id, partition: 0 };
-  const source = await connectorFor(spec.fromConnector).openSource!({ link: fromLink.inputs, from: spec.from, run });
+  const macros: MacroContext = { now: sub.createdAt, timeZone: rt.settings.timeZone, variables: sub.variables };
+  const from = resolveInputs(spec.from, macros);
+  const to = resolveInputs(spec.to, macros);
+  const source = await connectorFor(spec.fromConnector).openSource!({ link: fromLink.inputs, from, run });
   try {
-    const sink = await connectorFor(spec.toConnector).openSink!({ link: toLink.inputs, to: spec.to, run, schema: source.schema });
+    const sink = await connectorFor(spec.toConnector).openSink!({ link: toLink.inputs, to, run, schema: source.schema });
     try {
       let estimate = sub.estimate ?? 0;
       if (!sub.planned) {
@@ -114,6 +120,11 @@ async function copy(rt: Runtime, key: SubmissionKey, sub: Submission, inv: Invoc
   } finally {
     await source.close();
   }
+}
+
+/** The job's inputs with macros resolved; an error names the input. */
+function resolveInputs(inputs: InputMap, ctx: MacroContext): InputMap {
+  return Object.fromEntries(Object.entries(inputs).map(([name, value]) => [name, withPath(name, () => resolveMacros(value, ctx))]));
 }
 
 /** A table job's counters: rows and bytes read; file counters do not apply (-1). */

@@ -9,6 +9,7 @@ import { createJobsBodySchema, JOB_TYPES, jobSpecFromBody, renderJob, type Job, 
 import { parseWith, withPath } from '../model/parse';
 import type { Runtime } from '../runtime';
 import { DRIVER_CONFIGS, driverInputs } from './driver-inputs';
+import { checkMacros } from '../engine/macros';
 
 export async function createJobs(rt: Runtime, by: Principal, project: string, cluster: string, body: unknown) {
   await requireCluster(rt, project, cluster);
@@ -59,13 +60,14 @@ export async function validateJob(rt: Runtime, project: string, cluster: string,
   }
   const fromValues = validateInputs(from.fromInputs, spec.from, ['fromJobConfig']);
   const toValues = validateInputs(to.toInputs, spec.to, ['toJobConfig']);
+  for (const [name, value] of [...Object.entries(fromValues), ...Object.entries(toValues)]) withPath(name, () => checkMacros(value));
   from.checkFrom?.(fromValues);
   to.checkTo?.(toValues);
   const driver = validateInputs(driverInputs, spec.driver, DRIVER_CONFIGS);
   return { ...spec, from: fromValues, to: toValues, driver };
 }
 
-const listQuerySchema = z.object({
+export const listQuerySchema = z.object({
   filter: z.string().optional(),
   page_no: z.coerce.number().int().min(1).default(1),
   page_size: z.coerce.number().int().min(10).max(100).default(10),
