@@ -9,7 +9,7 @@ import { CheckpointConflictError, runKeyString } from '../../../engine/types';
 import type { Checkpoint, Sink, Value } from '../../../engine/types';
 import type { SinkRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
-import { connectMysql, mysqlAddress, mysqlMessage } from './mysql-source';
+import { connectMysql, mysqlAddress, mysqlMessage } from './mysql-connection';
 import { declaredType, mysqlLiteral, quoteIdent as q } from './mysql-types';
 
 const CHECKPOINT_TABLE = '__ferry_checkpoint';
