@@ -23,14 +23,14 @@ const STAGE_TABLE = '__ferry_stage';
 const COPY_PIECE_BYTES = 256 * 1024;
 
 /**
- * What happens to a row whose key already exists (CDM's "constraint conflict handling"):
- * EXCEPTION fails the chunk (plain insert), REPLACE replaces the whole row (columns not
- * written get their defaults, like MySQL's REPLACE INTO), UPDATE updates the written
- * columns only (like ON DUPLICATE KEY UPDATE).
+ * What happens to a row whose key already exists (CDM's "constraint conflict handling",
+ * `toJobConfig.onConflict`, not declared in jdbc-inputs yet; same values as the MySQL
+ * sink): INSERT (or EXCEPTION, the third-party spelling) fails the chunk; REPLACE
+ * replaces the whole row (columns not written get their defaults, like MySQL's REPLACE
+ * INTO); UPDATE updates the written columns only (like ON DUPLICATE KEY UPDATE).
  */
-export const CONFLICT_MODES = ['EXCEPTION', 'REPLACE', 'UPDATE'] as const;
-type ConflictMode = (typeof CONFLICT_MODES)[number];
-/** Not declared in jdbc-inputs yet; the name third-party CDM bodies use. */
+const CONFLICT_MODES = { INSERT: 'insert', EXCEPTION: 'insert', REPLACE: 'replace', UPDATE: 'update' } as const;
+type ConflictMode = (typeof CONFLICT_MODES)[keyof typeof CONFLICT_MODES];
 const CONFLICT_INPUT = 'toJobConfig.onConflict';
 
 export async function openPostgresSink(req: SinkRequest): Promise<Sink> {
@@ -43,10 +43,9 @@ export async function openPostgresSink(req: SinkRequest): Promise<Sink> {
       `toJobConfig.columnList names ${columns.length} columns but the source yields ${schema.columns.length}; they are mapped by position.`,
     );
   }
-  const mode = (to[CONFLICT_INPUT] || 'EXCEPTION').toUpperCase() as ConflictMode;
-  if (!CONFLICT_MODES.includes(mode)) {
-    throw errors.invalidParameter(`${CONFLICT_INPUT} must be one of ${CONFLICT_MODES.join(', ')}.`);
-  }
+  const value = to[CONFLICT_INPUT];
+  const mode: ConflictMode | undefined = CONFLICT_MODES[(value || 'INSERT').toUpperCase() as keyof typeof CONFLICT_MODES];
+  if (!mode) throw errors.invalidParameter(`${CONFLICT_INPUT} must be one of ${Object.keys(CONFLICT_MODES).join(', ')}; got ${value}.`);
   const client = await connectPostgres(req.link);
   const where = `${schemaName}.${table} on PostgreSQL at ${postgresAddress(req.link)}`;
   const checkpoints = `${q(schemaName)}.${q(CHECKPOINT_TABLE)}`;
@@ -135,9 +134,9 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
       [oid],
     );
     const key = keyRows.map((r) => r.name);
-    if (!key.length) throw errors.invalidParameter(`${CONFLICT_INPUT} ${mode} needs a primary key on ${schemaName}.${table}.`);
+    if (!key.length) throw errors.invalidParameter(`${CONFLICT_INPUT} ${to[CONFLICT_INPUT]} needs a primary key on ${schemaName}.${table}.`);
     const missing = key.filter((k) => !columns.includes(k));
-    if (missing.length) throw errors.invalidParameter(`${CONFLICT_INPUT} ${mode} needs the key columns ${missing.join(', ')} in the written columns.`);
+    if (missing.length) throw errors.invalidParameter(`${CONFLICT_INPUT} ${to[CONFLICT_INPUT]} needs the key columns ${missing.join(', ')} in the written columns.`);
     const { rows: all } = await client.query<{ name: string }>(
       `SELECT column_name AS name FROM information_schema.columns
         WHERE table_schema = $1 AND table_name = $2 AND is_generated = 'NEVER' ORDER BY ordinal_position`,
@@ -145,7 +144,7 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
     );
     const assignments = all
       .map((c) => c.name)
-      .filter((c) => !key.includes(c) && (mode === 'REPLACE' || columns.includes(c)))
+      .filter((c) => !key.includes(c) && (mode === 'replace' || columns.includes(c)))
       .map((c) => `${q(c)} = ${columns.includes(c) ? `EXCLUDED.${q(c)}` : 'DEFAULT'}`);
     await client.query(
       `CREATE TEMP TABLE ${q(STAGE_TABLE)} ON COMMIT DELETE ROWS AS SELECT ${columnList} FROM ${target} WITH NO DATA`,
@@ -214,7 +213,7 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
     async write(batch, cp) {
       if (seen === undefined) await sink.checkpoint();
       try {
-        if (mode !== 'EXCEPTION' && upsert === undefined && batch.rows.length) upsert = await prepareUpsert();
+        if (mode !== 'insert' && upsert === undefined && batch.rows.length) upsert = await prepareUpsert();
         await client.query('BEGIN');
         // The checkpoint row first: a racing writer then waits on its lock instead of loading rows it must roll back.
         await advanceCheckpoint(cp);
