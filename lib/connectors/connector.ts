@@ -30,4 +30,9 @@ export interface Connector {
   checkTo?(to: InputMap): void;
   openSource?(req: SourceRequest): Promise<Source>;
   openSink?(req: SinkRequest): Promise<Sink>;
+  /**
+   * The from-inputs that read back what a job with these to-inputs wrote (the same
+   * columns, in the order `schema` names them): verification opens them as a source.
+   */
+  readBack?(to: InputMap, schema: TableSchema): InputMap;
 }

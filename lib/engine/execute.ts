@@ -3,17 +3,18 @@
 // progress, counters and the heartbeat current, until the copy ends, a stop is asked
 // for, or the invocation's time runs low and a continuation message takes over.
 import { connectorFor } from '../connectors/registry';
-import { CdmError, describeError } from '../errors';
+import { CdmError, describeError, errors } from '../errors';
 import { resolveLink } from '../links/links';
 import type { ExecutionMessage } from '../queue/queue';
 import type { Runtime } from '../runtime';
 import type { SubmissionKey } from '../store/submissions-repo';
-import { EMPTY_COUNTERS, stoppedSummary, type Counters, type Submission } from '../model/submission';
+import { EMPTY_COUNTERS, stoppedSummary, type Counters, type Submission, type Verification } from '../model/submission';
 import { isActive } from '../model/status';
 import type { InputMap } from '../model/config-values';
 import { withPath } from '../model/parse';
 import { resolveMacros, type MacroContext } from './macros';
-import { CheckpointConflictError, type Checkpoint, type RunKey } from './types';
+import { CheckpointConflictError, type Checkpoint, type RunKey, type TableSchema } from './types';
+import { tally } from './verify';
 
 export interface Invocation {
   /** Unique per invocation: the lease owner. */
@@ -30,6 +31,7 @@ export class LeaseLostError extends Error {
 }
 
 const CHUNK_ROWS_INPUT = 'linkConfig.fetchSize';
+const VERIFY_INPUT = 'ferryConfig.verify';
 
 export async function executeMessage(rt: Runtime, msg: ExecutionMessage, inv: Invocation): Promise<Outcome> {
   const key: SubmissionKey = { project: msg.project, cluster: msg.cluster, job: msg.job, id: msg.submissionId };
@@ -112,6 +114,21 @@ async function copy(rt: Runtime, key: SubmissionKey, sub: Submission, inv: Invoc
         }
       }
       await sink.finish();
+      if (spec.driver[VERIFY_INPUT] === 'true') {
+        const verification = await verifyCopy({ spec, fromLink: fromLink.inputs, toLink: toLink.inputs, from, to, run, schema: source.schema, chunkRows });
+        if (!verification.matched) {
+          const { source: s, destination: d } = verification;
+          await end(rt, key, inv.owner, 'FAILED', {
+            progress: -1,
+            counters: tableCounters(cp),
+            verification,
+            errorSummary: `Verification failed: the source has ${s.rows} rows (checksum ${s.checksum}), the destination ${d.rows} (checksum ${d.checksum}).`,
+          });
+          return 'failed';
+        }
+        await end(rt, key, inv.owner, 'SUCCEEDED', { progress: 100, counters: tableCounters(cp), verification });
+        return 'succeeded';
+      }
       await end(rt, key, inv.owner, 'SUCCEEDED', { progress: 100, counters: tableCounters(cp) });
       return 'succeeded';
     } finally {
@@ -120,6 +137,36 @@ async function copy(rt: Runtime, key: SubmissionKey, sub: Submission, inv: Invoc
   } finally {
     await source.close();
   }
+}
+
+/** Tallies the source again and the destination as written: rows and checksum must match. */
+async function verifyCopy(c: {
+  spec: Submission['spec'];
+  fromLink: InputMap;
+  toLink: InputMap;
+  from: InputMap;
+  to: InputMap;
+  run: RunKey;
+  schema: TableSchema;
+  chunkRows: number;
+}): Promise<Verification> {
+  const toConnector = connectorFor(c.spec.toConnector);
+  if (!toConnector.readBack) throw errors.invalidParameter(`ferryConfig.verify: ${toConnector.name} destinations cannot be read back yet.`);
+  const sides = [
+    { connector: connectorFor(c.spec.fromConnector), link: c.fromLink, from: c.from },
+    { connector: toConnector, link: c.toLink, from: toConnector.readBack(c.to, c.schema) },
+  ];
+  const [source, destination] = await Promise.all(
+    sides.map(async ({ connector, link, from }) => {
+      const reader = await connector.openSource!({ link, from, run: c.run });
+      try {
+        return await tally(reader, c.chunkRows);
+      } finally {
+        await reader.close();
+      }
+    }),
+  );
+  return { source: source!, destination: destination!, matched: source!.rows === destination!.rows && source!.checksum === destination!.checksum };
 }
 
 /** The job's inputs with macros resolved; an error names the input. */
@@ -143,7 +190,7 @@ async function end(
   key: SubmissionKey,
   owner: string,
   status: 'SUCCEEDED' | 'FAILED',
-  fields: { progress: number; counters?: Counters; errorSummary?: string; errorDetails?: string },
+  fields: { progress: number; counters?: Counters; errorSummary?: string; errorDetails?: string; verification?: Verification },
 ): Promise<void> {
   const ok = await rt.store.submissions.finish(key, status, { now: rt.now(), by: 'ferry-executor', ...fields }, { owner });
   if (!ok) throw new LeaseLostError();

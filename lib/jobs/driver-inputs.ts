@@ -10,6 +10,8 @@ export const DRIVER_CONFIGS = [
   'groupJobConfig',
   'smnConfig',
   'partitionConfig',
+  // Ferry's own settings (CDM has no counterpart).
+  'ferryConfig',
 ];
 
 export const driverInputs = [
@@ -39,4 +41,7 @@ export const driverInputs = [
   input.enum('schedulerConfig.disposableType', ['NONE', 'DELETE_AFTER_SUCCEED', 'DELETE'], { default: 'NONE' }),
   input.enum('retryJobConfig.retryJobType', ['NONE', 'RETRY_TRIPLE'], { default: 'NONE' }),
   input.boolean('smnConfig.isNeedNotification', { default: 'false' }),
+  // After the copy, count and checksum both sides and fail the run if they differ
+  // (lib/engine/verify.ts). Off by default: it reads both tables once more.
+  input.boolean('ferryConfig.verify', { default: 'false' }),
 ] as const;

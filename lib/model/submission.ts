@@ -59,6 +59,14 @@ export interface Submission {
   leaseUntil?: number;
   /** How often the reaper had to re-queue this run. */
   requeues?: number;
+  /** With ferryConfig.verify: both sides' row count and checksum after the copy. */
+  verification?: Verification;
+}
+
+export interface Verification {
+  source: { rows: number; checksum: string };
+  destination: { rows: number; checksum: string };
+  matched: boolean;
 }
 
 /** CDM documents no "stopped" status; a stopped run ends FAILED with this summary. */
@@ -112,6 +120,8 @@ export function renderSubmission(s: Submission) {
         TOTAL_SIZE: c.totalSize,
       },
     },
+    // Ferry's addition: CDM has no verification; present only on runs that asked for it.
+    ...(s.verification ? { verification: s.verification } : {}),
     ...(s.status === 'FAILED' || s.status === 'FAILURE_ON_SUBMIT'
       ? { 'error-summary': s.errorSummary ?? '', 'error-details': s.errorDetails ?? '' }
       : {}),

@@ -4,7 +4,7 @@
 // model/status.ts) and, while running, on holding the lease, so a stale executor can
 // never overwrite the work of the one that took over.
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Counters, Submission } from '../model/submission';
+import type { Counters, Submission, Verification } from '../model/submission';
 import { sourcesOf, type SubmissionStatus } from '../model/status';
 import { ACTIVE, ACTIVE_INDEX, fromItem, ifCondition, isoKey, keys, queryAll, type TableRef } from './table';
 
@@ -169,7 +169,15 @@ export function submissionsRepo(t: TableRef) {
     async finish(
       k: SubmissionKey,
       to: SubmissionStatus,
-      fields: { now: number; by: string; progress: number; counters?: Counters; errorSummary?: string; errorDetails?: string },
+      fields: {
+        now: number;
+        by: string;
+        progress: number;
+        counters?: Counters;
+        errorSummary?: string;
+        errorDetails?: string;
+        verification?: Verification;
+      },
       guard: { owner?: string; from?: SubmissionStatus[] } = {},
     ): Promise<boolean> {
       const owner = guard.owner;
@@ -185,6 +193,7 @@ export function submissionsRepo(t: TableRef) {
       if (fields.counters) (sets.push('counters = :counters'), (values[':counters'] = fields.counters));
       if (fields.errorSummary !== undefined) (sets.push('errorSummary = :es'), (values[':es'] = fields.errorSummary));
       if (fields.errorDetails !== undefined) (sets.push('errorDetails = :ed'), (values[':ed'] = fields.errorDetails));
+      if (fields.verification) (sets.push('verification = :ver'), (values[':ver'] = fields.verification));
       let condition = `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`;
       if (owner) (condition += ' AND leaseOwner = :owner'), (values[':owner'] = owner);
       return (

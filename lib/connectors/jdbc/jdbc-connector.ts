@@ -42,6 +42,12 @@ export const jdbcConnector: Connector = {
       throw errors.invalidParameter('toJobConfig.whereClause is mandatory when toJobConfig.beforeImportType is whereClause.');
     }
   },
+  readBack: (to, schema) => ({
+    'fromJobConfig.schemaName': to['toJobConfig.schemaName'] ?? '',
+    'fromJobConfig.tableName': to['toJobConfig.tableName']!,
+    // toJobConfig.columnList maps by position; without it the columns keep the source's names.
+    'fromJobConfig.columnList': to['toJobConfig.columnList'] || schema.columns.map((c) => c.name).join('&'),
+  }),
   openSource: (req) => dialectFor(req.link).openSource(req),
   openSink: (req) => dialectFor(req.link).openSink(req),
 };
