@@ -71,9 +71,10 @@ export function mysqlLinkInputs(database: string, extra: InputMap = {}): InputMa
   };
 }
 
-/** A link body as a CDM client sends it (the password input left out: it is empty here). */
+/** A link body as a CDM client sends it (an empty password left out). */
 export function mysqlLinkBody(name: string, database: string, extra: InputMap = {}) {
-  const { 'linkConfig.password': _none, ...inputs } = mysqlLinkInputs(database, extra);
+  const inputs = mysqlLinkInputs(database, extra);
+  if (!inputs['linkConfig.password']) delete inputs['linkConfig.password'];
   return {
     name,
     'connector-name': 'generic-jdbc-connector',

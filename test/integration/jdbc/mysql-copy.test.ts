@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 /** Creates the links and the job on a fresh cluster, starts it and waits for the end of its run. */
-async function runJob(links: unknown[], job: unknown) {
+async function runJob(links: unknown[], job: unknown, expected = 'SUCCEEDED') {
   api = await startApi();
   const cluster = (await api.call('POST', '/v1.1/p1/clusters', { cluster: { name: 'c' } })).body.id as string;
   const base = `/v1.1/p1/clusters/${cluster}/cdm`;
@@ -39,18 +39,20 @@ async function runJob(links: unknown[], job: unknown) {
   expect((await api.call('PUT', `${base}/job/${name}/start`)).status).toBe(200);
   const status = async () => (await api!.call('GET', `${base}/job/${name}/status`)).body.submissions[0];
   const s = await waitFor('the run to end', status, (v) => ['SUCCEEDED', 'FAILED', 'FAILURE_ON_SUBMIT'].includes(v.status));
-  expect(s.status, s['error-summary']).toBe('SUCCEEDED');
-  return s.counters['org.apache.sqoop.submission.counter.SqoopCounters'];
+  expect(s.status, s['error-summary']).toBe(expected);
+  return s;
 }
+
+const counters = (submission: any) => submission.counters['org.apache.sqoop.submission.counter.SqoopCounters'];
 
 it('a SQLite table copies into a MySQL table created for it, value for value', async () => {
   const src = join(mkdtempSync(join(tmpdir(), 'ferry-mysql-copy-')), 'src.db');
   makeOrders(src, 250);
-  const counters = await runJob(
+  const run = await runJob(
     [sqliteLink('src', src, { 'linkConfig.fetchSize': '100' }), mysqlLinkBody('dst', db.name)],
     tableJob('to_mysql', { toTable: 'orders_copy' }),
   );
-  expect(counters).toMatchObject({ ROWS_READ: 250, ROWS_WRITTEN: 250 });
+  expect(counters(run)).toMatchObject({ ROWS_READ: 250, ROWS_WRITTEN: 250 });
 
   const columns = await db.query(
     `SELECT COLUMN_NAME, COLUMN_TYPE, COLUMN_KEY FROM information_schema.COLUMNS
@@ -92,11 +94,11 @@ it('a MySQL table copies into SQLite with exact decimals, untouched temporal tex
      X'', 0, -2.5),
     (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`);
   const dst = join(mkdtempSync(join(tmpdir(), 'ferry-mysql-copy-')), 'dst.db');
-  const counters = await runJob(
+  const run = await runJob(
     [mysqlLinkBody('src', db.name, { 'linkConfig.fetchSize': '2' }), sqliteLink('dst', dst)],
     tableJob('to_sqlite', { fromTable: 'events', fromInputs: { 'fromJobConfig.schemaName': db.name }, toTable: 'events_copy' }),
   );
-  expect(counters).toMatchObject({ ROWS_READ: 3, ROWS_WRITTEN: 3 });
+  expect(counters(run)).toMatchObject({ ROWS_READ: 3, ROWS_WRITTEN: 3 });
 
   const sqlite = new Database(dst, { readonly: true });
   sqlite.defaultSafeIntegers(true);
@@ -132,4 +134,13 @@ it('a MySQL table copies into SQLite with exact decimals, untouched temporal tex
       0.1,
     ],
   ]);
+});
+
+it('a job whose MySQL server cannot be reached fails with Cdm.0901 naming host:port, never the password', async () => {
+  const src = join(mkdtempSync(join(tmpdir(), 'ferry-mysql-copy-')), 'src.db');
+  makeOrders(src, 5);
+  const unreachable = mysqlLinkBody('dst', db.name, { 'linkConfig.port': '1', 'linkConfig.password': 's3cret-pw' });
+  const run = await runJob([sqliteLink('src', src), unreachable], tableJob('nowhere'), 'FAILED');
+  expect(run['error-summary']).toMatch(/^Cdm\.0901: .*127\.0\.0\.1:1\b/);
+  expect(JSON.stringify(run)).not.toContain('s3cret-pw');
 });

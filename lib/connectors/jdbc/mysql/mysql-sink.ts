@@ -1,8 +1,9 @@
 // Writes into a MySQL/MariaDB table with multi-row INSERTs (or REPLACE, or INSERT … ON
-// DUPLICATE KEY UPDATE) sized to the server's max_allowed_packet. Each chunk commits in one transaction with its checkpoint row in
-// `__ferry_checkpoint` (same design as the SQLite sink): a chunk retried after a crash
-// is skipped, never written twice, and a writer whose checkpoint was advanced by another
-// executor rolls its chunk back. The destination table must be transactional (InnoDB).
+// DUPLICATE KEY UPDATE) sized to the server's max_allowed_packet. Each chunk commits in
+// one transaction with its checkpoint row in `__ferry_checkpoint` (same design as the
+// SQLite sink): a chunk retried after a crash is skipped, never written twice, and a
+// writer whose checkpoint was advanced by another executor rolls its chunk back. The
+// destination table must be transactional (InnoDB).
 import type { Connection, ResultSetHeader } from 'mysql2/promise';
 import { errors } from '../../../errors';
 import { CheckpointConflictError, runKeyString } from '../../../engine/types';
