@@ -27,8 +27,11 @@ export interface ApiRequest {
 const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const JSON_HEADERS = { 'Content-Type': 'application/json;charset=UTF-8' };
 
-export function httpHandler(permission: Permission, fn: (req: ApiRequest, rt: Runtime) => Promise<unknown>) {
-  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+/** A Lambda entry for the API; `permission` is what it authorizes, so tests can check each route against its documentation. */
+export type ApiHandler = ((event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>) & { readonly permission: Permission };
+
+export function httpHandler(permission: Permission, fn: (req: ApiRequest, rt: Runtime) => Promise<unknown>): ApiHandler {
+  const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const requestId = event.requestContext?.requestId || randomUUID();
     try {
       const rt = runtime();
@@ -55,6 +58,7 @@ export function httpHandler(permission: Permission, fn: (req: ApiRequest, rt: Ru
       return errorResponse(e, requestId);
     }
   };
+  return Object.assign(handler, { permission });
 }
 
 function header(event: APIGatewayProxyEvent, name: string): string | undefined {

@@ -22,7 +22,7 @@ export interface JobRef {
   job: string;
 }
 
-const startBodySchema = z.optional(
+export const startBodySchema = z.optional(
   z.looseObject({
     variables: z.optional(z.record(z.string(), z.pipe(z.union([z.string(), z.number(), z.boolean()]), z.transform(String)))),
   }),
