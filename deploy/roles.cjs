@@ -29,6 +29,8 @@ const grants = {
   jobStop: { table: ['GetItem', 'UpdateItem'] },
   jobStatus: { table: READ },
   submissions: { table: READ },
+  // The public API description: built from code, touches no table, queue or key.
+  openapi: {},
   // Receive/Delete/GetQueueAttributes serve the SQS event source; SendMessage hands over to a continuation.
   executor: {
     table: ['GetItem', 'UpdateItem'],
