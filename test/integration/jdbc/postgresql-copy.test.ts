@@ -1,0 +1,140 @@
+// Jobs between SQLite and PostgreSQL, driven through the CDM HTTP API on the embedded
+// runtime, with the executor in a process whose timezone is Asia/Shanghai.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { sqliteLink, tableJob } from '../../support/cdm-bodies';
+import { startApi, waitFor, type Api } from '../../support/embedded';
+import { createTestDatabase, postgresLink, type TestDatabase } from '../../support/postgres';
+import { makeOrders } from '../../support/sqlite-fixtures';
+
+let db: TestDatabase;
+let api: Api | undefined;
+const savedTz = process.env.TZ;
+beforeAll(async () => {
+  process.env.TZ = 'Asia/Shanghai';
+  db = await createTestDatabase('pg_copy');
+});
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
+afterAll(async () => {
+  process.env.TZ = savedTz;
+  await db?.drop();
+});
+
+/** Creates the links and the job on a fresh cluster, starts it and waits for the end of its run. */
+async function runJob(links: unknown[], job: unknown, expected = 'SUCCEEDED') {
+  api = await startApi();
+  const cluster = (await api.call('POST', '/v1.1/p1/clusters', { cluster: { name: 'c' } })).body.id as string;
+  const base = `/v1.1/p1/clusters/${cluster}/cdm`;
+  const linked = await api.call('POST', `${base}/link`, { links });
+  expect(linked.status, JSON.stringify(linked.body)).toBe(200);
+  const created = await api.call('POST', `${base}/job`, { jobs: [job] });
+  expect(created.status, JSON.stringify(created.body)).toBe(200);
+  const name = (job as { name: string }).name;
+  expect((await api.call('PUT', `${base}/job/${name}/start`)).status).toBe(200);
+  const status = async () => (await api!.call('GET', `${base}/job/${name}/status`)).body.submissions[0];
+  const s = await waitFor('the run to end', status, (v) => ['SUCCEEDED', 'FAILED', 'FAILURE_ON_SUBMIT'].includes(v.status));
+  expect(s.status, s['error-summary']).toBe(expected);
+  return s;
+}
+
+const counters = (submission: any) => submission.counters['org.apache.sqoop.submission.counter.SqoopCounters'];
+
+it('a SQLite table copies into a PostgreSQL table created for it, value for value', async () => {
+  const src = join(mkdtempSync(join(tmpdir(), 'ferry-pg-copy-')), 'src.db');
+  makeOrders(src, 250);
+  const run = await runJob(
+    [sqliteLink('src', src, { 'linkConfig.fetchSize': '100' }), postgresLink('dst', db)],
+    tableJob('to_pg', { toTable: 'orders_copy', toInputs: { 'toJobConfig.schemaName': 'public' } }),
+  );
+  expect(counters(run)).toMatchObject({ ROWS_READ: 250, ROWS_WRITTEN: 250 });
+
+  const columns = await db.query(
+    `SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+      WHERE attrelid = 'public.orders_copy'::regclass AND attnum > 0 ORDER BY attnum`,
+  );
+  // SQLite reports DECIMAL(12,2) without precision: the column is an unbounded numeric.
+  expect(columns.map((c) => `${c.attname} ${c.type}`)).toEqual([
+    'id bigint',
+    'sku text',
+    'note text',
+    'amount numeric',
+    'big bigint',
+    'created_at timestamp(6) without time zone',
+    'payload bytea',
+  ]);
+  const [pk] = await db.query(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'orders_copy'::regclass AND contype = 'p'`);
+  expect(pk!.def).toBe('PRIMARY KEY (id)');
+  // SQLite's NUMERIC affinity stored 2.50 as 2.5 (and 5.00 as 5): compare amounts as numbers.
+  const rows = await db.query(`SELECT id, sku, note, amount::numeric(12,2)::text AS amount, big, created_at, encode(payload, 'hex') AS payload
+                                 FROM orders_copy ORDER BY id`);
+  expect(rows).toEqual(
+    Array.from({ length: 250 }, (_, k) => {
+      const i = k + 1;
+      return {
+        id: String(i),
+        sku: `SKU-${i}`,
+        note: i % 7 === 0 ? null : i % 5 === 0 ? '' : `note ${i} 😀`,
+        amount: (i * 1.25).toFixed(2),
+        big: String(9007199254740993n + BigInt(i)),
+        created_at: `2024-01-01 00:00:${String(i % 60).padStart(2, '0')}.123`,
+        payload: `00${(i % 256).toString(16).padStart(2, '0')}00`,
+      };
+    }),
+  );
+});
+
+it('a PostgreSQL table "default"."order" copies into SQLite with exact decimals, untouched temporal text, bytes and 4-byte UTF-8', async () => {
+  await db.query(`CREATE SCHEMA "default";
+    CREATE TABLE "default"."order" (id bigint PRIMARY KEY, amount numeric(38,10), at timestamp(6), ts timestamptz, d date, t time(6),
+      name varchar(20), doc jsonb, bin bytea, flag boolean, f double precision, tags text[]);
+    INSERT INTO "default"."order" VALUES
+      (9007199254740993, '1234567890123456789012345678.0123456789', '1969-07-20 20:17:40.000001', '2038-01-19 11:14:07.999999+08',
+       '9999-12-31', '23:59:59.999999', '😀 中', '{"a": [1, "😀"]}', '\\x000100', true, 0.1, '{a,"b c"}'),
+      (2, '-0.0000000001', '2024-03-10 02:30:00', '1970-01-01 00:00:01+00', '1900-02-28', '00:00:00.000001', '', 'null',
+       '\\x', false, -2.5, '{}'),
+      (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`);
+  const dst = join(mkdtempSync(join(tmpdir(), 'ferry-pg-copy-')), 'dst.db');
+  const run = await runJob(
+    [postgresLink('src', db, { 'linkConfig.fetchSize': '2' }), sqliteLink('dst', dst)],
+    tableJob('to_sqlite', { fromTable: 'order', fromInputs: { 'fromJobConfig.schemaName': 'default' }, toTable: 'order_copy' }),
+  );
+  expect(counters(run)).toMatchObject({ ROWS_READ: 3, ROWS_WRITTEN: 3 });
+
+  const sqlite = new Database(dst, { readonly: true });
+  sqlite.defaultSafeIntegers(true);
+  const rows = sqlite.prepare('SELECT * FROM order_copy ORDER BY id').raw(true).all();
+  sqlite.close();
+  expect(rows).toEqual([
+    [2n, '-0.0000000001', '2024-03-10 02:30:00', '1970-01-01T00:00:01+00:00', '1900-02-28', '00:00:00.000001', '', 'null', Buffer.alloc(0), 0n, -2.5, '{}'],
+    [3n, null, null, null, null, null, null, null, null, null, null, null],
+    [
+      9007199254740993n,
+      '1234567890123456789012345678.0123456789',
+      '1969-07-20 20:17:40.000001',
+      '2038-01-19T03:14:07.999999+00:00',
+      '9999-12-31',
+      '23:59:59.999999',
+      '😀 中',
+      '{"a": [1, "😀"]}',
+      Buffer.from([0, 1, 0]),
+      1n,
+      0.1,
+      '{a,"b c"}',
+    ],
+  ]);
+});
+
+it('a job whose PostgreSQL server cannot be reached fails with Cdm.0901 naming host:port, never the password', async () => {
+  const src = join(mkdtempSync(join(tmpdir(), 'ferry-pg-copy-')), 'src.db');
+  makeOrders(src, 5);
+  const unreachable = postgresLink('dst', db, { 'linkConfig.port': '1', 'linkConfig.password': 's3cret-pw' });
+  const run = await runJob([sqliteLink('src', src), unreachable], tableJob('nowhere'), 'FAILED');
+  expect(run['error-summary']).toMatch(/^Cdm\.0901: .*127\.0\.0\.1:1\b/);
+  expect(JSON.stringify(run)).not.toContain('s3cret-pw');
+});
