@@ -13,11 +13,11 @@ export class CdmError extends Error {
   /** Whether the message may be shown to the caller (true below 500). */
   readonly expose: boolean;
 
-  constructor(code: string, status: number, message: string, options?: { cause?: unknown }) {
+  constructor(code: string, status: number, message: string, options?: { cause?: unknown; expose?: boolean }) {
     super(message, options);
     this.code = code;
     this.status = status;
-    this.expose = status < 500;
+    this.expose = options?.expose ?? status < 500;
   }
 }
 
@@ -59,6 +59,25 @@ export const errors = {
   dbConnectFailed: err('Cdm.0901', 500),
   sqlFailed: err('Cdm.0902', 500),
 } as const;
+
+/**
+ * A link whose connection test failed. CDM answers these with HTTP 500 and a
+ * `validation-result` body, not an errCode; the message is the user's own server's
+ * answer (never a password), so it is shown.
+ */
+export class LinkTestError extends CdmError {
+  constructor(
+    readonly config: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('Cdm.0901', 500, message, { ...options, expose: true });
+  }
+
+  validationResult() {
+    return [{ [this.config]: [{ message: this.message, status: 'ERROR' }] }];
+  }
+}
 
 /** The CDM body for an error: `errCode`/`externalMessage`, as CDM's job and link APIs answer. */
 export interface CdmErrorBody {

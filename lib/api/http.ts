@@ -6,7 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { authorize, type Principal } from '../auth/token';
 import type { Permission } from '../auth/permissions';
-import { CdmError, errors, type CdmErrorBody } from '../errors';
+import { CdmError, errors, LinkTestError, type CdmErrorBody } from '../errors';
 import { runtime, type Runtime } from '../runtime';
 
 const logger = new Logger({ serviceName: 'ferry' });
@@ -81,6 +81,10 @@ function parseBody(event: APIGatewayProxyEvent): unknown {
 export function errorResponse(e: unknown, requestId: string): APIGatewayProxyResult {
   const err = e instanceof CdmError ? e : errors.internal('internal error', e);
   if (!err.expose) logger.error('request failed', { requestId, error: e as Error });
+  if (err instanceof LinkTestError) {
+    const body = { 'validation-result': err.validationResult() };
+    return { statusCode: err.status, headers: { ...JSON_HEADERS, 'X-Request-Id': requestId }, body: JSON.stringify(body) };
+  }
   const body: CdmErrorBody = {
     errCode: err.code,
     externalMessage: err.expose ? err.message : `Internal error; request id ${requestId}.`,

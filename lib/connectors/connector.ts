@@ -28,6 +28,8 @@ export interface Connector {
   checkLink?(link: InputMap): void;
   checkFrom?(from: InputMap): void;
   checkTo?(to: InputMap): void;
+  /** Tries the link's connection (secrets in plain text); throws LinkTestError saying what failed. */
+  testLink?(link: InputMap): Promise<void>;
   openSource?(req: SourceRequest): Promise<Source>;
   openSink?(req: SinkRequest): Promise<Sink>;
   /**

@@ -49,6 +49,7 @@ export async function createLinks(rt: Runtime, by: Principal, project: string, c
   await requireCluster(rt, project, cluster);
   // Validate every link before writing any, so a bad second link leaves nothing half-made.
   const checked = checkLinks(body);
+  for (const { connector, values } of checked) await connector.testLink?.(values);
   if (validateOnly) return { name: checked.at(-1)!.body.name, 'validation-result': checked.map(() => ({})) };
   const now = rt.now();
   for (const { body: l, connector, values, extended } of checked) {
@@ -81,6 +82,10 @@ export async function showLink(rt: Runtime, project: string, cluster: string, na
 export async function resolveLink(rt: Runtime, project: string, cluster: string, name: string): Promise<Link> {
   const link = await rt.store.links.get(project, cluster, name);
   if (!link) throw errors.linkNotFound(name);
+  return openSecrets(rt, link);
+}
+
+async function openSecrets(rt: Runtime, link: Link): Promise<Link> {
   const inputs: InputMap = { ...link.inputs };
   for (const secret of linkSecrets(link.connector)) {
     if (inputs[secret]) inputs[secret] = await rt.secrets.decrypt(inputs[secret], secretContext(link, secret));
@@ -97,6 +102,15 @@ export async function updateLink(rt: Runtime, by: Principal, project: string, cl
   if (l.name !== name) throw errors.invalidParameter(`links[0].name ${l.name} does not match the link in the path, ${name}.`);
   const existing = await rt.store.links.get(project, cluster, name);
   if (!existing) throw errors.linkUpdateMissing(name);
+  // Test with the secrets as they will be: a masked or omitted password keeps the stored one.
+  const kept = await openSecrets(rt, existing);
+  const plain = { ...values };
+  for (const secret of linkSecrets(connector.name)) {
+    if ((plain[secret] === undefined || plain[secret] === SECRET_MASK) && kept.connector === connector.name && kept.inputs[secret]) {
+      plain[secret] = kept.inputs[secret];
+    }
+  }
+  await connector.testLink?.(plain);
   const link: Link = {
     ...existing,
     connector: connector.name,

@@ -108,6 +108,22 @@ describe('links', () => {
     expect((await api.call('GET', `${cdm()}/link/checked`)).body.errCode).toBe('Cdm.0101');
   });
 
+  it('tests the connection on create, validate and modify: a failure is HTTP 500 with a validation-result, and nothing is written', async () => {
+    const nowhere = join(dir, 'no-such-dir', 'x.db');
+    const expectRefused = (r: { status: number; body: any }) => {
+      expect(r.status).toBe(500);
+      expect(r.body['validation-result'][0].linkConfig[0]).toEqual({ message: expect.stringContaining('no-such-dir'), status: 'ERROR' });
+    };
+    expectRefused(await api.call('POST', `${cdm()}/link`, { links: [sqliteLink('broken', nowhere)] }));
+    expectRefused(await api.call('POST', `${cdm()}/link?validate=true`, { links: [sqliteLink('broken', nowhere)] }));
+    expect((await api.call('GET', `${cdm()}/link/broken`)).body.errCode).toBe('Cdm.0101');
+
+    const shown = (await api.call('GET', `${cdm()}/link/dst`)).body.links[0];
+    shown['link-config-values'].configs[0].inputs.find((i: { name: string }) => i.name === 'linkConfig.database').value = nowhere;
+    expectRefused(await api.call('PUT', `${cdm()}/link/dst`, { links: [shown] }));
+    expect((await api.ferry.runtime.store.links.get('p1', cluster, 'dst'))?.inputs['linkConfig.database']).toBe(dst);
+  });
+
   it('modifies a link, keeping the stored password when the caller sends it back masked', async () => {
     const shown = (await api.call('GET', `${cdm()}/link/dst`)).body.links[0];
     const inputs = shown['link-config-values'].configs[0].inputs;

@@ -287,10 +287,10 @@ describe('serverless package (offline)', () => {
       }
     });
 
-    it('lets only the link writers seal (GenerateDataKey) and only the executor open (Decrypt) link secrets', () => {
+    it('lets only the link writers seal (GenerateDataKey), and only the executor and link modify (to test the connection) open link secrets', () => {
       const needs: Record<string, string[]> = {
         linksCreate: ['kms:GenerateDataKey'],
-        linksUpdate: ['kms:GenerateDataKey'],
+        linksUpdate: ['kms:GenerateDataKey', 'kms:Decrypt'],
         executor: ['kms:Decrypt'],
       };
       const uses = ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:CreateGrant'];

@@ -8,6 +8,8 @@ export interface JdbcDialect {
   readonly databaseTypes: readonly string[];
   /** Link rules beyond the declared inputs (e.g. a server engine needs a host). */
   checkLink?(link: InputMap): void;
+  /** Connects and disconnects; throws (any error) when the server cannot be reached or refuses the login. */
+  testConnection?(link: InputMap): Promise<void>;
   openSource(req: SourceRequest): Promise<Source>;
   openSink(req: SinkRequest): Promise<Sink>;
 }

@@ -1,5 +1,5 @@
 // `generic-jdbc-connector`: relational databases, one dialect per `linkConfig.databaseType`.
-import { errors } from '../../errors';
+import { errors, LinkTestError } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import type { Connector } from '../connector';
 import type { JdbcDialect } from './dialect';
@@ -40,6 +40,13 @@ export const jdbcConnector: Connector = {
   checkTo(to) {
     if (to['toJobConfig.beforeImportType'] === 'whereClause' && !to['toJobConfig.whereClause']) {
       throw errors.invalidParameter('toJobConfig.whereClause is mandatory when toJobConfig.beforeImportType is whereClause.');
+    }
+  },
+  async testLink(link) {
+    try {
+      await dialectFor(link).testConnection?.(link);
+    } catch (e) {
+      throw new LinkTestError('linkConfig', e instanceof Error ? e.message : String(e), { cause: e });
     }
   },
   readBack: (to, schema) => ({
