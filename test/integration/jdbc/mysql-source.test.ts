@@ -105,6 +105,22 @@ describe('a table without a primary key', () => {
     await source.close();
   });
 
+  it('rows differing only beyond the server’s 1024-byte sort prefix (TEXT, BLOB, JSON) still resume exactly', async () => {
+    await db.query('CREATE TABLE long_heap (doc LONGTEXT, bin LONGBLOB, j JSON)');
+    const prefix = 'p'.repeat(3000);
+    for (let i = 0; i < 12; i++) {
+      const v = `${prefix}${i % 5}`;
+      await db.query('INSERT INTO long_heap VALUES (?, ?, ?)', [v, Buffer.from(v), JSON.stringify({ v })]);
+    }
+    const source = await open({ 'fromJobConfig.tableName': 'long_heap' });
+    const rows = rowsOf(await readAll(source, 5));
+    expect(rows).toHaveLength(12);
+    for (let skip = 1; skip < 12; skip++) {
+      expect(rowsOf(await readAll(source, 5, { offset: skip }))).toEqual(rows.slice(skip));
+    }
+    await source.close();
+  });
+
   it('can be closed in the middle of a stream and read again', async () => {
     const source = await open({ 'fromJobConfig.tableName': 'heap' });
     for await (const _ of source.read(undefined, 10)) break;
@@ -195,6 +211,43 @@ describe('source options', () => {
     expect(rows).toHaveLength(150);
     expect(rows[0]).toEqual([18446744073709551000n, '0.50', 'eu!']);
     expect(rowsOf(await readAll(source, 40, JSON.parse(JSON.stringify(batches[2]!.position))))).toEqual(rows.slice(120));
+    await source.close();
+  });
+
+  it('useSql over every kind of column reads exact values', async () => {
+    await db.query(`CREATE TABLE kinds (id BIGINT UNSIGNED PRIMARY KEY, j JSON, b TINYINT(1), dt DATETIME(6), ts TIMESTAMP(3) NULL,
+      d DECIMAL(38,10), tm TIME(2), vb VARBINARY(4), doc LONGTEXT, y YEAR, f FLOAT)`);
+    await db.query(`INSERT INTO kinds VALUES (18446744073709551615, '{"a": 1}', 1, '2024-01-01 00:00:00.5', '2024-01-01 00:00:00.5',
+      '-1.5', '-10:00:00.5', X'00', REPEAT('😀', 2000), 2024, 1.5)`);
+    const source = await open({ 'fromJobConfig.useSql': 'true', 'fromJobConfig.sql': 'SELECT * FROM kinds' });
+    expect(source.schema.columns.map((c) => c.type)).toEqual([
+      'integer',
+      expect.stringMatching(/^(json|string)$/), // MariaDB announces JSON only as text
+      'boolean',
+      'timestamp',
+      'timestamptz',
+      'decimal',
+      'time',
+      'bytes',
+      'string',
+      'integer',
+      'float',
+    ]);
+    expect(rowsOf(await readAll(source, 10))).toEqual([
+      [
+        18446744073709551615n,
+        '{"a": 1}',
+        true,
+        '2024-01-01 00:00:00.500000',
+        '2024-01-01T00:00:00.500+00:00',
+        '-1.5000000000',
+        '-10:00:00.50',
+        Buffer.from([0]),
+        '😀'.repeat(2000),
+        2024n,
+        1.5,
+      ],
+    ]);
     await source.close();
   });
 

@@ -49,11 +49,8 @@ export async function connectMysql(link: InputMap): Promise<Connection> {
     const [[mode]] = (await conn.query({ sql: 'SELECT @@SESSION.sql_mode', rowsAsArray: true })) as unknown as [[[string]]];
     const modes = new Set(mode[0].split(',').filter((m) => m && m !== 'NO_BACKSLASH_ESCAPES'));
     modes.add('STRICT_ALL_TABLES');
-    // max_sort_length: rows without a key are ordered by every column, TEXT and BLOB included, in full.
     // net_write_timeout: a streamed read waits (socket paused) while the sink writes a chunk.
-    await conn.query(
-      `SET time_zone = '+00:00', sql_mode = '${[...modes].join(',')}', max_sort_length = 8388608, net_write_timeout = 900`,
-    );
+    await conn.query(`SET time_zone = '+00:00', sql_mode = '${[...modes].join(',')}', net_write_timeout = 900`);
   } catch (e) {
     conn.destroy();
     throw errors.dbConnectFailed(`Cannot set up the session on MySQL at ${mysqlAddress(link)}: ${mysqlMessage(e)}`, e);

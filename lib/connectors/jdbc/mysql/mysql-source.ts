@@ -154,9 +154,16 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
   };
 }
 
-/** Strings sort by their bytes: under a case-insensitive collation 'a' and 'A' would tie. */
+/**
+ * A column's part of a total, repeatable order. Strings sort by their bytes (under a
+ * case-insensitive collation 'a' and 'A' would tie). The server sorts on the first
+ * max_sort_length (1024) bytes only, so longer values would tie on a shared prefix: those
+ * sort by their MD5, which is repeatable, and repeatable is all this order must be.
+ */
 function orderExpr(c: Column): string {
-  return c.type === 'string' || c.type === 'json' ? `CAST(${q(c.name)} AS BINARY)` : q(c.name);
+  if (c.type !== 'string' && c.type !== 'json' && c.type !== 'bytes') return q(c.name);
+  // 255 utf8mb4 characters are at most 1020 bytes.
+  return c.length !== undefined && c.length <= 255 ? `CAST(${q(c.name)} AS BINARY)` : `MD5(${q(c.name)})`;
 }
 
 interface KeysetQuery {
