@@ -94,10 +94,14 @@ export function columnInfo(r: DescribedRow): PgColumnInfo {
   return { ...r, typmod: Number(r.typmod), builtin: r.builtin === 't', nullable: r.nullable === 't' };
 }
 
-/** The table's oid, or undefined when it does not exist. */
+/** The table's (or view's) oid, or undefined when it does not exist. Catalog lookup by name: no quoting, any server version. */
 export async function tableOid(client: pg.Client, schemaName: string, table: string): Promise<string | undefined> {
-  const { rows } = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::oid AS oid', [`${q(schemaName)}.${q(table)}`]);
-  return rows[0]?.oid ?? undefined;
+  const { rows } = await client.query<{ oid: string }>(
+    `SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
+    [schemaName, table],
+  );
+  return rows[0]?.oid;
 }
 
 export async function openPostgresSource(req: SourceRequest): Promise<Source> {
@@ -204,14 +208,15 @@ interface KeyColumn {
  */
 async function keyOf(client: pg.Client, oid: string): Promise<{ primaryKey: string[]; key?: KeyColumn[] }> {
   const { rows } = await client.query<{ idx: string; is_primary: string; name: string; formatted: string; not_null: string }>(
+    // generate_series over the key positions, not unnest … WITH ORDINALITY: DWS is a 9.2-era server.
     `SELECT i.indexrelid AS idx, i.indisprimary AS is_primary, a.attname AS name,
             format_type(a.atttypid, a.atttypmod) AS formatted, a.attnotnull AS not_null
-       FROM pg_index i
-      CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-      WHERE i.indrelid = $1::oid
-        AND (i.indisprimary OR (i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL))
-      ORDER BY i.indisprimary DESC, i.indexrelid, k.ord`,
+       FROM (SELECT indexrelid, indrelid, indisprimary, indkey, generate_series(0, indnatts - 1) AS k
+               FROM pg_index
+              WHERE indrelid = $1::oid
+                AND (indisprimary OR (indisunique AND indisvalid AND indpred IS NULL AND indexprs IS NULL))) i
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[i.k]
+      ORDER BY i.indisprimary DESC, i.indexrelid, i.k`,
     [oid],
   );
   const indexes = new Map<string, typeof rows>();
