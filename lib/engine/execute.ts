@@ -81,6 +81,8 @@ async function copy(rt: Runtime, key: SubmissionKey, sub: Submission, inv: Invoc
       const start = await sink.checkpoint();
       let cp: Checkpoint = start ?? { position: {}, rowsRead: 0, rowsWritten: 0, bytesRead: 0 };
       let progress = sub.progress;
+      // File connectors report file and byte counters the engine cannot see (optional members).
+      const counters = (c: Checkpoint): Counters => ({ ...tableCounters(c), ...source.counters?.(), ...sink.counters?.() });
       const chunkRows = Number(fromLink.inputs[CHUNK_ROWS_INPUT] ?? 10_000);
 
       for await (const batch of source.read(start?.position, chunkRows)) {
@@ -96,13 +98,13 @@ async function copy(rt: Runtime, key: SubmissionKey, sub: Submission, inv: Invoc
         const now = rt.now();
         const updated = await rt.store.submissions.recordProgress(key, inv.owner, {
           progress,
-          counters: tableCounters(cp),
+          counters: counters(cp),
           now,
           leaseUntil: now + rt.settings.leaseMs,
         });
         if (!updated) throw new LeaseLostError();
         if (updated.stopRequested) {
-          await end(rt, key, inv.owner, 'FAILED', { progress: -1, counters: tableCounters(cp), errorSummary: stoppedSummary(updated) });
+          await end(rt, key, inv.owner, 'FAILED', { progress: -1, counters: counters(cp), errorSummary: stoppedSummary(updated) });
           return 'failed';
         }
         if (inv.remainingMs() < rt.settings.continueMarginMs) {
@@ -120,16 +122,16 @@ async function copy(rt: Runtime, key: SubmissionKey, sub: Submission, inv: Invoc
           const { source: s, destination: d } = verification;
           await end(rt, key, inv.owner, 'FAILED', {
             progress: -1,
-            counters: tableCounters(cp),
+            counters: counters(cp),
             verification,
             errorSummary: `Verification failed: the source has ${s.rows} rows (checksum ${s.checksum}), the destination ${d.rows} (checksum ${d.checksum}).`,
           });
           return 'failed';
         }
-        await end(rt, key, inv.owner, 'SUCCEEDED', { progress: 100, counters: tableCounters(cp), verification });
+        await end(rt, key, inv.owner, 'SUCCEEDED', { progress: 100, counters: counters(cp), verification });
         return 'succeeded';
       }
-      await end(rt, key, inv.owner, 'SUCCEEDED', { progress: 100, counters: tableCounters(cp) });
+      await end(rt, key, inv.owner, 'SUCCEEDED', { progress: 100, counters: counters(cp) });
       return 'succeeded';
     } finally {
       await sink.close();

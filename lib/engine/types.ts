@@ -1,5 +1,6 @@
 // The engine's contract with connectors: sources yield record batches, sinks write them
 // together with a checkpoint, and memory is bounded by one batch, never by the table.
+import type { Counters } from '../model/submission';
 
 /** Logical column types; every connector maps its native types to and from these. */
 export type LogicalType =
@@ -67,6 +68,11 @@ export interface Source {
   estimateRows(): Promise<number>;
   /** Streams batches of at most `chunkRows` rows, starting after `from` (or at the start). */
   read(from: Position | undefined, chunkRows: number): AsyncIterable<RecordBatch>;
+  /**
+   * Optional: counters this source knows better than the engine (file jobs: FILES_READ,
+   * TOTAL_FILES, TOTAL_SIZE), as of the last batch it yielded; they override the engine's.
+   */
+  counters?(): Partial<Counters>;
   close(): Promise<void>;
 }
 
@@ -83,6 +89,11 @@ export interface Sink {
   write(batch: RecordBatch, checkpoint: Checkpoint): Promise<void>;
   /** After the last chunk: drop the run's checkpoint state (and, later, swap stage tables). */
   finish(): Promise<void>;
+  /**
+   * Optional: counters this sink knows better than the engine (file jobs: FILES_WRITTEN,
+   * FILES_SKIPPED, BYTES_WRITTEN; -1 rows for a binary copy), as of the last write or finish.
+   */
+  counters?(): Partial<Counters>;
   close(): Promise<void>;
 }
 
