@@ -70,7 +70,7 @@ export async function connectPostgres(link: InputMap): Promise<pg.Client> {
 }
 
 /** Column descriptions from (name, type oid, typmod, not null, position) tuples, domains resolved to their base type. */
-export function describeColumns(tuples: string): string {
+function describeColumns(tuples: string): string {
   return `SELECT c.name, format_type(c.typid, c.typmod) AS formatted, bt.typname AS base,
             CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE c.typmod END AS typmod,
             n.nspname = 'pg_catalog' AS builtin, NOT c.not_null AS nullable
@@ -90,7 +90,7 @@ interface DescribedRow {
   nullable: string;
 }
 
-export function columnInfo(r: DescribedRow): PgColumnInfo {
+function columnInfo(r: DescribedRow): PgColumnInfo {
   return { ...r, typmod: Number(r.typmod), builtin: r.builtin === 't', nullable: r.nullable === 't' };
 }
 
