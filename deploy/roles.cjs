@@ -16,8 +16,8 @@ const grants = {
   clustersDelete: { table: [...READ, 'DeleteItem'] },
   linksCreate: { table: ['GetItem', 'PutItem'], key: ['GenerateDataKey'] },
   linksShow: { table: ['GetItem'] },
-  // A modified password is sealed anew; an unchanged one keeps its stored ciphertext.
-  linksUpdate: { table: ['GetItem', 'PutItem'], key: ['GenerateDataKey'] },
+  // A modified password is sealed anew; an unchanged one is opened to test the connection.
+  linksUpdate: { table: ['GetItem', 'PutItem'], key: ['GenerateDataKey', 'Decrypt'] },
   // Refused while a job uses the link: reads the cluster's jobs first.
   linksDelete: { table: [...READ, 'DeleteItem'] },
   jobsCreate: { table: ['GetItem', 'PutItem'] },
@@ -26,6 +26,8 @@ const grants = {
   jobsDelete: { table: [...READ, 'DeleteItem'] },
   // Claim (UpdateItem on the job), submission (PutItem), queue message; Query repairs a stale claim.
   jobStart: { table: [...READ, 'PutItem', 'UpdateItem'], queue: ['SendMessage'] },
+  // Creates the jobs in a cluster it picks, then starts them as jobStart does.
+  jobsCreateAndStart: { table: [...READ, 'PutItem', 'UpdateItem'], queue: ['SendMessage'] },
   jobStop: { table: ['GetItem', 'UpdateItem'] },
   jobStatus: { table: READ },
   submissions: { table: READ },

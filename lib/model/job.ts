@@ -26,6 +26,11 @@ export type JobBody = z.infer<typeof jobBodySchema>;
 
 export const createJobsBodySchema = z.looseObject({ jobs: z.array(jobBodySchema).min(1, 'must hold at least one job') });
 
+/** POST /clusters/job: the jobs, and the clusters one of which may run them. */
+export const randomClusterJobsBodySchema = createJobsBodySchema.extend({
+  clusters: z.array(z.string().min(1)).min(1, 'must name at least one cluster'),
+});
+
 /** What a job says to do, as validated and stored. Inputs keep their config prefix. */
 export interface JobSpec {
   name: string;

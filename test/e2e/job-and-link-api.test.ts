@@ -146,6 +146,29 @@ describe('links', () => {
   });
 });
 
+describe('create and execute in a random cluster', () => {
+  it('creates the job in one of the named clusters that exists and starts it', async () => {
+    const r = await api.call('POST', '/v1.1/p1/clusters/job', { jobs: [tableJob('anywhere', { toTable: 'anywhere' })], clusters: ['no-such', cluster] });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.submissions[0]).toMatchObject({ 'job-name': 'anywhere', status: 'BOOTING', 'submission-id': 1 });
+    const end = await ended('anywhere');
+    expect(end.status).toBe('SUCCEEDED');
+    expect(tableDump(dst, 'anywhere')).toEqual(tableDump(src, 'orders'));
+  });
+
+  it('refuses when no named cluster exists, when the body names none, and without the start permission', async () => {
+    const none = await api.call('POST', '/v1.1/p1/clusters/job', { jobs: [tableJob('x')], clusters: ['nope'] });
+    expect(none.body.errCode).toBe('Cdm.0001');
+    const empty = await api.call('POST', '/v1.1/p1/clusters/job', { jobs: [tableJob('x')], clusters: [] });
+    expect(empty.status).toBe(400);
+    expect(empty.body.externalMessage).toMatch(/clusters/);
+    const creator = await api.token({ roles: [], permissions: ['cdm:job:create'] });
+    const denied = await api.call('POST', '/v1.1/p1/clusters/job', { jobs: [tableJob('x')], clusters: [cluster] }, creator);
+    expect(denied.status).toBe(403);
+    expect((await api.call('GET', `${cdm()}/job/x`)).body.errCode).toBe('Cdm.0100');
+  });
+});
+
 describe('clusters', () => {
   it('shows a cluster and deletes it with everything in it', async () => {
     const c = (await api.call('POST', '/v1.1/p1/clusters', { cluster: { name: 'temp' } })).body.id;

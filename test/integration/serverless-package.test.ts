@@ -278,8 +278,8 @@ describe('serverless package (offline)', () => {
       }
     });
 
-    it('lets only jobStart, executor and reaper send to the execution queue', () => {
-      const senders = new Set(['jobStart', 'executor', 'reaper']);
+    it('lets only the starters (jobStart, jobsCreateAndStart), executor and reaper send to the execution queue', () => {
+      const senders = new Set(['jobStart', 'jobsCreateAndStart', 'executor', 'reaper']);
       for (const fn of functionNames()) {
         const on = [...mayDo(fn, 'sqs:SendMessage')];
         if (senders.has(fn)) expect(on, `${fn} must be allowed sqs:SendMessage on ExecutionQueue (only)`).toEqual(['ExecutionQueue']);
