@@ -58,20 +58,18 @@ it('a SQLite table copies into a PostgreSQL table created for it, value for valu
     `SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute
       WHERE attrelid = 'public.orders_copy'::regclass AND attnum > 0 ORDER BY attnum`,
   );
-  // SQLite reports DECIMAL(12,2) without precision: the column is an unbounded numeric.
   expect(columns.map((c) => `${c.attname} ${c.type}`)).toEqual([
     'id bigint',
     'sku text',
     'note text',
-    'amount numeric',
+    'amount numeric(12,2)',
     'big bigint',
     'created_at timestamp(6) without time zone',
     'payload bytea',
   ]);
   const [pk] = await db.query(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'orders_copy'::regclass AND contype = 'p'`);
   expect(pk!.def).toBe('PRIMARY KEY (id)');
-  // SQLite's NUMERIC affinity stored 2.50 as 2.5 (and 5.00 as 5): compare amounts as numbers.
-  const rows = await db.query(`SELECT id, sku, note, amount::numeric(12,2)::text AS amount, big, created_at, encode(payload, 'hex') AS payload
+  const rows = await db.query(`SELECT id, sku, note, amount, big, created_at, encode(payload, 'hex') AS payload
                                  FROM orders_copy ORDER BY id`);
   expect(rows).toEqual(
     Array.from({ length: 250 }, (_, k) => {

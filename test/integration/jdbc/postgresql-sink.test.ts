@@ -107,6 +107,7 @@ describe('the type mapping of a table created from another engine', () => {
     [col('uint64', 'integer', { precision: 65 }), 'numeric(20,0)'],
     [col('money', 'decimal', { precision: 12, scale: 2 }), 'numeric(12,2)'],
     [col('anynum', 'decimal'), 'numeric'],
+    [col('sqlitenum', 'decimal', { nativeType: 'DECIMAL(12, 2)' }), 'numeric(12,2)'],
     [col('single', 'float', { precision: 24 }), 'real'],
     [col('double', 'float', { precision: 53 }), 'double precision'],
     [col('flag', 'boolean'), 'boolean'],
@@ -122,7 +123,7 @@ describe('the type mapping of a table created from another engine', () => {
   ];
   let declared: Record<string, string>;
   beforeAll(async () => {
-    const schema: TableSchema = { engine: 'mysql', columns: cases.map(([c]) => ({ ...c, nativeType: 'NOT A PG TYPE' })), primaryKey: [] };
+    const schema: TableSchema = { engine: 'mysql', columns: cases.map(([c]) => ({ nativeType: 'NOT A PG TYPE', ...c })), primaryKey: [] };
     const sink = await openSink({ 'toJobConfig.tableName': 'mapped', 'toJobConfig.tablePreparation': 'CREATE_WHEN_NOT_EXIST' }, schema);
     await sink.prepare();
     const rows = await db.query(`SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'mapped'::regclass AND attnum > 0`);

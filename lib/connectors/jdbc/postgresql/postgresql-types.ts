@@ -132,7 +132,8 @@ export function quoteIdent(name: string): string {
  * The PostgreSQL type for a destination column created from a source schema. Same
  * engine: the source's own declaration (built-in types only). Otherwise: integer →
  * smallint/integer/bigint by bit width (numeric(20) beyond 64 bits), decimal →
- * numeric(p,s) (numeric when unbounded), float → real/double precision, boolean →
+ * numeric(p,s) (from the declared name when the source gives no precision; numeric
+ * when unbounded), float → real/double precision, boolean →
  * boolean, string → varchar(n) when the source has a length, else text, bytes → bytea,
  * date → date, time → time(s), timestamp → timestamp(s), timestamptz → timestamptz(s),
  * json → json (keeps the JSON text exactly, which jsonb would normalise).
@@ -147,9 +148,14 @@ export function declaredType(col: Column, opts: { sameEngine: boolean; extendCha
       if (bits <= 32) return 'integer';
       return bits <= 64 ? 'bigint' : 'numeric(20,0)';
     }
-    case 'decimal':
-      if (col.precision === undefined || col.precision < 1) return 'numeric';
-      return `numeric(${Math.min(Math.max(col.precision, col.scale ?? 0), 1000)},${col.scale ?? 0})`;
+    case 'decimal': {
+      // SQLite reports no precision, but its declared name (`DECIMAL(12,2)`) still says it.
+      const declared = /\(\s*(\d+)\s*(?:,\s*(-?\d+)\s*)?\)/.exec(col.nativeType ?? '');
+      const precision = col.precision ?? (declared ? Number(declared[1]) : undefined);
+      if (precision === undefined || precision < 1) return 'numeric';
+      const scale = col.scale ?? Number(declared?.[2] ?? 0);
+      return `numeric(${Math.min(Math.max(precision, scale), 1000)},${scale})`;
+    }
     case 'float':
       return (col.precision ?? 53) <= 24 ? 'real' : 'double precision';
     case 'boolean':
