@@ -1,6 +1,7 @@
 // The MYSQL database type: MySQL 5.7+ and MariaDB 10.3+ (tested against MariaDB).
 import { errors } from '../../../errors';
 import type { JdbcDialect } from '../dialect';
+import { connectMysql } from './mysql-connection';
 import { openMysqlSink } from './mysql-sink';
 import { openMysqlSource } from './mysql-source';
 
@@ -10,6 +11,11 @@ export const mysqlDialect: JdbcDialect = {
     for (const name of ['linkConfig.host', 'linkConfig.port', 'linkConfig.username']) {
       if (!link[name]) throw errors.invalidParameter(`${name} is mandatory for databaseType ${link['linkConfig.databaseType']}.`);
     }
+  },
+  // Logs in to linkConfig.database, so a missing database is refused with the link too.
+  async testConnection(link) {
+    const conn = await connectMysql(link);
+    await conn.end();
   },
   openSource: openMysqlSource,
   openSink: openMysqlSink,
