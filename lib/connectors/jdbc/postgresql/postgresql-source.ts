@@ -159,7 +159,7 @@ async function tableSource(client: pg.Client, req: SourceRequest): Promise<Sourc
       estimateRows,
       read: (position, chunkRows) =>
         cursorRead(client, `SELECT ${names} FROM ${from} WHERE ${where}`, columns.map((c) => q(c.name)), columns, position, chunkRows, failed),
-      close: () => client.end(),
+      close: () => client.end().catch(() => {}),
     };
   }
 
@@ -193,7 +193,7 @@ async function tableSource(client: pg.Client, req: SourceRequest): Promise<Sourc
         if (rows.length < chunkRows) return;
       }
     },
-    close: () => client.end(),
+    close: () => client.end().catch(() => {}),
   };
 }
 
@@ -253,7 +253,7 @@ async function querySource(client: pg.Client, req: SourceRequest): Promise<Sourc
     schema: { engine: 'postgresql', columns, primaryKey: [] },
     estimateRows: () => planRows(client, select),
     read: (position, chunkRows) => cursorRead(client, select, aliases, columns, position, chunkRows, failed),
-    close: () => client.end(),
+    close: () => client.end().catch(() => {}),
   };
 }
 
