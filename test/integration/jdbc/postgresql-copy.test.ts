@@ -128,12 +128,37 @@ it('a PostgreSQL table "default"."order" copies into SQLite with exact decimals,
   ]);
 });
 
-it('a job whose PostgreSQL server cannot be reached fails with Cdm.0901 naming host:port, never the password', async () => {
+it('a link to a PostgreSQL server that cannot be reached, or to a missing database, is refused naming host:port, never the password', async () => {
+  api = await startApi();
+  const cluster = (await api.call('POST', '/v1.1/p1/clusters', { cluster: { name: 'c' } })).body.id as string;
+  const base = `/v1.1/p1/clusters/${cluster}/cdm`;
+  const unreachable = postgresLink('dst', db, { 'linkConfig.port': '1', 'linkConfig.password': 's3cret-pw' });
+  const r = await api.call('POST', `${base}/link`, { links: [unreachable] });
+  expect(r.status).toBe(500);
+  expect(r.body['validation-result'][0].linkConfig[0]).toEqual({ message: expect.stringContaining('127.0.0.1:1'), status: 'ERROR' });
+  expect(JSON.stringify(r.body)).not.toContain('s3cret-pw');
+  expect((await api.call('GET', `${base}/link/dst`)).body.errCode).toBe('Cdm.0101');
+
+  const missing = await api.call('POST', `${base}/link`, { links: [postgresLink('dst', db, { 'linkConfig.database': `${db.name}_missing` })] });
+  expect(missing.body['validation-result'][0].linkConfig[0].message).toMatch(/127\.0\.0\.1:5432.*does not exist/);
+});
+
+it('a job whose database went away after the link was made fails with Cdm.0901 naming host:port, never the password', async () => {
+  const gone = await createTestDatabase('pg_gone');
   const src = join(mkdtempSync(join(tmpdir(), 'ferry-pg-copy-')), 'src.db');
   makeOrders(src, 5);
-  const unreachable = postgresLink('dst', db, { 'linkConfig.port': '1', 'linkConfig.password': 's3cret-pw' });
-  const run = await runJob([sqliteLink('src', src), unreachable], tableJob('nowhere'), 'FAILED');
-  expect(run['error-summary']).toMatch(/^Cdm\.0901: .*127\.0\.0\.1:1\b/);
+  api = await startApi();
+  const cluster = (await api.call('POST', '/v1.1/p1/clusters', { cluster: { name: 'c' } })).body.id as string;
+  const base = `/v1.1/p1/clusters/${cluster}/cdm`;
+  const linked = await api.call('POST', `${base}/link`, { links: [sqliteLink('src', src), postgresLink('dst', gone, { 'linkConfig.password': 's3cret-pw' })] });
+  expect(linked.status, JSON.stringify(linked.body)).toBe(200);
+  await gone.drop();
+  await api.call('POST', `${base}/job`, { jobs: [tableJob('nowhere')] });
+  await api.call('PUT', `${base}/job/nowhere/start`);
+  const status = async () => (await api!.call('GET', `${base}/job/nowhere/status`)).body.submissions[0];
+  const run = await waitFor('the run to end', status, (v) => ['SUCCEEDED', 'FAILED'].includes(v.status));
+  expect(run.status).toBe('FAILED');
+  expect(run['error-summary']).toMatch(/^Cdm\.0901: .*127\.0\.0\.1:5432\b/);
   expect(JSON.stringify(run)).not.toContain('s3cret-pw');
 });
 

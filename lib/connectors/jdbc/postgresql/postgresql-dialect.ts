@@ -2,7 +2,7 @@
 import { errors } from '../../../errors';
 import type { JdbcDialect } from '../dialect';
 import { openPostgresSink } from './postgresql-sink';
-import { openPostgresSource } from './postgresql-source';
+import { connectPostgres, openPostgresSource } from './postgresql-source';
 
 export const postgresqlDialect: JdbcDialect = {
   databaseTypes: ['POSTGRESQL', 'DWS'],
@@ -10,6 +10,11 @@ export const postgresqlDialect: JdbcDialect = {
     for (const name of ['linkConfig.host', 'linkConfig.database', 'linkConfig.username']) {
       if (!link[name]) throw errors.invalidParameter(`${name} is mandatory for databaseType ${link['linkConfig.databaseType']}.`);
     }
+  },
+  // Logs in to linkConfig.database, so a missing database is refused with the link too.
+  async testConnection(link) {
+    const client = await connectPostgres(link);
+    await client.end();
   },
   openSource: openPostgresSource,
   openSink: openPostgresSink,
