@@ -22,6 +22,8 @@ export interface Settings {
   continueMarginMs: number;
   /** Re-queues by the reaper after which a run is declared FAILED. */
   maxRequeues: number;
+  /** How long a run waiting for a free slot in its cluster waits before it looks again. */
+  slotWaitMs: number;
   /** IANA time zone of calendar values users write: date macros (and schedules). */
   timeZone: string;
 }
@@ -56,6 +58,7 @@ export function settingsFromEnv(): Settings {
     bootGraceMs: integer('FERRY_BOOT_GRACE_MS', 60_000),
     continueMarginMs: integer('FERRY_CONTINUE_MARGIN_MS', 30_000),
     maxRequeues: integer('FERRY_MAX_REQUEUES', 5),
+    slotWaitMs: integer('FERRY_SLOT_WAIT_MS', 5_000),
     timeZone: timeZone('FERRY_TIMEZONE', 'UTC'),
   };
 }

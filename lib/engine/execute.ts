@@ -2,6 +2,7 @@
 // (source → sink, each chunk committed with its checkpoint in the destination), keeping
 // progress, counters and the heartbeat current, until the copy ends, a stop is asked
 // for, or the invocation's time runs low and a continuation message takes over.
+import { releaseSlot, takeSlot } from '../clusters/slots';
 import { connectorFor } from '../connectors/registry';
 import { CdmError, describeError, errors } from '../errors';
 import { resolveLink } from '../links/links';
@@ -23,7 +24,7 @@ export interface Invocation {
   remainingMs(): number;
 }
 
-export type Outcome = 'succeeded' | 'failed' | 'continued' | 'busy' | 'gone' | 'lease-lost';
+export type Outcome = 'succeeded' | 'failed' | 'continued' | 'waiting' | 'busy' | 'gone' | 'lease-lost';
 
 /** Thrown when another executor holds the run now; this one stops writing at once. */
 export class LeaseLostError extends Error {
@@ -43,7 +44,17 @@ export async function executeMessage(rt: Runtime, msg: ExecutionMessage, inv: In
     const current = await rt.store.submissions.get(key);
     return current && isActive(current.status) ? 'busy' : 'gone';
   }
-  if (sub.status === 'BOOTING' && !(await rt.store.submissions.markRunning(key, inv.owner, rt.now()))) return 'lease-lost';
+  if (sub.status === 'BOOTING') {
+    if (!sub.stopRequested && !(await takeSlot(rt, key))) {
+      // The cluster runs its maximum: stay BOOTING and look again later. The run is not
+      // stale meanwhile, so the reaper neither re-queues nor fails it.
+      const now = rt.now();
+      await rt.store.submissions.releaseLease(key, inv.owner, now + rt.settings.slotWaitMs + rt.settings.bootGraceMs);
+      await rt.queue.send({ v: 1, project: key.project, cluster: key.cluster, job: key.job, submissionId: key.id, reason: 'wait-slot' }, { delayMs: rt.settings.slotWaitMs });
+      return 'waiting';
+    }
+    if (!(await rt.store.submissions.markRunning(key, inv.owner, rt.now()))) return 'lease-lost';
+  }
   if (sub.stopRequested) {
     await end(rt, key, inv.owner, 'FAILED', { progress: -1, counters: sub.counters, errorSummary: stoppedSummary(sub) });
     return 'failed';
@@ -197,6 +208,7 @@ async function end(
   const ok = await rt.store.submissions.finish(key, status, { now: rt.now(), by: 'ferry-executor', ...fields }, { owner });
   if (!ok) throw new LeaseLostError();
   await rt.store.jobs.release(key.project, key.cluster, key.job, key.id, status);
+  await releaseSlot(rt, key);
 }
 
 async function fail(rt: Runtime, key: SubmissionKey, owner: string, e: unknown): Promise<void> {

@@ -98,10 +98,11 @@ export function embeddedQueue(opts: EmbeddedQueueOptions): EmbeddedQueue {
 
   return {
     deadLetters,
-    async send(message) {
+    async send(message, sendOpts = {}) {
       if (closed) throw new Error('the embedded queue is closed');
       const now = Date.now();
-      waiting.push({ id: randomUUID(), body: JSON.stringify(message), receiveCount: 0, visibleAt: now, sentAt: now });
+      const visibleAt = now + (sendOpts.delayMs ?? 0);
+      waiting.push({ id: randomUUID(), body: JSON.stringify(message), receiveCount: 0, visibleAt, sentAt: now });
       queueMicrotask(pump);
     },
     async idle() {

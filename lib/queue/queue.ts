@@ -8,10 +8,11 @@ export const executionMessageSchema = z.object({
   job: z.string().min(1),
   submissionId: z.number().int().positive(),
   /** Why it was sent: a start, a continuation before a Lambda timeout, or the reaper. */
-  reason: z.enum(['start', 'continue', 'requeue']),
+  reason: z.enum(['start', 'continue', 'requeue', 'wait-slot']),
 });
 export type ExecutionMessage = z.infer<typeof executionMessageSchema>;
 
 export interface Queue {
-  send(message: ExecutionMessage): Promise<void>;
+  /** `delayMs`: deliver no sooner (SQS rounds up to whole seconds, at most 15 minutes). */
+  send(message: ExecutionMessage, opts?: { delayMs?: number }): Promise<void>;
 }

@@ -4,8 +4,9 @@ import type { ExecutionMessage, Queue } from './queue';
 
 export function sqsQueue(client: SQSClient, queueUrl: string): Queue {
   return {
-    async send(message: ExecutionMessage) {
-      await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
+    async send(message: ExecutionMessage, opts = {}) {
+      const delay = opts.delayMs ? Math.min(900, Math.ceil(opts.delayMs / 1000)) : undefined;
+      await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message), DelaySeconds: delay }));
     },
   };
 }
