@@ -22,7 +22,7 @@ import { listQuerySchema } from '../jobs/jobs';
 import { startBodySchema } from '../jobs/start-job';
 import { createClusterBodySchema } from '../model/cluster';
 import { configValuesSchema } from '../model/config-values';
-import { createJobsBodySchema, jobBodySchema, resourceName } from '../model/job';
+import { createJobsBodySchema, jobBodySchema, randomClusterJobsBodySchema, resourceName } from '../model/job';
 import { createLinksBodySchema, linkBodySchema, SECRET_MASK } from '../model/link';
 import { SUBMISSION_STATUSES } from '../model/status';
 
@@ -173,6 +173,10 @@ function requestSchemas() {
     job: doc(job, { id: 'Job' }),
     links: doc(z.extend(createLinksBodySchema, { links: withElement(createLinksBodySchema.shape.links, link) }), { id: 'LinksBody' }),
     jobs: doc(z.extend(createJobsBodySchema, { jobs: withElement(createJobsBodySchema.shape.jobs, job) }), { id: 'JobsBody' }),
+    randomClusterJobs: doc(
+      z.extend(randomClusterJobsBodySchema, { jobs: withElement(randomClusterJobsBodySchema.shape.jobs, job) }),
+      { id: 'RandomClusterJobsBody' },
+    ),
     cluster: doc(createClusterBodySchema, { id: 'CreateClusterBody' }),
     start: doc(startBodySchema, { id: 'StartJobBody', description: 'Optional. `variables` feed the job\'s ${…} macros.' }),
   };
@@ -252,6 +256,12 @@ function responseSchemas(req: ReturnType<typeof requestSchemas>) {
     started: doc(z.looseObject({ submissions: z.array(startSubmission) }), { id: 'StartJobResponse' }),
     status: doc(z.looseObject({ submissions: z.array(z.union([submission, neverRun])) }), { id: 'JobStatus' }),
     history: doc(z.looseObject({ submissions: z.array(submission), ...page }), { id: 'SubmissionHistory' }),
+    linkTestFailed: doc(
+      z.looseObject({
+        'validation-result': z.array(z.record(z.string(), z.array(z.looseObject({ message: z.string(), status: z.literal('ERROR') })))),
+      }),
+      { id: 'LinkTestFailed', description: 'The link\'s connection test failed (CDM answers this with HTTP 500); nothing was written.' },
+    ),
     openapi: doc(z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) }), {
       id: 'OpenApiDocument',
     }),
@@ -274,10 +284,14 @@ export interface RouteDoc {
   readonly path: string;
   /** What the handler authorizes; none for the API description itself, which is public. */
   readonly permission?: Permission;
+  /** Permissions lib/ checks besides (create-and-start also starts). */
+  readonly alsoNeeds?: readonly Permission[];
   readonly summary: string;
   readonly query?: Schema;
   readonly body?: { schema: Schema; required: boolean };
   readonly response: Schema;
+  /** A 500 body besides CdmError (lib/errors.ts LinkTestError: the link's connection test failed). */
+  readonly failure?: Schema;
 }
 
 const CLUSTER = '/v1.1/{project_id}/clusters/{cluster_id}';
@@ -296,10 +310,10 @@ function routes(): RouteDoc[] {
       function: 'linksCreate', method: 'POST', path: `${CLUSTER}/cdm/link`, permission: 'cdm:link:create', summary: 'Create links',
       // The handler reads this flag directly (req.query('validate') === 'true'), not through a schema.
       query: z.object({ validate: doc(z.optional(z.enum(['true', 'false'])), { description: 'true: check the links and create nothing.' }) }),
-      body: links, response: res.created,
+      body: links, response: res.created, failure: res.linkTestFailed,
     },
     { function: 'linksShow', method: 'GET', path: `${CLUSTER}/cdm/link/{link_name}`, permission: 'cdm:link:get', summary: 'Show a link (secrets masked)', response: res.links },
-    { function: 'linksUpdate', method: 'PUT', path: `${CLUSTER}/cdm/link/{link_name}`, permission: 'cdm:link:update', summary: 'Modify a link', body: links, response: res.validation },
+    { function: 'linksUpdate', method: 'PUT', path: `${CLUSTER}/cdm/link/{link_name}`, permission: 'cdm:link:update', summary: 'Modify a link', body: links, response: res.validation, failure: res.linkTestFailed },
     { function: 'linksDelete', method: 'DELETE', path: `${CLUSTER}/cdm/link/{link_name}`, permission: 'cdm:link:delete', summary: 'Delete a link no job uses', response: res.empty },
     { function: 'jobsCreate', method: 'POST', path: `${CLUSTER}/cdm/job`, permission: 'cdm:job:create', summary: 'Create jobs', body: jobs, response: res.created },
     {
@@ -311,6 +325,11 @@ function routes(): RouteDoc[] {
     {
       function: 'jobStart', method: 'PUT', path: `${CLUSTER}/cdm/job/{job_name}/start`, permission: 'cdm:job:start',
       summary: 'Start a job; answers at once with the BOOTING submission', body: { schema: req.start, required: false }, response: res.started,
+    },
+    {
+      function: 'jobsCreateAndStart', method: 'POST', path: '/v1.1/{project_id}/clusters/job', permission: 'cdm:job:create', alsoNeeds: ['cdm:job:start'],
+      summary: 'Create jobs in one of the named clusters, picked at random among those that exist, and start them',
+      body: { schema: req.randomClusterJobs, required: true }, response: res.started,
     },
     { function: 'jobStop', method: 'PUT', path: `${CLUSTER}/cdm/job/{job_name}/stop`, permission: 'cdm:job:stop', summary: 'Stop a running job', response: res.validation },
     { function: 'jobStatus', method: 'GET', path: `${CLUSTER}/cdm/job/{job_name}/status`, permission: 'cdm:job:status', summary: 'The job\'s latest submission', response: res.status },
@@ -355,14 +374,15 @@ const errorResponse = (description: string) => ({ description, content: content(
 function operation(r: RouteDoc) {
   const pathParams = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   const query = r.query ? (json(r.query) as { properties?: Record<string, JsonSchema>; required?: string[] }) : undefined;
-  const grantedBy = r.permission ? Object.entries(ROLES).filter(([, ps]) => ps.includes(r.permission!)).map(([role]) => role) : [];
+  const needs = r.permission ? [r.permission, ...(r.alsoNeeds ?? [])] : [];
+  const grantedBy = Object.entries(ROLES).filter(([, ps]) => needs.every((p) => ps.includes(p))).map(([role]) => role);
   return {
     operationId: r.function,
     summary: r.summary,
     description: r.permission
-      ? `Needs permission \`${r.permission}\` on the project (granted by ${grantedBy.join(', ')}).`
+      ? `Needs ${needs.map((p) => `\`${p}\``).join(' and ')} on the project (granted by ${grantedBy.join(', ')}).`
       : 'Public: it describes the API and holds no project data, so it needs no X-Auth-Token.',
-    ...(r.permission ? { 'x-permission': r.permission } : { security: [] }),
+    ...(r.permission ? { 'x-permission': r.permission, ...(r.alsoNeeds ? { 'x-also-needs': r.alsoNeeds } : {}) } : { security: [] }),
     parameters: [
       ...pathParams.map((name) => ({
         name,
@@ -390,7 +410,12 @@ function operation(r: RouteDoc) {
             ...(pathParams.includes('cluster_id') ? { 404: errorResponse('The cluster does not exist (Cdm.0001).') } : {}),
           }
         : {}),
-      500: errorResponse('Internal error; externalMessage gives a request id.'),
+      500: r.failure
+        ? {
+            description: 'The connection test failed (validation-result), or an internal error.',
+            content: content({ anyOf: [{ $ref: `${COMPONENT}CdmError` }, ref(r.failure)] }),
+          }
+        : errorResponse('Internal error; externalMessage gives a request id.'),
     },
   };
 }
