@@ -33,6 +33,11 @@ export interface Connector {
   openSource?(req: SourceRequest): Promise<Source>;
   openSink?(req: SinkRequest): Promise<Sink>;
   /**
+   * Splits a read into at most `n` slices that together read each row exactly once:
+   * the from-inputs of each slice. Undefined when the source cannot be split (then it is read whole).
+   */
+  partition?(req: { link: InputMap; from: InputMap; schema: TableSchema; run: RunKey }, n: number): Promise<InputMap[] | undefined>;
+  /**
    * The from-inputs that read back what a job with these to-inputs wrote (the same
    * columns, in the order `schema` names them): verification opens them as a source.
    */

@@ -1,21 +1,30 @@
-// Runs one execution message: take the lease, plan once, then copy chunk by chunk
-// (source → sink, each chunk committed with its checkpoint in the destination), keeping
-// progress, counters and the heartbeat current, until the copy ends, a stop is asked
-// for, or the invocation's time runs low and a continuation message takes over.
+// Runs one execution message. A run message (no partition) coordinates: it takes the
+// submission's lease and a cluster slot, plans once (estimate, destination preparation,
+// partitions), and dispatches the partitions that need an executor, copying one itself.
+// A partition message copies its slice chunk by chunk — source → sink, each chunk
+// committed with its checkpoint in the destination — under the partition's own lease,
+// until the slice ends, the run stops or fails, or the invocation's time runs low and a
+// continuation message takes over. The invocation that ends the last partition finishes
+// the run (verification, SUCCEEDED).
+//
+// Recovery needs no bookkeeping of its own: partitions refresh the submission's stale
+// time, so when every executor of a run has died the reaper re-queues the run message,
+// and the coordinator re-dispatches the partitions whose leases expired.
 import { releaseSlot, takeSlot } from '../clusters/slots';
 import { connectorFor } from '../connectors/registry';
-import { CdmError, describeError, errors } from '../errors';
+import { CdmError, describeError } from '../errors';
 import { resolveLink } from '../links/links';
-import type { ExecutionMessage } from '../queue/queue';
-import type { Runtime } from '../runtime';
-import type { SubmissionKey } from '../store/submissions-repo';
-import { EMPTY_COUNTERS, stoppedSummary, type Counters, type Submission, type Verification } from '../model/submission';
-import { isActive } from '../model/status';
 import type { InputMap } from '../model/config-values';
 import { withPath } from '../model/parse';
-import { resolveMacros, type MacroContext } from './macros';
-import { CheckpointConflictError, type Checkpoint, type RunKey, type TableSchema } from './types';
-import { tally } from './verify';
+import { isActive } from '../model/status';
+import { EMPTY_COUNTERS, stoppedSummary, type Counters, type Submission, type Verification } from '../model/submission';
+import type { ExecutionMessage } from '../queue/queue';
+import type { Runtime } from '../runtime';
+import type { Partition, PartitionCounts } from '../store/partitions-repo';
+import type { SubmissionKey } from '../store/submissions-repo';
+import { resolveMacros } from './macros';
+import { CheckpointConflictError, type Checkpoint, type RunKey } from './types';
+import { verifyCopy } from './verify';
 
 export interface Invocation {
   /** Unique per invocation: the lease owner. */
@@ -24,18 +33,33 @@ export interface Invocation {
   remainingMs(): number;
 }
 
-export type Outcome = 'succeeded' | 'failed' | 'continued' | 'waiting' | 'busy' | 'gone' | 'lease-lost';
+export type Outcome =
+  | 'succeeded'
+  | 'failed'
+  | 'continued'
+  | 'waiting'
+  | 'partition-done'
+  | 'busy'
+  | 'gone'
+  | 'lease-lost';
 
-/** Thrown when another executor holds the run now; this one stops writing at once. */
+/** Thrown when another executor holds the run or partition now; this one stops writing at once. */
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
 }
 
 const CHUNK_ROWS_INPUT = 'linkConfig.fetchSize';
 const VERIFY_INPUT = 'ferryConfig.verify';
+const EXTRACTORS_INPUT = 'throttlingConfig.numExtractors';
 
-export async function executeMessage(rt: Runtime, msg: ExecutionMessage, inv: Invocation): Promise<Outcome> {
+export function executeMessage(rt: Runtime, msg: ExecutionMessage, inv: Invocation): Promise<Outcome> {
   const key: SubmissionKey = { project: msg.project, cluster: msg.cluster, job: msg.job, id: msg.submissionId };
+  return msg.partition === undefined ? coordinate(rt, key, inv) : runPartition(rt, key, msg.partition, inv);
+}
+
+// ---- the run: lease, slot, plan, dispatch ----
+
+async function coordinate(rt: Runtime, key: SubmissionKey, inv: Invocation): Promise<Outcome> {
   const now = rt.now();
   const sub = await rt.store.submissions.acquireLease(key, inv.owner, now, now + rt.settings.leaseMs);
   if (!sub) {
@@ -48,102 +72,52 @@ export async function executeMessage(rt: Runtime, msg: ExecutionMessage, inv: In
     if (!sub.stopRequested && !(await takeSlot(rt, key))) {
       // The cluster runs its maximum: stay BOOTING and look again later. The run is not
       // stale meanwhile, so the reaper neither re-queues nor fails it.
-      const now = rt.now();
-      await rt.store.submissions.releaseLease(key, inv.owner, now + rt.settings.slotWaitMs + rt.settings.bootGraceMs);
-      await rt.queue.send({ v: 1, project: key.project, cluster: key.cluster, job: key.job, submissionId: key.id, reason: 'wait-slot' }, { delayMs: rt.settings.slotWaitMs });
+      await rt.store.submissions.releaseLease(key, inv.owner, rt.now() + rt.settings.slotWaitMs + rt.settings.bootGraceMs);
+      await rt.queue.send(message(key, 'wait-slot'), { delayMs: rt.settings.slotWaitMs });
       return 'waiting';
     }
     if (!(await rt.store.submissions.markRunning(key, inv.owner, rt.now()))) return 'lease-lost';
   }
   if (sub.stopRequested) {
-    await end(rt, key, inv.owner, 'FAILED', { progress: -1, counters: sub.counters, errorSummary: stoppedSummary(sub) });
+    await endRun(rt, key, 'FAILED', { progress: -1, counters: sub.counters, errorSummary: stoppedSummary(sub) });
     return 'failed';
   }
   try {
-    return await copy(rt, key, sub, inv);
+    if (!sub.planned) await plan(rt, key, sub, inv.owner);
+    const partitions = await rt.store.partitions.list(key);
+    // Every slice copied, but the run never finished (its finisher died): finish it now.
+    if (partitions.length && partitions.every((p) => p.state === 'DONE')) return await finishRun(rt, key, inv, partitions, true);
+    const t = rt.now();
+    const idle = partitions.filter((p) => p.state === 'PENDING' && !(p.leaseUntil && p.leaseUntil >= t));
+    // Hand the run over to its partitions: from here on their heartbeats keep it fresh.
+    await rt.store.submissions.releaseLease(key, inv.owner, t + rt.settings.leaseMs + rt.settings.bootGraceMs);
+    const [mine, ...others] = idle;
+    for (const p of others) await rt.queue.send(message(key, 'partition', p.n));
+    return mine ? await runPartition(rt, key, mine.n, inv) : 'busy';
   } catch (e) {
     if (e instanceof LeaseLostError || e instanceof CheckpointConflictError) return 'lease-lost';
-    await fail(rt, key, inv.owner, e);
+    await failRun(rt, key, e);
     return 'failed';
   }
 }
 
-async function copy(rt: Runtime, key: SubmissionKey, sub: Submission, inv: Invocation): Promise<Outcome> {
+/** Once per run: the estimate, the destination's preparation, and the partitions. */
+async function plan(rt: Runtime, key: SubmissionKey, sub: Submission, owner: string): Promise<void> {
   const { spec } = sub;
-  const [fromLink, toLink] = await Promise.all([
-    resolveLink(rt, key.project, key.cluster, spec.fromLink),
-    resolveLink(rt, key.project, key.cluster, spec.toLink),
-  ]);
-  const run: RunKey = { project: key.project, cluster: key.cluster, job: key.job, submissionId: key.id, partition: 0 };
-  const macros: MacroContext = { now: sub.createdAt, timeZone: rt.settings.timeZone, variables: sub.variables };
-  const from = resolveInputs(spec.from, macros);
-  const to = resolveInputs(spec.to, macros);
-  const source = await connectorFor(spec.fromConnector).openSource!({ link: fromLink.inputs, from, run });
+  const [fromLink, toLink] = await links(rt, key, sub);
+  const from = resolveInputs(spec.from, sub, rt);
+  const to = resolveInputs(spec.to, sub, rt);
+  const fromConnector = connectorFor(spec.fromConnector);
+  const source = await fromConnector.openSource!({ link: fromLink, from, run: runKey(key, 0) });
   try {
-    const sink = await connectorFor(spec.toConnector).openSink!({ link: toLink.inputs, to, run, schema: source.schema });
+    const sink = await connectorFor(spec.toConnector).openSink!({ link: toLink, to, run: runKey(key, 0), schema: source.schema });
     try {
-      let estimate = sub.estimate ?? 0;
-      if (!sub.planned) {
-        estimate = await source.estimateRows();
-        await sink.prepare();
-        if (!(await rt.store.submissions.markPlanned(key, inv.owner, estimate, rt.now()))) throw new LeaseLostError();
-      }
-      // The destination's checkpoint is the truth: it commits with the data it counts.
-      const start = await sink.checkpoint();
-      let cp: Checkpoint = start ?? { position: {}, rowsRead: 0, rowsWritten: 0, bytesRead: 0 };
-      let progress = sub.progress;
-      // File connectors report file and byte counters the engine cannot see (optional members).
-      const counters = (c: Checkpoint): Counters => ({ ...tableCounters(c), ...source.counters?.(), ...sink.counters?.() });
-      const chunkRows = Number(fromLink.inputs[CHUNK_ROWS_INPUT] ?? 10_000);
-
-      for await (const batch of source.read(start?.position, chunkRows)) {
-        cp = {
-          position: batch.position,
-          rowsRead: cp.rowsRead + batch.rows.length,
-          rowsWritten: cp.rowsWritten + batch.rows.length,
-          bytesRead: cp.bytesRead + batch.bytes,
-        };
-        await sink.write(batch, cp);
-        // Below 100 until the run is final; never backwards (the store enforces it too).
-        progress = Math.max(progress, Math.min(99, Math.floor((cp.rowsWritten * 100) / Math.max(estimate, 1))));
-        const now = rt.now();
-        const updated = await rt.store.submissions.recordProgress(key, inv.owner, {
-          progress,
-          counters: counters(cp),
-          now,
-          leaseUntil: now + rt.settings.leaseMs,
-        });
-        if (!updated) throw new LeaseLostError();
-        if (updated.stopRequested) {
-          await end(rt, key, inv.owner, 'FAILED', { progress: -1, counters: counters(cp), errorSummary: stoppedSummary(updated) });
-          return 'failed';
-        }
-        if (inv.remainingMs() < rt.settings.continueMarginMs) {
-          // Release before sending: the continuation may start at once and must find the
-          // lease free. Should the send fail, the released run goes stale and the reaper re-queues it.
-          await rt.store.submissions.releaseLease(key, inv.owner, rt.now() + rt.settings.bootGraceMs);
-          await rt.queue.send({ v: 1, project: key.project, cluster: key.cluster, job: key.job, submissionId: key.id, reason: 'continue' });
-          return 'continued';
-        }
-      }
-      await sink.finish();
-      if (spec.driver[VERIFY_INPUT] === 'true') {
-        const verification = await verifyCopy({ spec, fromLink: fromLink.inputs, toLink: toLink.inputs, from, to, run, schema: source.schema, chunkRows });
-        if (!verification.matched) {
-          const { source: s, destination: d } = verification;
-          await end(rt, key, inv.owner, 'FAILED', {
-            progress: -1,
-            counters: counters(cp),
-            verification,
-            errorSummary: `Verification failed: the source has ${s.rows} rows (checksum ${s.checksum}), the destination ${d.rows} (checksum ${d.checksum}).`,
-          });
-          return 'failed';
-        }
-        await end(rt, key, inv.owner, 'SUCCEEDED', { progress: 100, counters: counters(cp), verification });
-        return 'succeeded';
-      }
-      await end(rt, key, inv.owner, 'SUCCEEDED', { progress: 100, counters: counters(cp) });
-      return 'succeeded';
+      const estimate = await source.estimateRows();
+      await sink.prepare();
+      const wanted = Number(spec.driver[EXTRACTORS_INPUT] ?? 1);
+      const slices = (wanted > 1 && (await fromConnector.partition?.({ link: fromLink, from, schema: source.schema, run: runKey(key, 0) }, wanted))) || [from];
+      await rt.store.partitions.create(key, slices);
+      if (!(await rt.store.submissions.markPlanned(key, owner, estimate, slices.length, rt.now()))) throw new LeaseLostError();
     } finally {
       await sink.close();
     }
@@ -152,71 +126,221 @@ async function copy(rt: Runtime, key: SubmissionKey, sub: Submission, inv: Invoc
   }
 }
 
-/** Tallies the source again and the destination as written: rows and checksum must match. */
-async function verifyCopy(c: {
-  spec: Submission['spec'];
-  fromLink: InputMap;
-  toLink: InputMap;
-  from: InputMap;
-  to: InputMap;
-  run: RunKey;
-  schema: TableSchema;
-  chunkRows: number;
-}): Promise<Verification> {
-  const toConnector = connectorFor(c.spec.toConnector);
-  if (!toConnector.readBack) throw errors.invalidParameter(`ferryConfig.verify: ${toConnector.name} destinations cannot be read back yet.`);
-  const sides = [
-    { connector: connectorFor(c.spec.fromConnector), link: c.fromLink, from: c.from },
-    { connector: toConnector, link: c.toLink, from: toConnector.readBack(c.to, c.schema) },
-  ];
-  const [source, destination] = await Promise.all(
-    sides.map(async ({ connector, link, from }) => {
-      const reader = await connector.openSource!({ link, from, run: c.run });
-      try {
-        return await tally(reader, c.chunkRows);
-      } finally {
-        await reader.close();
-      }
-    }),
-  );
-  return { source: source!, destination: destination!, matched: source!.rows === destination!.rows && source!.checksum === destination!.checksum };
+// ---- a partition: its lease, its chunks ----
+
+async function runPartition(rt: Runtime, key: SubmissionKey, n: number, inv: Invocation): Promise<Outcome> {
+  const now = rt.now();
+  const part = await rt.store.partitions.acquire(key, n, inv.owner, now, now + rt.settings.leaseMs);
+  if (!part) return 'busy'; // done, or a live executor has it
+  const sub = await rt.store.submissions.get(key);
+  if (!sub || sub.status !== 'RUNNING') {
+    await rt.store.partitions.release(key, n, inv.owner);
+    return 'gone';
+  }
+  try {
+    return await copyPartition(rt, key, sub, part, inv);
+  } catch (e) {
+    if (e instanceof LeaseLostError || e instanceof CheckpointConflictError) return 'lease-lost';
+    // Only the partition's lease holder speaks for it: a stale invocation's error says nothing about the run.
+    if (await rt.store.partitions.end(key, n, inv.owner, 'FAILED')) await failRun(rt, key, e);
+    return 'failed';
+  }
 }
 
-/** The job's inputs with macros resolved; an error names the input. */
-function resolveInputs(inputs: InputMap, ctx: MacroContext): InputMap {
+async function copyPartition(rt: Runtime, key: SubmissionKey, sub: Submission, part: Partition, inv: Invocation): Promise<Outcome> {
+  const { spec } = sub;
+  const [fromLink, toLink] = await links(rt, key, sub);
+  const run = runKey(key, part.n);
+  const source = await connectorFor(spec.fromConnector).openSource!({ link: fromLink, from: part.from, run });
+  try {
+    const sink = await connectorFor(spec.toConnector).openSink!({
+      link: toLink,
+      to: resolveInputs(spec.to, sub, rt),
+      run,
+      schema: source.schema,
+    });
+    try {
+      // The destination's checkpoint is the truth: it commits with the data it counts.
+      const start = await sink.checkpoint();
+      let cp: Checkpoint = start ?? { position: {}, rowsRead: 0, rowsWritten: 0, bytesRead: 0 };
+      for await (const batch of source.read(start?.position, chunkRows(fromLink))) {
+        cp = {
+          position: batch.position,
+          rowsRead: cp.rowsRead + batch.rows.length,
+          rowsWritten: cp.rowsWritten + batch.rows.length,
+          bytesRead: cp.bytesRead + batch.bytes,
+        };
+        await sink.write(batch, cp);
+        if (!(await rt.store.partitions.heartbeat(key, part.n, inv.owner, cp, rt.now() + rt.settings.leaseMs))) {
+          throw new LeaseLostError();
+        }
+        const current = await reportProgress(rt, key, sub.estimate ?? 0);
+        if (!current || current.status !== 'RUNNING') return 'gone'; // failed or finished elsewhere
+        if (current.stopRequested) {
+          await rt.store.partitions.end(key, part.n, inv.owner, 'FAILED', cp);
+          await endRun(rt, key, 'FAILED', { progress: -1, counters: current.counters, errorSummary: stoppedSummary(current) });
+          return 'failed';
+        }
+        if (inv.remainingMs() < rt.settings.continueMarginMs) {
+          // Release before sending: the continuation may start at once and must find the
+          // lease free. Should the send fail, the run goes stale and the reaper re-queues it.
+          await rt.store.partitions.release(key, part.n, inv.owner);
+          await rt.queue.send(message(key, 'continue', part.n));
+          return 'continued';
+        }
+      }
+      // DONE before the checkpoint goes: a crash in between leaves a stray checkpoint row,
+      // never a slice that looks unstarted and would be copied twice.
+      if (!(await rt.store.partitions.end(key, part.n, inv.owner, 'DONE', cp))) throw new LeaseLostError();
+      // The slice is done whatever happens here; a checkpoint row left behind is only litter.
+      await sink.finish().catch(() => undefined);
+    } finally {
+      await sink.close();
+    }
+  } finally {
+    await source.close();
+  }
+  const partitions = await rt.store.partitions.list(key);
+  return partitions.every((p) => p.state === 'DONE') ? finishRun(rt, key, inv, partitions, false) : 'partition-done';
+}
+
+/** The run's counters: the sum of its partitions', which come from the sinks' checkpoints. */
+function sumOf(partitions: readonly PartitionCounts[]): PartitionCounts {
+  return partitions.reduce(
+    (a, p) => ({ rowsRead: a.rowsRead + p.rowsRead, rowsWritten: a.rowsWritten + p.rowsWritten, bytesRead: a.bytesRead + p.bytesRead }),
+    { rowsRead: 0, rowsWritten: 0, bytesRead: 0 },
+  );
+}
+
+/** After a chunk: the run's progress (never backwards) and counters, and its stale time pushed out. */
+async function reportProgress(rt: Runtime, key: SubmissionKey, estimate: number): Promise<Submission | undefined> {
+  const partitions = await rt.store.partitions.list(key);
+  const sum = sumOf(partitions);
+  const now = rt.now();
+  return rt.store.submissions.recordProgress(key, {
+    // Below 100 until the run is final.
+    progress: Math.min(99, Math.floor((sum.rowsWritten * 100) / Math.max(estimate, 1))),
+    counters: tableCounters(sum),
+    partitions: partitions.map((p) => ({ partition: p.n, state: p.state, rowsWritten: p.rowsWritten })),
+    now,
+    staleAt: now + rt.settings.leaseMs,
+  });
+}
+
+// ---- the end of a run ----
+
+/** Every partition is DONE: verify if asked, then SUCCEEDED with the exact counters. */
+async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, partitions: Partition[], leased: boolean): Promise<Outcome> {
+  // The submission's lease makes one invocation the finisher when partitions end together.
+  const now = rt.now();
+  if (!leased && !(await rt.store.submissions.acquireLease(key, inv.owner, now, now + rt.settings.leaseMs))) return 'partition-done';
+  const sub = await rt.store.submissions.get(key);
+  if (!sub || sub.status !== 'RUNNING') return 'gone';
+  const counters = tableCounters(sumOf(partitions));
+  try {
+    if (sub.spec.driver[VERIFY_INPUT] === 'true') {
+      const [fromLink, toLink] = await links(rt, key, sub);
+      const verification = await verifyCopy({
+        spec: sub.spec,
+        fromLink,
+        toLink,
+        from: resolveInputs(sub.spec.from, sub, rt),
+        to: resolveInputs(sub.spec.to, sub, rt),
+        run: runKey(key, 0),
+        chunkRows: chunkRows(fromLink),
+      });
+      if (!verification.matched) {
+        const { source: s, destination: d } = verification;
+        await endRun(rt, key, 'FAILED', {
+          progress: -1,
+          counters,
+          verification,
+          errorSummary: `Verification failed: the source has ${s.rows} rows (checksum ${s.checksum}), the destination ${d.rows} (checksum ${d.checksum}).`,
+        });
+        return 'failed';
+      }
+      await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters, verification });
+      return 'succeeded';
+    }
+    await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters });
+    return 'succeeded';
+  } catch (e) {
+    await failRun(rt, key, e);
+    return 'failed';
+  }
+}
+
+/** Ends an active run (whoever holds what: the status condition makes the first end the only one). */
+async function endRun(
+  rt: Runtime,
+  key: SubmissionKey,
+  status: 'SUCCEEDED' | 'FAILED',
+  fields: { progress: number; counters?: Counters; errorSummary?: string; errorDetails?: string; verification?: Verification },
+): Promise<boolean> {
+  if (!(await rt.store.submissions.finish(key, status, { now: rt.now(), by: 'ferry-executor', ...fields }))) return false;
+  await rt.store.jobs.release(key.project, key.cluster, key.job, key.id, status);
+  await releaseSlot(rt, key);
+  return true;
+}
+
+async function failRun(rt: Runtime, key: SubmissionKey, e: unknown): Promise<void> {
+  const current = await rt.store.submissions.get(key);
+  await endRun(rt, key, 'FAILED', {
+    progress: -1,
+    counters: current?.counters,
+    errorSummary: describeError(e),
+    errorDetails: causeChain(e),
+  });
+}
+
+// ---- helpers ----
+
+const message = (key: SubmissionKey, reason: ExecutionMessage['reason'], partition?: number): ExecutionMessage => ({
+  v: 1,
+  project: key.project,
+  cluster: key.cluster,
+  job: key.job,
+  submissionId: key.id,
+  reason,
+  ...(partition === undefined ? {} : { partition }),
+});
+
+const runKey = (key: SubmissionKey, partition: number): RunKey => ({
+  project: key.project,
+  cluster: key.cluster,
+  job: key.job,
+  submissionId: key.id,
+  partition,
+});
+
+const chunkRows = (fromLink: InputMap) => Number(fromLink[CHUNK_ROWS_INPUT] ?? 10_000);
+
+async function links(rt: Runtime, key: SubmissionKey, sub: Submission): Promise<[InputMap, InputMap]> {
+  const [from, to] = await Promise.all([
+    resolveLink(rt, key.project, key.cluster, sub.spec.fromLink),
+    resolveLink(rt, key.project, key.cluster, sub.spec.toLink),
+  ]);
+  return [from.inputs, to.inputs];
+}
+
+/**
+ * The job's inputs with macros resolved against the run's start time and variables (so
+ * every partition and continuation sees the same values); an error names the input.
+ */
+function resolveInputs(inputs: InputMap, sub: Submission, rt: Runtime): InputMap {
+  const ctx = { now: sub.createdAt, timeZone: rt.settings.timeZone, variables: sub.variables };
   return Object.fromEntries(Object.entries(inputs).map(([name, value]) => [name, withPath(name, () => resolveMacros(value, ctx))]));
 }
 
 /** A table job's counters: rows and bytes read; file counters do not apply (-1). */
-function tableCounters(cp: Checkpoint): Counters {
+function tableCounters(c: PartitionCounts): Counters {
   return {
     ...EMPTY_COUNTERS,
-    rowsRead: cp.rowsRead,
-    rowsWritten: cp.rowsWritten,
-    rowsWrittenSkipped: cp.rowsRead - cp.rowsWritten,
-    bytesRead: cp.bytesRead,
+    rowsRead: c.rowsRead,
+    rowsWritten: c.rowsWritten,
+    rowsWrittenSkipped: c.rowsRead - c.rowsWritten,
+    bytesRead: c.bytesRead,
   };
-}
-
-async function end(
-  rt: Runtime,
-  key: SubmissionKey,
-  owner: string,
-  status: 'SUCCEEDED' | 'FAILED',
-  fields: { progress: number; counters?: Counters; errorSummary?: string; errorDetails?: string; verification?: Verification },
-): Promise<void> {
-  const ok = await rt.store.submissions.finish(key, status, { now: rt.now(), by: 'ferry-executor', ...fields }, { owner });
-  if (!ok) throw new LeaseLostError();
-  await rt.store.jobs.release(key.project, key.cluster, key.job, key.id, status);
-  await releaseSlot(rt, key);
-}
-
-async function fail(rt: Runtime, key: SubmissionKey, owner: string, e: unknown): Promise<void> {
-  try {
-    await end(rt, key, owner, 'FAILED', { progress: -1, errorSummary: describeError(e), errorDetails: causeChain(e) });
-  } catch (lost) {
-    if (!(lost instanceof LeaseLostError)) throw lost;
-  }
 }
 
 /** Every message down the cause chain: what a user needs to act on a failure. */

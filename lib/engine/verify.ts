@@ -10,7 +10,12 @@
 // SQLite's 0/1), timestamps without trailing fractional zeros, JSON with sorted keys and
 // no whitespace (jsonb and MySQL JSON both reformat), bytes as hex.
 import { createHash } from 'node:crypto';
-import type { Source, Value } from './types';
+import { connectorFor } from '../connectors/registry';
+import { errors } from '../errors';
+import type { InputMap } from '../model/config-values';
+import type { JobSpec } from '../model/job';
+import type { Verification } from '../model/submission';
+import type { RunKey, Source, Value } from './types';
 
 export interface Tally {
   readonly rows: number;
@@ -84,4 +89,31 @@ export async function tally(source: Source, chunkRows = 10_000): Promise<Tally> 
   const c = new Checksum();
   for await (const batch of source.read(undefined, chunkRows)) c.add(batch.rows);
   return c.result();
+}
+
+/** Tallies the source again and the destination as written: rows and checksum must match. */
+export async function verifyCopy(c: {
+  spec: JobSpec;
+  fromLink: InputMap;
+  toLink: InputMap;
+  /** The whole job's source inputs (not one partition's), macros resolved. */
+  from: InputMap;
+  to: InputMap;
+  run: RunKey;
+  chunkRows: number;
+}): Promise<Verification> {
+  const toConnector = connectorFor(c.spec.toConnector);
+  if (!toConnector.readBack) throw errors.invalidParameter(`ferryConfig.verify: ${toConnector.name} destinations cannot be read back yet.`);
+  const source = await connectorFor(c.spec.fromConnector).openSource!({ link: c.fromLink, from: c.from, run: c.run });
+  try {
+    const destination = await toConnector.openSource!({ link: c.toLink, from: toConnector.readBack(c.to, source.schema), run: c.run });
+    try {
+      const [s, d] = await Promise.all([tally(source, c.chunkRows), tally(destination, c.chunkRows)]);
+      return { source: s, destination: d, matched: s.rows === d.rows && s.checksum === d.checksum };
+    } finally {
+      await destination.close();
+    }
+  } finally {
+    await source.close();
+  }
 }

@@ -59,8 +59,17 @@ export interface Submission {
   leaseUntil?: number;
   /** How often the reaper had to re-queue this run. */
   requeues?: number;
+  /** Slices copied in parallel (throttlingConfig.numExtractors). */
+  partitionCount?: number;
+  partitions?: PartitionProgress[];
   /** With ferryConfig.verify: both sides' row count and checksum after the copy. */
   verification?: Verification;
+}
+
+export interface PartitionProgress {
+  partition: number;
+  state: string;
+  rowsWritten: number;
 }
 
 export interface Verification {
@@ -120,7 +129,9 @@ export function renderSubmission(s: Submission) {
         TOTAL_SIZE: c.totalSize,
       },
     },
-    // Ferry's addition: CDM has no verification; present only on runs that asked for it.
+    // Ferry's additions, present only where they apply: partition progress of a
+    // partitioned run, and the verification a run asked for.
+    ...(s.partitions && s.partitions.length > 1 ? { partitions: s.partitions } : {}),
     ...(s.verification ? { verification: s.verification } : {}),
     ...(s.status === 'FAILED' || s.status === 'FAILURE_ON_SUBMIT'
       ? { 'error-summary': s.errorSummary ?? '', 'error-details': s.errorDetails ?? '' }

@@ -7,8 +7,10 @@ export const executionMessageSchema = z.object({
   cluster: z.string().min(1),
   job: z.string().min(1),
   submissionId: z.number().int().positive(),
-  /** Why it was sent: a start, a continuation before a Lambda timeout, or the reaper. */
-  reason: z.enum(['start', 'continue', 'requeue', 'wait-slot']),
+  /** Absent: the run as a whole (plan, dispatch); present: that partition's slice. */
+  partition: z.number().int().min(0).max(9999).optional(),
+  /** Why it was sent: a start, the reaper, a wait for a cluster slot, a partition's dispatch, or a continuation before a Lambda timeout. */
+  reason: z.enum(['start', 'requeue', 'wait-slot', 'partition', 'continue']),
 });
 export type ExecutionMessage = z.infer<typeof executionMessageSchema>;
 

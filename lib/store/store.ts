@@ -3,6 +3,7 @@ import type { TableRef } from './table';
 import { clustersRepo } from './clusters-repo';
 import { jobsRepo } from './jobs-repo';
 import { linksRepo } from './links-repo';
+import { partitionsRepo } from './partitions-repo';
 import { submissionsRepo } from './submissions-repo';
 
 export function createStore(table: TableRef) {
@@ -11,6 +12,7 @@ export function createStore(table: TableRef) {
     links: linksRepo(table),
     jobs: jobsRepo(table),
     submissions: submissionsRepo(table),
+    partitions: partitionsRepo(table),
   };
 }
 

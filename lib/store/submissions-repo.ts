@@ -4,7 +4,7 @@
 // model/status.ts) and, while running, on holding the lease, so a stale executor can
 // never overwrite the work of the one that took over.
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Counters, Submission, Verification } from '../model/submission';
+import type { Counters, PartitionProgress, Submission, Verification } from '../model/submission';
 import { sourcesOf, type SubmissionStatus } from '../model/status';
 import { ACTIVE, ACTIVE_INDEX, fromItem, ifCondition, isoKey, keys, queryAll, type TableRef } from './table';
 
@@ -20,13 +20,20 @@ const keyOf = (s: SubmissionKey) => keys.submission(s.project, s.cluster, s.job,
 export interface ProgressUpdate {
   progress: number;
   counters: Counters;
+  /** Each partition's state and rows, shown on the status while the run goes. */
+  partitions: PartitionProgress[];
   now: number;
-  leaseUntil: number;
+  /** When the run counts as stalled unless another heartbeat comes. */
+  staleAt: number;
 }
 
 export function submissionsRepo(t: TableRef) {
   /** Runs an update: the attributes it returns, or false when its condition did not hold. */
   const conditional = async (cmd: UpdateCommand) => ifCondition(t.doc.send(cmd).then((r) => r.Attributes ?? {}));
+  async function get(k: SubmissionKey): Promise<Submission | undefined> {
+    const r = await t.doc.send(new GetCommand({ TableName: t.name, Key: keyOf(k), ConsistentRead: true }));
+    return fromItem<Submission>(r.Item);
+  }
 
   return {
     /** Puts a new BOOTING submission; it is stale (for the reaper) once `staleAt` passes. */
@@ -40,10 +47,7 @@ export function submissionsRepo(t: TableRef) {
       );
     },
 
-    async get(k: SubmissionKey): Promise<Submission | undefined> {
-      const r = await t.doc.send(new GetCommand({ TableName: t.name, Key: keyOf(k), ConsistentRead: true }));
-      return fromItem<Submission>(r.Item);
-    },
+    get,
 
     /** Newest first. */
     async listForJob(project: string, cluster: string, job: string, limit: number): Promise<Submission[]> {
@@ -104,49 +108,55 @@ export function submissionsRepo(t: TableRef) {
       );
     },
 
-    /** Records the plan (estimate) once, so a resumed run neither re-plans nor re-prepares. */
-    async markPlanned(k: SubmissionKey, owner: string, estimate: number, now: number): Promise<boolean> {
+    /** Records the plan (estimate, partitions) once, so a resumed run neither re-plans nor re-prepares. */
+    async markPlanned(k: SubmissionKey, owner: string, estimate: number, partitions: number, now: number): Promise<boolean> {
       return (
         (await conditional(
           new UpdateCommand({
             TableName: t.name,
             Key: keyOf(k),
-            UpdateExpression: 'SET planned = :true, estimate = :estimate, updatedAt = :now',
+            UpdateExpression: 'SET planned = :true, estimate = :estimate, partitionCount = :parts, updatedAt = :now',
             ConditionExpression: 'leaseOwner = :owner AND #status = :running',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':true': true, ':estimate': estimate, ':owner': owner, ':running': 'RUNNING', ':now': now },
+            ExpressionAttributeValues: {
+              ':true': true,
+              ':estimate': estimate,
+              ':parts': partitions,
+              ':owner': owner,
+              ':running': 'RUNNING',
+              ':now': now,
+            },
           }),
         )) !== false
       );
     },
 
     /**
-     * Heartbeat after a chunk: progress (never backwards), counters, lease renewal.
-     * Returns the submission as it now stands (callers read `stopRequested`), or
-     * undefined when the lease was lost.
+     * After a chunk of any partition: the run's progress and counters, and its stale time
+     * pushed out. Progress never goes backwards: an update that would lower it (a partition
+     * reporting a sum older than another's) is dropped. Returns the run as it now stands
+     * (callers read `status` and `stopRequested`).
      */
-    async recordProgress(k: SubmissionKey, owner: string, u: ProgressUpdate): Promise<Submission | undefined> {
+    async recordProgress(k: SubmissionKey, u: ProgressUpdate): Promise<Submission | undefined> {
       const r = await conditional(
         new UpdateCommand({
           TableName: t.name,
           Key: keyOf(k),
-          UpdateExpression:
-            'SET progress = :progress, counters = :counters, updatedAt = :now, leaseUntil = :until, gsi1sk = :stale',
-          ConditionExpression: 'leaseOwner = :owner AND #status = :running AND progress <= :progress',
-          ExpressionAttributeNames: { '#status': 'status' },
+          UpdateExpression: 'SET progress = :progress, counters = :counters, #parts = :parts, updatedAt = :now, gsi1sk = :stale',
+          ConditionExpression: '#status = :running AND progress <= :progress',
+          ExpressionAttributeNames: { '#status': 'status', '#parts': 'partitions' },
           ExpressionAttributeValues: {
             ':progress': u.progress,
             ':counters': u.counters,
+            ':parts': u.partitions,
             ':now': u.now,
-            ':until': u.leaseUntil,
-            ':stale': isoKey(u.leaseUntil),
-            ':owner': owner,
+            ':stale': isoKey(u.staleAt),
             ':running': 'RUNNING',
           },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return r ? fromItem<Submission>(r) : undefined;
+      return r ? fromItem<Submission>(r) : get(k);
     },
 
     /** Hands the lease back (continuation): the next invocation may take it at once. */
@@ -245,14 +255,22 @@ export function submissionsRepo(t: TableRef) {
 
     /** Deletes every submission of a job (its history goes with it). */
     async deleteAllForJob(project: string, cluster: string, job: string): Promise<void> {
-      const items = await queryAll<{ id: number }>(t, {
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.submission(project, cluster, job, 0).pk },
-        ProjectionExpression: 'id',
-      });
-      for (const { id } of items) {
-        await t.doc.send(new DeleteCommand({ TableName: t.name, Key: keys.submission(project, cluster, job, id) }));
-      }
+      // Every item under the job's runs: submissions and their partitions.
+      const pk = keys.submission(project, cluster, job, 0).pk;
+      let start: Record<string, unknown> | undefined;
+      do {
+        const r = await t.doc.send(
+          new QueryCommand({
+            TableName: t.name,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': pk },
+            ProjectionExpression: 'pk, sk',
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of r.Items ?? []) await t.doc.send(new DeleteCommand({ TableName: t.name, Key: { pk: item.pk, sk: item.sk } }));
+        start = r.LastEvaluatedKey;
+      } while (start);
     },
 
     /** Active submissions whose lease (or boot grace) ran out before `now`: the reaper's work list. */

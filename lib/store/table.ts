@@ -19,6 +19,11 @@ export const keys = {
     sk: `SUB#${String(id).padStart(10, '0')}`,
   }),
   submissionPrefix: 'SUB#',
+  /** Beside its submission, under a prefix of its own so submission queries never meet it. */
+  partition: (project: string, cluster: string, job: string, id: number, n: number) => ({
+    pk: `P#${project}#C#${cluster}#J#${job}`,
+    sk: `RUN#${String(id).padStart(10, '0')}#PART#${String(n).padStart(4, '0')}`,
+  }),
 };
 
 /** Sparse GSI: only BOOTING/RUNNING submissions carry gsi1pk; gsi1sk is when they go stale. */

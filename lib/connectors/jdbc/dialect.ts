@@ -8,6 +8,8 @@ export interface JdbcDialect {
   readonly databaseTypes: readonly string[];
   /** Link rules beyond the declared inputs (e.g. a server engine needs a host). */
   checkLink?(link: InputMap): void;
+  /** The identifier quoted for this engine's SQL (`"x"`, `` `x` ``). */
+  quoteIdent(name: string): string;
   /** Connects and disconnects; throws (any error) when the server cannot be reached or refuses the login. */
   testConnection?(link: InputMap): Promise<void>;
   openSource(req: SourceRequest): Promise<Source>;

@@ -3,6 +3,7 @@ import { errors, LinkTestError } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import type { Connector } from '../connector';
 import type { JdbcDialect } from './dialect';
+import { partitionByRange } from './partition';
 import { jdbcFromInputs, jdbcLinkInputs, jdbcToInputs } from './jdbc-inputs';
 import { mysqlDialect } from './mysql/mysql-dialect';
 import { postgresqlDialect } from './postgresql/postgresql-dialect';
@@ -49,6 +50,7 @@ export const jdbcConnector: Connector = {
       throw new LinkTestError('linkConfig', e instanceof Error ? e.message : String(e), { cause: e });
     }
   },
+  partition: (req, n) => partitionByRange(dialectFor(req.link), req, n),
   readBack: (to, schema) => ({
     'fromJobConfig.schemaName': to['toJobConfig.schemaName'] ?? '',
     'fromJobConfig.tableName': to['toJobConfig.tableName']!,

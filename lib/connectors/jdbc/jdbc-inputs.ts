@@ -60,6 +60,10 @@ export const jdbcToInputs = [
   input.boolean('toJobConfig.shouldClearTable', { default: 'false' }),
   input.string('toJobConfig.whereClause'),
   input.boolean('toJobConfig.useStageTable', { default: 'false' }),
+  // Constraint conflict handling on tables with a key (CDM's console offers it for RDS; third-party
+  // bodies name it onConflict): INSERT fails the chunk on a duplicate key (EXCEPTION is its alias),
+  // REPLACE replaces the row, UPDATE updates the written columns.
+  input.enum('toJobConfig.onConflict', ['INSERT', 'EXCEPTION', 'REPLACE', 'UPDATE'], { default: 'INSERT' }),
   input.enum('toJobConfig.orientation', ['ROW', 'COLUMN']),
   input.boolean('toJobConfig.isCompress', { default: 'false' }),
   input.boolean('toJobConfig.extendCharLength', { default: 'false' }),

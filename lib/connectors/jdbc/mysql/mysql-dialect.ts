@@ -4,6 +4,7 @@ import type { JdbcDialect } from '../dialect';
 import { connectMysql } from './mysql-connection';
 import { openMysqlSink } from './mysql-sink';
 import { openMysqlSource } from './mysql-source';
+import { quoteIdent } from './mysql-types';
 
 export const mysqlDialect: JdbcDialect = {
   databaseTypes: ['MYSQL'],
@@ -17,6 +18,7 @@ export const mysqlDialect: JdbcDialect = {
     const conn = await connectMysql(link);
     await conn.end();
   },
+  quoteIdent,
   openSource: openMysqlSource,
   openSink: openMysqlSink,
 };

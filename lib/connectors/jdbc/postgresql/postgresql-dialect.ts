@@ -3,6 +3,7 @@ import { errors } from '../../../errors';
 import type { JdbcDialect } from '../dialect';
 import { openPostgresSink } from './postgresql-sink';
 import { connectPostgres, openPostgresSource } from './postgresql-source';
+import { quoteIdent } from './postgresql-types';
 
 export const postgresqlDialect: JdbcDialect = {
   databaseTypes: ['POSTGRESQL', 'DWS'],
@@ -16,6 +17,7 @@ export const postgresqlDialect: JdbcDialect = {
     const client = await connectPostgres(link);
     await client.end();
   },
+  quoteIdent,
   openSource: openPostgresSource,
   openSink: openPostgresSink,
 };

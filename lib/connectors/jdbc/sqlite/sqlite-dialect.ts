@@ -5,6 +5,7 @@ import { errors } from '../../../errors';
 import type { JdbcDialect } from '../dialect';
 import { openSqliteSink } from './sqlite-sink';
 import { openSqliteSource } from './sqlite-source';
+import { quoteIdent } from './sqlite-types';
 
 export const sqliteDialect: JdbcDialect = {
   databaseTypes: ['SQLITE'],
@@ -18,6 +19,7 @@ export const sqliteDialect: JdbcDialect = {
     const dir = dirname(resolve(link['linkConfig.database']!));
     if (!existsSync(dir)) throw new Error(`The directory ${dir} of SQLite database ${link['linkConfig.database']} does not exist.`);
   },
+  quoteIdent,
   openSource: openSqliteSource,
   openSink: openSqliteSink,
 };
