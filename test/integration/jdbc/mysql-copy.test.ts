@@ -45,14 +45,21 @@ async function runJob(links: unknown[], job: unknown) {
 
 const counters = (submission: any) => submission.counters['org.apache.sqoop.submission.counter.SqoopCounters'];
 
+/** A job that, after the copy, counts and checksums both sides (ferryConfig.verify). */
+const verified = (job: ReturnType<typeof tableJob>) => ({
+  ...job,
+  'driver-config-values': { configs: [{ name: 'ferryConfig', inputs: [{ name: 'ferryConfig.verify', value: 'true' }] }] },
+});
+
 it('a SQLite table copies into a MySQL table created for it, value for value', async () => {
   const src = join(mkdtempSync(join(tmpdir(), 'ferry-mysql-copy-')), 'src.db');
   makeOrders(src, 250);
   const run = await runJob(
     [sqliteLink('src', src, { 'linkConfig.fetchSize': '100' }), mysqlLinkBody('dst', db.name)],
-    tableJob('to_mysql', { toTable: 'orders_copy' }),
+    verified(tableJob('to_mysql', { toTable: 'orders_copy' })),
   );
   expect(counters(run)).toMatchObject({ ROWS_READ: 250, ROWS_WRITTEN: 250 });
+  expect(run.verification).toMatchObject({ matched: true, source: { rows: 250 } });
 
   const columns = await db.query(
     `SELECT COLUMN_NAME, COLUMN_TYPE, COLUMN_KEY FROM information_schema.COLUMNS
@@ -96,9 +103,10 @@ it('a MySQL table copies into SQLite with exact decimals, untouched temporal tex
   const dst = join(mkdtempSync(join(tmpdir(), 'ferry-mysql-copy-')), 'dst.db');
   const run = await runJob(
     [mysqlLinkBody('src', db.name, { 'linkConfig.fetchSize': '2' }), sqliteLink('dst', dst)],
-    tableJob('to_sqlite', { fromTable: 'events', fromInputs: { 'fromJobConfig.schemaName': db.name }, toTable: 'events_copy' }),
+    verified(tableJob('to_sqlite', { fromTable: 'events', fromInputs: { 'fromJobConfig.schemaName': db.name }, toTable: 'events_copy' })),
   );
   expect(counters(run)).toMatchObject({ ROWS_READ: 3, ROWS_WRITTEN: 3 });
+  expect(run.verification).toMatchObject({ matched: true, source: { rows: 3 } });
 
   const sqlite = new Database(dst, { readonly: true });
   sqlite.defaultSafeIntegers(true);

@@ -18,9 +18,8 @@ beforeAll(async () => {
   await db.query(`INSERT INTO ledger VALUES ${values.join(', ')}`);
   // No key at all, with duplicate rows and NULLs.
   await db.query('CREATE TABLE heap (a INT, b VARCHAR(10), c BLOB)');
-  await db.query(
-    `INSERT INTO heap VALUES ${Array.from({ length: 100 }, (_, i) => `(${i % 7}, ${i % 3 === 0 ? 'NULL' : `'b${i % 5}'`}, X'00${(i % 2).toString(16).padStart(2, '0')}')`).join(', ')}`,
-  );
+  const heap = Array.from({ length: 100 }, (_, i) => `(${i % 7}, ${i % 3 === 0 ? 'NULL' : `'b${i % 5}'`}, X'000${i % 2}')`);
+  await db.query(`INSERT INTO heap VALUES ${heap.join(', ')}`);
 });
 afterAll(() => db?.drop());
 

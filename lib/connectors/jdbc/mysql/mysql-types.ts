@@ -178,7 +178,8 @@ export function utcWallTime(s: string): string {
   t.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
   t.setUTCHours(Number(h), Number(mi), Number(sec) - offsetSeconds, 0);
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(t.getUTCFullYear(), 4)}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}${frac}`;
+  const date = `${p(t.getUTCFullYear(), 4)}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())}`;
+  return `${date} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}${frac}`;
 }
 
 /**
