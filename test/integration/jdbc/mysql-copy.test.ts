@@ -158,3 +158,24 @@ it('a link to a MySQL server that cannot be reached is refused with a validation
   const missingDatabase = await api.call('POST', `${base}/link`, { links: [mysqlLinkBody('dst', `${db.name}_missing`)] });
   expect(missingDatabase.body['validation-result'][0].linkConfig[0].message).toMatch(/Unknown database/);
 });
+
+it('a MySQL table copies into MySQL in parallel slices of its primary key (numExtractors), exactly', async () => {
+  await db.query('CREATE TABLE big_src (id BIGINT UNSIGNED PRIMARY KEY, v VARCHAR(20), amount DECIMAL(20,4))');
+  const values = Array.from({ length: 3000 }, (_, i) => `(${18446744073709548000n + BigInt(i)}, 'v${i} 😀', ${i}.0001)`);
+  await db.query(`INSERT INTO big_src VALUES ${values.join(', ')}`);
+  const job = {
+    ...verified(tableJob('parallel', { fromTable: 'big_src', fromInputs: { 'fromJobConfig.schemaName': db.name }, toTable: 'big_dst' })),
+    'driver-config-values': {
+      configs: [
+        { name: 'throttlingConfig', inputs: [{ name: 'throttlingConfig.numExtractors', value: '3' }] },
+        { name: 'ferryConfig', inputs: [{ name: 'ferryConfig.verify', value: 'true' }] },
+      ],
+    },
+  };
+  const run = await runJob([mysqlLinkBody('src', db.name, { 'linkConfig.fetchSize': '200' }), mysqlLinkBody('dst', db.name)], job);
+  expect(counters(run)).toMatchObject({ ROWS_READ: 3000, ROWS_WRITTEN: 3000 });
+  expect(run.verification).toMatchObject({ matched: true, source: { rows: 3000 } });
+  expect(run.partitions.map((p: { rowsWritten: number }) => p.rowsWritten)).toEqual([1000, 1000, 1000]);
+  expect(await db.query('SELECT * FROM big_dst ORDER BY id')).toEqual(await db.query('SELECT * FROM big_src ORDER BY id'));
+  expect(await db.query("SELECT COUNT(*) FROM `__ferry_checkpoint` WHERE `run` LIKE '%/parallel/%'")).toEqual([['0']]);
+});
