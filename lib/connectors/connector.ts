@@ -18,6 +18,16 @@ export interface SinkRequest {
   readonly schema: TableSchema;
 }
 
+/** toJobConfig.useStageTable: where a run writes instead of the target, and how the target takes it over. */
+export interface StagePlan {
+  /** The to-inputs that write the stage. */
+  readonly to: InputMap;
+  /** Once, at the end of a successful run: the target takes the stage's rows; the stage goes. */
+  commit(link: InputMap): Promise<void>;
+  /** When the run fails: the stage goes, the target was never touched. */
+  discard(link: InputMap): Promise<void>;
+}
+
 export interface Connector {
   /** CDM's `connector-name`, e.g. `generic-jdbc-connector`. */
   readonly name: string;
@@ -32,6 +42,8 @@ export interface Connector {
   testLink?(link: InputMap): Promise<void>;
   openSource?(req: SourceRequest): Promise<Source>;
   openSink?(req: SinkRequest): Promise<Sink>;
+  /** The run's stage when the job asks for one (toJobConfig.useStageTable). */
+  stage?(link: InputMap, to: InputMap, run: RunKey): StagePlan | undefined;
   /**
    * Splits a read into at most `n` slices that together read each row exactly once:
    * the from-inputs of each slice. Undefined when the source cannot be split (then it is read whole).

@@ -51,6 +51,7 @@ export class LeaseLostError extends Error {
 const CHUNK_ROWS_INPUT = 'linkConfig.fetchSize';
 const VERIFY_INPUT = 'ferryConfig.verify';
 const EXTRACTORS_INPUT = 'throttlingConfig.numExtractors';
+const STAGE_INPUT = 'toJobConfig.useStageTable';
 
 export function executeMessage(rt: Runtime, msg: ExecutionMessage, inv: Invocation): Promise<Outcome> {
   const key: SubmissionKey = { project: msg.project, cluster: msg.cluster, job: msg.job, id: msg.submissionId };
@@ -106,7 +107,7 @@ async function plan(rt: Runtime, key: SubmissionKey, sub: Submission, owner: str
   const { spec } = sub;
   const [fromLink, toLink] = await links(rt, key, sub);
   const from = resolveInputs(spec.from, sub, rt);
-  const to = resolveInputs(spec.to, sub, rt);
+  const to = writeTarget(key, sub, toLink, rt);
   const fromConnector = connectorFor(spec.fromConnector);
   const source = await fromConnector.openSource!({ link: fromLink, from, run: runKey(key, 0) });
   try {
@@ -155,7 +156,7 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, sub: Submission, p
   try {
     const sink = await connectorFor(spec.toConnector).openSink!({
       link: toLink,
-      to: resolveInputs(spec.to, sub, rt),
+      to: writeTarget(key, sub, toLink, rt),
       run,
       schema: source.schema,
     });
@@ -238,14 +239,16 @@ async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, parti
   if (!sub || sub.status !== 'RUNNING') return 'gone';
   const counters = tableCounters(sumOf(partitions));
   try {
+    const [fromLink, toLink] = await links(rt, key, sub);
+    const stage = stageOf(key, sub, toLink, rt);
     if (sub.spec.driver[VERIFY_INPUT] === 'true') {
-      const [fromLink, toLink] = await links(rt, key, sub);
+      // With a stage, what is verified is the stage: a mismatch then never reaches the target.
       const verification = await verifyCopy({
         spec: sub.spec,
         fromLink,
         toLink,
         from: resolveInputs(sub.spec.from, sub, rt),
-        to: resolveInputs(sub.spec.to, sub, rt),
+        to: writeTarget(key, sub, toLink, rt),
         run: runKey(key, 0),
         chunkRows: chunkRows(fromLink),
       });
@@ -259,9 +262,11 @@ async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, parti
         });
         return 'failed';
       }
+      await stage?.commit(toLink);
       await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters, verification });
       return 'succeeded';
     }
+    await stage?.commit(toLink);
     await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters });
     return 'succeeded';
   } catch (e) {
@@ -277,10 +282,24 @@ async function endRun(
   status: 'SUCCEEDED' | 'FAILED',
   fields: { progress: number; counters?: Counters; errorSummary?: string; errorDetails?: string; verification?: Verification },
 ): Promise<boolean> {
+  // The stage goes first, so that a run seen FAILED has no stage left.
+  if (status === 'FAILED') await discardStage(rt, key);
   if (!(await rt.store.submissions.finish(key, status, { now: rt.now(), by: 'ferry-executor', ...fields }))) return false;
   await rt.store.jobs.release(key.project, key.cluster, key.job, key.id, status);
   await releaseSlot(rt, key);
   return true;
+}
+
+/** A failed run's stage goes (the target never saw it); a failure to drop it only leaves litter. */
+export async function discardStage(rt: Runtime, key: SubmissionKey): Promise<void> {
+  try {
+    const sub = await rt.store.submissions.get(key);
+    if (sub?.spec.to[STAGE_INPUT] !== 'true') return;
+    const toLink = (await resolveLink(rt, key.project, key.cluster, sub.spec.toLink)).inputs;
+    await stageOf(key, sub, toLink, rt)?.discard(toLink);
+  } catch {
+    // The stage's name is derived from the run; it can be dropped by hand.
+  }
 }
 
 async function failRun(rt: Runtime, key: SubmissionKey, e: unknown): Promise<void> {
@@ -312,6 +331,17 @@ const runKey = (key: SubmissionKey, partition: number): RunKey => ({
   submissionId: key.id,
   partition,
 });
+
+/** The run's stage (toJobConfig.useStageTable), if the job asks for one. */
+function stageOf(key: SubmissionKey, sub: Submission, toLink: InputMap, rt: Runtime) {
+  if (sub.spec.to[STAGE_INPUT] !== 'true') return undefined;
+  return connectorFor(sub.spec.toConnector).stage?.(toLink, resolveInputs(sub.spec.to, sub, rt), runKey(key, 0));
+}
+
+/** The to-inputs every sink of the run writes with: the stage's when there is one, else the target's. */
+function writeTarget(key: SubmissionKey, sub: Submission, toLink: InputMap, rt: Runtime): InputMap {
+  return stageOf(key, sub, toLink, rt)?.to ?? resolveInputs(sub.spec.to, sub, rt);
+}
 
 const chunkRows = (fromLink: InputMap) => Number(fromLink[CHUNK_ROWS_INPUT] ?? 10_000);
 

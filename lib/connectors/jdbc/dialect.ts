@@ -2,6 +2,7 @@
 import type { InputMap } from '../../model/config-values';
 import type { SinkRequest, SourceRequest } from '../connector';
 import type { Sink, Source } from '../../engine/types';
+import type { StageCommit } from './stage';
 
 export interface JdbcDialect {
   /** The `linkConfig.databaseType` values this dialect serves. */
@@ -10,6 +11,9 @@ export interface JdbcDialect {
   checkLink?(link: InputMap): void;
   /** The identifier quoted for this engine's SQL (`"x"`, `` `x` ``). */
   quoteIdent(name: string): string;
+  /** useStageTable's end: the target takes over the stage (lib/connectors/jdbc/stage.ts). */
+  commitStage?(link: InputMap, c: StageCommit): Promise<void>;
+  dropTable?(link: InputMap, schemaName: string | undefined, table: string): Promise<void>;
   /** Connects and disconnects; throws (any error) when the server cannot be reached or refuses the login. */
   testConnection?(link: InputMap): Promise<void>;
   openSource(req: SourceRequest): Promise<Source>;

@@ -4,6 +4,7 @@ import type { InputMap } from '../../model/config-values';
 import type { Connector } from '../connector';
 import type { JdbcDialect } from './dialect';
 import { partitionByRange } from './partition';
+import { checkStage, stagePlan } from './stage';
 import { jdbcFromInputs, jdbcLinkInputs, jdbcToInputs } from './jdbc-inputs';
 import { mysqlDialect } from './mysql/mysql-dialect';
 import { postgresqlDialect } from './postgresql/postgresql-dialect';
@@ -42,6 +43,7 @@ export const jdbcConnector: Connector = {
     if (to['toJobConfig.beforeImportType'] === 'whereClause' && !to['toJobConfig.whereClause']) {
       throw errors.invalidParameter('toJobConfig.whereClause is mandatory when toJobConfig.beforeImportType is whereClause.');
     }
+    checkStage(to);
   },
   async testLink(link) {
     try {
@@ -50,6 +52,7 @@ export const jdbcConnector: Connector = {
       throw new LinkTestError('linkConfig', e instanceof Error ? e.message : String(e), { cause: e });
     }
   },
+  stage: (link, to, run) => stagePlan(dialectFor(link), to, run),
   partition: (req, n) => partitionByRange(dialectFor(req.link), req, n),
   readBack: (to, schema) => ({
     'fromJobConfig.schemaName': to['toJobConfig.schemaName'] ?? '',

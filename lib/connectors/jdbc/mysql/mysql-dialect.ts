@@ -1,5 +1,6 @@
 // The MYSQL database type: MySQL 5.7+ and MariaDB 10.3+ (tested against MariaDB).
 import { errors } from '../../../errors';
+import { commitMysqlStage, dropMysqlTable } from './mysql-stage';
 import type { JdbcDialect } from '../dialect';
 import { connectMysql } from './mysql-connection';
 import { openMysqlSink } from './mysql-sink';
@@ -19,6 +20,8 @@ export const mysqlDialect: JdbcDialect = {
     await conn.end();
   },
   quoteIdent,
+  commitStage: commitMysqlStage,
+  dropTable: dropMysqlTable,
   openSource: openMysqlSource,
   openSink: openMysqlSink,
 };

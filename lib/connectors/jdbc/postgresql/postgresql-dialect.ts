@@ -1,5 +1,6 @@
 // The POSTGRESQL and DWS database types (DWS, GaussDB's warehouse, speaks the PostgreSQL protocol).
 import { errors } from '../../../errors';
+import { commitPostgresStage, dropPostgresTable } from './postgresql-stage';
 import type { JdbcDialect } from '../dialect';
 import { openPostgresSink } from './postgresql-sink';
 import { connectPostgres, openPostgresSource } from './postgresql-source';
@@ -18,6 +19,8 @@ export const postgresqlDialect: JdbcDialect = {
     await client.end();
   },
   quoteIdent,
+  commitStage: commitPostgresStage,
+  dropTable: dropPostgresTable,
   openSource: openPostgresSource,
   openSink: openPostgresSink,
 };

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { errors } from '../../../errors';
+import { commitSqliteStage, dropSqliteTable } from './sqlite-stage';
 import type { JdbcDialect } from '../dialect';
 import { openSqliteSink } from './sqlite-sink';
 import { openSqliteSource } from './sqlite-source';
@@ -20,6 +21,8 @@ export const sqliteDialect: JdbcDialect = {
     if (!existsSync(dir)) throw new Error(`The directory ${dir} of SQLite database ${link['linkConfig.database']} does not exist.`);
   },
   quoteIdent,
+  commitStage: commitSqliteStage,
+  dropTable: dropSqliteTable,
   openSource: openSqliteSource,
   openSink: openSqliteSink,
 };
