@@ -164,6 +164,13 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, sub: Submission, p
       // The destination's checkpoint is the truth: it commits with the data it counts.
       const start = await sink.checkpoint();
       let cp: Checkpoint = start ?? { position: {}, rowsRead: 0, rowsWritten: 0, bytesRead: 0 };
+      // File connectors know file and byte counters the engine cannot see (optional members).
+      const counts = (c: Checkpoint): PartitionCounts => ({
+        rowsRead: c.rowsRead,
+        rowsWritten: c.rowsWritten,
+        bytesRead: c.bytesRead,
+        extra: { ...source.counters?.(), ...sink.counters?.() },
+      });
       for await (const batch of source.read(start?.position, chunkRows(fromLink))) {
         cp = {
           position: batch.position,
@@ -172,13 +179,13 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, sub: Submission, p
           bytesRead: cp.bytesRead + batch.bytes,
         };
         await sink.write(batch, cp);
-        if (!(await rt.store.partitions.heartbeat(key, part.n, inv.owner, cp, rt.now() + rt.settings.leaseMs))) {
+        if (!(await rt.store.partitions.heartbeat(key, part.n, inv.owner, counts(cp), rt.now() + rt.settings.leaseMs))) {
           throw new LeaseLostError();
         }
         const current = await reportProgress(rt, key, sub.estimate ?? 0);
         if (!current || current.status !== 'RUNNING') return 'gone'; // failed or finished elsewhere
         if (current.stopRequested) {
-          await rt.store.partitions.end(key, part.n, inv.owner, 'FAILED', cp);
+          await rt.store.partitions.end(key, part.n, inv.owner, 'FAILED', counts(cp));
           await endRun(rt, key, 'FAILED', { progress: -1, counters: current.counters, errorSummary: stoppedSummary(current) });
           return 'failed';
         }
@@ -190,9 +197,10 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, sub: Submission, p
           return 'continued';
         }
       }
+      await sink.seal?.();
       // DONE before the checkpoint goes: a crash in between leaves a stray checkpoint row,
       // never a slice that looks unstarted and would be copied twice.
-      if (!(await rt.store.partitions.end(key, part.n, inv.owner, 'DONE', cp))) throw new LeaseLostError();
+      if (!(await rt.store.partitions.end(key, part.n, inv.owner, 'DONE', counts(cp)))) throw new LeaseLostError();
       // The slice is done whatever happens here; a checkpoint row left behind is only litter.
       await sink.finish().catch(() => undefined);
     } finally {
@@ -207,9 +215,16 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, sub: Submission, p
 
 /** The run's counters: the sum of its partitions', which come from the sinks' checkpoints. */
 function sumOf(partitions: readonly PartitionCounts[]): PartitionCounts {
+  const extra: Partial<Counters> = {};
+  for (const p of partitions) {
+    for (const [k, v] of Object.entries(p.extra ?? {}) as [keyof Counters, number][]) {
+      // -1 is "does not apply": it adds nothing, and stays only if no partition reports one.
+      extra[k] = v < 0 ? (extra[k] ?? v) : Math.max(0, extra[k] ?? 0) + v;
+    }
+  }
   return partitions.reduce(
-    (a, p) => ({ rowsRead: a.rowsRead + p.rowsRead, rowsWritten: a.rowsWritten + p.rowsWritten, bytesRead: a.bytesRead + p.bytesRead }),
-    { rowsRead: 0, rowsWritten: 0, bytesRead: 0 },
+    (a, p) => ({ rowsRead: a.rowsRead + p.rowsRead, rowsWritten: a.rowsWritten + p.rowsWritten, bytesRead: a.bytesRead + p.bytesRead, extra }),
+    { rowsRead: 0, rowsWritten: 0, bytesRead: 0, extra },
   );
 }
 
@@ -362,7 +377,7 @@ function resolveInputs(inputs: InputMap, sub: Submission, rt: Runtime): InputMap
   return Object.fromEntries(Object.entries(inputs).map(([name, value]) => [name, withPath(name, () => resolveMacros(value, ctx))]));
 }
 
-/** A table job's counters: rows and bytes read; file counters do not apply (-1). */
+/** The engine's counters (rows and bytes read; others do not apply, -1), overridden by what connectors report. */
 function tableCounters(c: PartitionCounts): Counters {
   return {
     ...EMPTY_COUNTERS,
@@ -370,6 +385,7 @@ function tableCounters(c: PartitionCounts): Counters {
     rowsWritten: c.rowsWritten,
     rowsWrittenSkipped: c.rowsRead - c.rowsWritten,
     bytesRead: c.bytesRead,
+    ...c.extra,
   };
 }
 

@@ -87,7 +87,14 @@ export interface Sink {
    * sink read it.
    */
   write(batch: RecordBatch, checkpoint: Checkpoint): Promise<void>;
-  /** After the last chunk: drop the run's checkpoint state (and, later, swap stage tables). */
+  /**
+   * Optional, after the last chunk and before the engine records the slice done: make what
+   * was written final (file sinks rename temporary parts into place). Must be idempotent
+   * and keep the checkpoint: a crash before the slice is recorded done resumes at the end
+   * and seals again.
+   */
+  seal?(): Promise<void>;
+  /** After the slice is recorded done: drop its checkpoint state (a crash before leaves only litter). */
   finish(): Promise<void>;
   /**
    * Optional: counters this sink knows better than the engine (file jobs: FILES_WRITTEN,

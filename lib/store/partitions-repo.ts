@@ -4,6 +4,7 @@
 // add up to the run's.
 import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { InputMap } from '../model/config-values';
+import type { Counters } from '../model/submission';
 import type { SubmissionKey } from './submissions-repo';
 import { fromItem, ifCondition, keys, queryAll, type TableRef } from './table';
 
@@ -17,6 +18,7 @@ export interface Partition {
   rowsRead: number;
   rowsWritten: number;
   bytesRead: number;
+  extra?: Partial<Counters>;
   leaseOwner?: string;
   leaseUntil?: number;
 }
@@ -25,6 +27,8 @@ export interface PartitionCounts {
   rowsRead: number;
   rowsWritten: number;
   bytesRead: number;
+  /** Counters a connector reports itself (files, bytes written). */
+  extra?: Partial<Counters>;
 }
 
 const keyOf = (k: SubmissionKey, n: number) => keys.partition(k.project, k.cluster, k.job, k.id, n);
@@ -86,13 +90,14 @@ export function partitionsRepo(t: TableRef) {
           new UpdateCommand({
             TableName: t.name,
             Key: keyOf(k, n),
-            UpdateExpression: 'SET rowsRead = :r, rowsWritten = :w, bytesRead = :b, leaseUntil = :until',
+            UpdateExpression: 'SET rowsRead = :r, rowsWritten = :w, bytesRead = :b, extra = :x, leaseUntil = :until',
             ConditionExpression: 'leaseOwner = :owner AND #state = :pending',
             ExpressionAttributeNames: { '#state': 'state' },
             ExpressionAttributeValues: {
               ':r': counts.rowsRead,
               ':w': counts.rowsWritten,
               ':b': counts.bytesRead,
+              ':x': counts.extra ?? {},
               ':until': until,
               ':owner': owner,
               ':pending': 'PENDING',
@@ -120,8 +125,8 @@ export function partitionsRepo(t: TableRef) {
       const values: Record<string, unknown> = { ':state': state, ':owner': owner, ':pending': 'PENDING' };
       let update = 'SET #state = :state REMOVE leaseOwner, leaseUntil';
       if (counts) {
-        update = 'SET #state = :state, rowsRead = :r, rowsWritten = :w, bytesRead = :b REMOVE leaseOwner, leaseUntil';
-        Object.assign(values, { ':r': counts.rowsRead, ':w': counts.rowsWritten, ':b': counts.bytesRead });
+        update = 'SET #state = :state, rowsRead = :r, rowsWritten = :w, bytesRead = :b, extra = :x REMOVE leaseOwner, leaseUntil';
+        Object.assign(values, { ':r': counts.rowsRead, ':w': counts.rowsWritten, ':b': counts.bytesRead, ':x': counts.extra ?? {} });
       }
       return (
         (await conditional(
