@@ -17,7 +17,7 @@ import { resolveLink } from '../links/links';
 import type { InputMap } from '../model/config-values';
 import { withPath } from '../model/parse';
 import { isActive } from '../model/status';
-import { EMPTY_COUNTERS, stoppedSummary, type Counters, type Submission, type Verification } from '../model/submission';
+import { EMPTY_COUNTERS, stoppedSummary, type Counters, type PartitionProgress, type Submission, type Verification } from '../model/submission';
 import type { ExecutionMessage } from '../queue/queue';
 import type { Runtime } from '../runtime';
 import type { Partition, PartitionCounts } from '../store/partitions-repo';
@@ -253,6 +253,7 @@ async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, parti
   const sub = await rt.store.submissions.get(key);
   if (!sub || sub.status !== 'RUNNING') return 'gone';
   const counters = tableCounters(sumOf(partitions));
+  const slices = partitions.map((p) => ({ partition: p.n, state: p.state, rowsWritten: p.rowsWritten }));
   try {
     const [fromLink, toLink] = await links(rt, key, sub);
     const stage = stageOf(key, sub, toLink, rt);
@@ -278,11 +279,11 @@ async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, parti
         return 'failed';
       }
       await stage?.commit(toLink);
-      await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters, verification });
+      await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters, verification, partitions: slices });
       return 'succeeded';
     }
     await stage?.commit(toLink);
-    await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters });
+    await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters, partitions: slices });
     return 'succeeded';
   } catch (e) {
     await failRun(rt, key, e);
@@ -295,7 +296,14 @@ async function endRun(
   rt: Runtime,
   key: SubmissionKey,
   status: 'SUCCEEDED' | 'FAILED',
-  fields: { progress: number; counters?: Counters; errorSummary?: string; errorDetails?: string; verification?: Verification },
+  fields: {
+    progress: number;
+    counters?: Counters;
+    errorSummary?: string;
+    errorDetails?: string;
+    verification?: Verification;
+    partitions?: PartitionProgress[];
+  },
 ): Promise<boolean> {
   // The stage goes first, so that a run seen FAILED has no stage left.
   if (status === 'FAILED') await discardStage(rt, key);

@@ -129,10 +129,9 @@ export function renderSubmission(s: Submission) {
         TOTAL_SIZE: c.totalSize,
       },
     },
-    // Ferry's additions, present only where they apply: partition progress of a
-    // partitioned run while it runs (the counters say the rest once it ended), and the
-    // verification a run asked for.
-    ...(s.status === 'RUNNING' && s.partitions && s.partitions.length > 1 ? { partitions: s.partitions } : {}),
+    // Ferry's additions, present only where they apply: the slices of a partitioned run
+    // (rows and state, while it runs and as it ended), and the verification a run asked for.
+    ...(s.partitions && s.partitions.length > 1 ? { partitions: s.partitions } : {}),
     ...(s.verification ? { verification: s.verification } : {}),
     ...(s.status === 'FAILED' || s.status === 'FAILURE_ON_SUBMIT'
       ? { 'error-summary': s.errorSummary ?? '', 'error-details': s.errorDetails ?? '' }

@@ -187,6 +187,7 @@ export function submissionsRepo(t: TableRef) {
         errorSummary?: string;
         errorDetails?: string;
         verification?: Verification;
+        partitions?: PartitionProgress[];
       },
       guard: { owner?: string; from?: SubmissionStatus[] } = {},
     ): Promise<boolean> {
@@ -204,6 +205,7 @@ export function submissionsRepo(t: TableRef) {
       if (fields.errorSummary !== undefined) (sets.push('errorSummary = :es'), (values[':es'] = fields.errorSummary));
       if (fields.errorDetails !== undefined) (sets.push('errorDetails = :ed'), (values[':ed'] = fields.errorDetails));
       if (fields.verification) (sets.push('verification = :ver'), (values[':ver'] = fields.verification));
+      if (fields.partitions) (sets.push('#parts = :parts'), (values[':parts'] = fields.partitions));
       let condition = `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`;
       if (owner) (condition += ' AND leaseOwner = :owner'), (values[':owner'] = owner);
       return (
@@ -213,7 +215,7 @@ export function submissionsRepo(t: TableRef) {
             Key: keyOf(k),
             UpdateExpression: `SET ${sets.join(', ')} REMOVE gsi1pk, gsi1sk, leaseOwner, leaseUntil`,
             ConditionExpression: condition,
-            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeNames: { '#status': 'status', ...(fields.partitions ? { '#parts': 'partitions' } : {}) },
             ExpressionAttributeValues: values,
           }),
         )) !== false
