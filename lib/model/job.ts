@@ -13,7 +13,8 @@ export const JOB_TYPES = ['NORMAL_JOB', 'BATCH_JOB', 'SCENARIO_JOB'] as const;
 
 export const jobBodySchema = z.looseObject({
   job_type: z.enum(JOB_TYPES).optional(),
-  name: resourceName,
+  // `all` is not a job name: GET …/job/all lists every job (CDM's ShowJobs).
+  name: resourceName.refine((n) => n !== 'all', 'all is reserved (GET …/job/all lists every job); choose another name'),
   'from-connector-name': z.string().min(1),
   'to-connector-name': z.string().min(1),
   'from-link-name': z.string().min(1),

@@ -108,6 +108,16 @@ describe('links', () => {
     expect((await api.call('GET', `${cdm()}/link/checked`)).body.errCode).toBe('Cdm.0101');
   });
 
+  it('refuses a validate flag that is neither true nor false, and a job named all', async () => {
+    const r = await api.call('POST', `${cdm()}/link?validate=yes`, { links: [sqliteLink('checked', dst)] });
+    expect(r.status).toBe(400);
+    expect(r.body.externalMessage).toMatch(/validate must be true or false/);
+    expect((await api.call('GET', `${cdm()}/link/checked`)).body.errCode).toBe('Cdm.0101');
+    const all = await api.call('POST', `${cdm()}/job`, { jobs: [tableJob('all')] });
+    expect(all.status).toBe(400);
+    expect(all.body.externalMessage).toMatch(/jobs\[0\]\.name.*all is reserved/);
+  });
+
   it('tests the connection on create, validate and modify: a failure is HTTP 500 with a validation-result, and nothing is written', async () => {
     const nowhere = join(dir, 'no-such-dir', 'x.db');
     const expectRefused = (r: { status: number; body: any }) => {
