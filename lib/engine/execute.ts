@@ -17,11 +17,11 @@ import { resolveLink } from '../links/links';
 import type { InputMap } from '../model/config-values';
 import { withPath } from '../model/parse';
 import { isActive } from '../model/status';
-import { EMPTY_COUNTERS, stoppedSummary, type Counters, type PartitionProgress, type Submission, type Verification } from '../model/submission';
+import { EMPTY_COUNTERS, stoppedSummary, type Counters, type Submission } from '../model/submission';
 import type { ExecutionMessage } from '../queue/queue';
 import type { Runtime } from '../runtime';
 import type { Partition, PartitionCounts } from '../store/partitions-repo';
-import type { SubmissionKey } from '../store/submissions-repo';
+import type { EndFields, SubmissionKey } from '../store/submissions-repo';
 import { resolveMacros } from './macros';
 import { CheckpointConflictError, type Checkpoint, type RunKey } from './types';
 import { verifyCopy } from './verify';
@@ -296,14 +296,7 @@ async function endRun(
   rt: Runtime,
   key: SubmissionKey,
   status: 'SUCCEEDED' | 'FAILED',
-  fields: {
-    progress: number;
-    counters?: Counters;
-    errorSummary?: string;
-    errorDetails?: string;
-    verification?: Verification;
-    partitions?: PartitionProgress[];
-  },
+  fields: EndFields,
 ): Promise<boolean> {
   // The stage goes first, so that a run seen FAILED has no stage left.
   if (status === 'FAILED') await discardStage(rt, key);

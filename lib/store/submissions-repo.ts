@@ -17,6 +17,16 @@ export interface SubmissionKey {
 
 const keyOf = (s: SubmissionKey) => keys.submission(s.project, s.cluster, s.job, s.id);
 
+/** What a run's end records besides its status. */
+export interface EndFields {
+  progress: number;
+  counters?: Counters;
+  errorSummary?: string;
+  errorDetails?: string;
+  verification?: Verification;
+  partitions?: PartitionProgress[];
+}
+
 export interface ProgressUpdate {
   progress: number;
   counters: Counters;
@@ -179,16 +189,7 @@ export function submissionsRepo(t: TableRef) {
     async finish(
       k: SubmissionKey,
       to: SubmissionStatus,
-      fields: {
-        now: number;
-        by: string;
-        progress: number;
-        counters?: Counters;
-        errorSummary?: string;
-        errorDetails?: string;
-        verification?: Verification;
-        partitions?: PartitionProgress[];
-      },
+      fields: EndFields & { now: number; by: string },
       guard: { owner?: string; from?: SubmissionStatus[] } = {},
     ): Promise<boolean> {
       const owner = guard.owner;
