@@ -11,9 +11,8 @@ import type { RunKey } from '../../engine/types';
 import type { InputMap } from '../../model/config-values';
 import type { StagePlan } from '../connector';
 import type { JdbcDialect } from './dialect';
+import { clearOf, type Clear } from './prepare';
 
-/** What the commit does to the target before taking the stage's rows. */
-export type Clear = { kind: 'none' } | { kind: 'all' } | { kind: 'where'; where: string };
 
 export interface StageCommit {
   schemaName?: string;
@@ -32,13 +31,6 @@ export function stagePlan(dialect: JdbcDialect, to: InputMap, run: RunKey): Stag
   const digest = createHash('sha1').update(`${run.project}/${run.cluster}/${run.job}/${run.submissionId}`).digest('hex');
   const stage = `ferry_stage_${digest.slice(0, 24)}`;
   const schemaName = to['toJobConfig.schemaName'] || undefined;
-  const before = to['toJobConfig.beforeImportType'];
-  const clear: Clear =
-    before === 'shouldClearTable' || to['toJobConfig.shouldClearTable'] === 'true'
-      ? { kind: 'all' }
-      : before === 'whereClause'
-        ? { kind: 'where', where: to['toJobConfig.whereClause']! }
-        : { kind: 'none' };
   return {
     to: {
       ...to,
@@ -55,7 +47,7 @@ export function stagePlan(dialect: JdbcDialect, to: InputMap, run: RunKey): Stag
         target: to['toJobConfig.tableName']!,
         stage,
         preparation: to['toJobConfig.tablePreparation'] ?? 'DO_NOTHING',
-        clear,
+        clear: clearOf(to),
       }),
     discard: (link) => dialect.dropTable!(link, schemaName, stage),
   };

@@ -58,7 +58,7 @@ describe('tablePreparation', () => {
 
   it('DO_NOTHING on a missing table fails with Cdm.0900 naming it', async () => {
     const sink = await openSink({ 'toJobConfig.tablePreparation': 'DO_NOTHING' });
-    await expectCdmError(sink.prepare(), 'Cdm.0900', `${db.name}.people does not exist`);
+    await expectCdmError(sink.prepare(), 'Cdm.0900', `Destination table ${db.name}.people on MySQL at 127.0.0.1:3306 does not exist`);
     await sink.close();
   });
 

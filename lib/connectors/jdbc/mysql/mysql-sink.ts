@@ -11,6 +11,7 @@ import type { Checkpoint, Sink, Value } from '../../../engine/types';
 import type { SinkRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
 import { connectMysql, mysqlAddress, mysqlMessage } from './mysql-connection';
+import { prepareTarget } from '../prepare';
 import { declaredType, mysqlLiteral, quoteIdent as q } from './mysql-types';
 
 const CHECKPOINT_TABLE = '__ferry_checkpoint';
@@ -172,33 +173,17 @@ async function mysqlSink(conn: Connection, req: SinkRequest, dest: Destination):
 
   const sink: Sink = {
     async prepare() {
-      const preparation = to['toJobConfig.tablePreparation'];
-      try {
-        if (preparation === 'DROP_AND_CREATE') {
-          await conn.query(`DROP TABLE IF EXISTS ${target}`);
-          await create();
-        } else if (!(await tableExists())) {
-          if (preparation !== 'CREATE_WHEN_NOT_EXIST') {
-            throw errors.tableUnavailable(
-              `Destination table ${schemaName}.${table} does not exist; create it or set toJobConfig.tablePreparation to CREATE_WHEN_NOT_EXIST.`,
-            );
-          }
-          await create();
-        }
-      } catch (e) {
-        if (e instanceof Error && e.name === 'CdmError') throw e;
-        throw errors.tableCreationFailed(`Preparing ${where} failed: ${mysqlMessage(e)}`, e);
-      }
-      const before = to['toJobConfig.beforeImportType'];
-      try {
-        if (before === 'shouldClearTable' || to['toJobConfig.shouldClearTable'] === 'true') {
-          await conn.query(`DELETE FROM ${target}`);
-        } else if (before === 'whereClause') {
-          await conn.query(`DELETE FROM ${target} WHERE ${to['toJobConfig.whereClause']}`);
-        }
-      } catch (e) {
-        throw errors.sqlFailed(`Clearing ${where} before the import failed: ${mysqlMessage(e)}`, e);
-      }
+      await prepareTarget(
+        to,
+        {
+          exists: tableExists,
+          drop: async () => void (await conn.query(`DROP TABLE IF EXISTS ${target}`)),
+          create,
+          clear: async (c) => void (await conn.query(c.kind === 'all' ? `DELETE FROM ${target}` : `DELETE FROM ${target} WHERE ${c.where}`)),
+        },
+        where,
+        mysqlMessage,
+      );
     },
     async checkpoint(): Promise<Checkpoint | undefined> {
       let found: unknown[][];

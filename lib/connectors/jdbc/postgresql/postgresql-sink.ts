@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { errors } from '../../../errors';
+import { prepareTarget } from '../prepare';
 import { CheckpointConflictError, runKeyString } from '../../../engine/types';
 import type { Checkpoint, Sink, Value } from '../../../engine/types';
 import type { SinkRequest } from '../../connector';
@@ -158,36 +159,20 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
 
   const sink: Sink = {
     async prepare() {
-      const preparation = to['toJobConfig.tablePreparation'];
       // One transaction: a CREATE that fails after the DROP leaves the old table in place.
       await client.query('BEGIN');
       try {
-        try {
-          if (preparation === 'DROP_AND_CREATE') {
-            await client.query(`DROP TABLE IF EXISTS ${target}`);
-            await create();
-          } else if (!(await tableOid(client, schemaName, table))) {
-            if (preparation !== 'CREATE_WHEN_NOT_EXIST') {
-              throw errors.tableUnavailable(
-                `Destination table ${schemaName}.${table} does not exist; create it or set toJobConfig.tablePreparation to CREATE_WHEN_NOT_EXIST.`,
-              );
-            }
-            await create();
-          }
-        } catch (e) {
-          if (e instanceof Error && e.name === 'CdmError') throw e;
-          throw errors.tableCreationFailed(`Preparing ${where} failed: ${message(e)}`, e);
-        }
-        const before = to['toJobConfig.beforeImportType'];
-        try {
-          if (before === 'shouldClearTable' || to['toJobConfig.shouldClearTable'] === 'true') {
-            await client.query(`TRUNCATE TABLE ${target}`);
-          } else if (before === 'whereClause') {
-            await client.query(`DELETE FROM ${target} WHERE ${to['toJobConfig.whereClause']}`);
-          }
-        } catch (e) {
-          throw errors.sqlFailed(`Clearing ${where} before the import failed: ${message(e)}`, e);
-        }
+        await prepareTarget(
+          to,
+          {
+            exists: async () => (await tableOid(client, schemaName, table)) !== undefined,
+            drop: async () => void (await client.query(`DROP TABLE IF EXISTS ${target}`)),
+            create,
+            clear: async (c) => void (await client.query(c.kind === 'all' ? `TRUNCATE TABLE ${target}` : `DELETE FROM ${target} WHERE ${c.where}`)),
+          },
+          where,
+          message,
+        );
         await client.query('COMMIT');
       } catch (e) {
         await client.query('ROLLBACK').catch(() => {});

@@ -9,6 +9,7 @@ import { runKeyString } from '../../../engine/types';
 import type { SinkRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
 import { openSqliteDatabase } from './sqlite-source';
+import { prepareTarget } from '../prepare';
 import { declaredType, quoteIdent as q, toSqlite } from './sqlite-types';
 
 const CHECKPOINTS = q('__ferry_checkpoint');
@@ -80,29 +81,17 @@ export async function openSqliteSink(req: SinkRequest): Promise<Sink> {
 
   const sink: Sink = {
     async prepare() {
-      try {
-        const preparation = to['toJobConfig.tablePreparation'];
-        if (preparation === 'DROP_AND_CREATE') {
-          db.exec(`DROP TABLE IF EXISTS ${target}`);
-          create();
-        } else if (!tableExists()) {
-          if (preparation !== 'CREATE_WHEN_NOT_EXIST') {
-            throw errors.tableUnavailable(
-              `Destination table ${schemaName}.${table} does not exist; create it or set toJobConfig.tablePreparation to CREATE_WHEN_NOT_EXIST.`,
-            );
-          }
-          create();
-        }
-        const before = to['toJobConfig.beforeImportType'];
-        if (before === 'shouldClearTable' || to['toJobConfig.shouldClearTable'] === 'true') {
-          db.exec(`DELETE FROM ${target}`);
-        } else if (before === 'whereClause') {
-          db.exec(`DELETE FROM ${target} WHERE ${to['toJobConfig.whereClause']}`);
-        }
-      } catch (e) {
-        if (e instanceof Error && e.name === 'CdmError') throw e;
-        throw errors.tableCreationFailed(`Preparing ${schemaName}.${table} failed: ${(e as Error).message}`, e);
-      }
+      await prepareTarget(
+        to,
+        {
+          exists: async () => tableExists(),
+          drop: async () => void db.exec(`DROP TABLE IF EXISTS ${target}`),
+          create: async () => create(),
+          clear: async (c) => void db.exec(c.kind === 'all' ? `DELETE FROM ${target}` : `DELETE FROM ${target} WHERE ${c.where}`),
+        },
+        `${schemaName}.${table}`,
+        (e) => (e as Error).message,
+      );
     },
     async checkpoint(): Promise<Checkpoint | undefined> {
       const row = readCheckpoint.get(run);
