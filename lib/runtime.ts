@@ -12,6 +12,9 @@ import { sqsQueue } from './queue/sqs-queue';
 import { kmsSecrets } from './secrets/kms-secrets';
 import type { Secrets } from './secrets/secrets';
 import { createStore, type Store } from './store/store';
+// issue 7 (schedules and events): the Scheduler port and its EventBridge adapter.
+import { createAutomation, type Automation } from './schedules/automation';
+import { eventBridgeScheduler } from './schedules/eventbridge-scheduler';
 
 export interface Settings {
   /** How long an executor's lease lasts without a heartbeat. */
@@ -35,6 +38,8 @@ export interface Runtime {
   tokens: TokenVerifier;
   settings: Settings;
   now: () => number;
+  /** issue 7: schedules, retries and event triggers. Absent: jobs asking for them are refused. */
+  automation?: Automation;
 }
 
 function required(name: string): string {
@@ -88,8 +93,9 @@ export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
 
 function awsRuntime(): Runtime {
   const doc = documentClient(new DynamoDBClient({}));
+  const table = { doc, name: required('FERRY_TABLE') };
   return {
-    store: createStore({ doc, name: required('FERRY_TABLE') }),
+    store: createStore(table),
     queue: sqsQueue(new SQSClient({}), required('FERRY_QUEUE_URL')),
     secrets: kmsSecrets(required('FERRY_KMS_KEY_ID')),
     tokens: jwtVerifier({
@@ -99,6 +105,16 @@ function awsRuntime(): Runtime {
     }),
     settings: settingsFromEnv(),
     now: Date.now,
+    // issue 7: one EventBridge schedule per job in the stage's group, targeting the scheduler Lambda.
+    automation: createAutomation(
+      table,
+      eventBridgeScheduler({
+        group: required('FERRY_SCHEDULE_GROUP'),
+        targetArn: required('FERRY_SCHEDULER_TARGET_ARN'),
+        roleArn: required('FERRY_SCHEDULER_ROLE_ARN'),
+        now: Date.now,
+      }),
+    ),
   };
 }
 

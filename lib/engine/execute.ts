@@ -25,6 +25,7 @@ import type { EndFields, SubmissionKey } from '../store/submissions-repo';
 import { resolveMacros } from './macros';
 import { CheckpointConflictError, type Checkpoint, type RunKey } from './types';
 import { verifyCopy } from './verify';
+import { afterRun } from '../schedules/after-run'; // issue 7 hook
 
 export interface Invocation {
   /** Unique per invocation: the lease owner. */
@@ -303,6 +304,7 @@ async function endRun(
   if (!(await rt.store.submissions.finish(key, status, { now: rt.now(), by: 'ferry-executor', ...fields }))) return false;
   await rt.store.jobs.release(key.project, key.cluster, key.job, key.id, status);
   await releaseSlot(rt, key);
+  await afterRun(rt, key, status); // issue 7 hook: RETRY_TRIPLE, disposableType, coalesced S3 events
   return true;
 }
 

@@ -10,6 +10,8 @@ import { parseWith, withPath } from '../model/parse';
 import type { Runtime } from '../runtime';
 import { DRIVER_CONFIGS, driverInputs } from './driver-inputs';
 import { checkMacros } from '../engine/macros';
+// issue 7: schedules and S3 triggers follow the job's driver inputs.
+import { automationInputs, removeAutomation, syncAutomation, validateAutomation } from '../schedules/sync';
 
 export async function createJobs(rt: Runtime, by: Principal, project: string, cluster: string, body: unknown) {
   await requireCluster(rt, project, cluster);
@@ -35,6 +37,7 @@ export async function createJobs(rt: Runtime, by: Principal, project: string, cl
       lastSubmissionId: 0,
     };
     await rt.store.jobs.create(job);
+    await syncAutomation(rt, job); // issue 7
   }
   return { name: names.at(-1)!, 'validation-result': specs.map(() => ({})) };
 }
@@ -63,7 +66,9 @@ export async function validateJob(rt: Runtime, project: string, cluster: string,
   for (const [name, value] of [...Object.entries(fromValues), ...Object.entries(toValues)]) withPath(name, () => checkMacros(value));
   from.checkFrom?.(fromValues);
   to.checkTo?.(toValues);
-  const driver = validateInputs(driverInputs, spec.driver, DRIVER_CONFIGS);
+  // issue 7: Ferry's automation inputs (ferryConfig.s3Trigger*, schedulerTimeZone) and the schedule's rules.
+  const driver = validateInputs([...driverInputs, ...automationInputs], spec.driver, DRIVER_CONFIGS);
+  validateAutomation(rt, driver);
   return { ...spec, from: fromValues, to: toValues, driver };
 }
 
@@ -98,6 +103,8 @@ export async function updateJob(rt: Runtime, by: Principal, project: string, clu
   if (jobs[0]!.name !== name) throw errors.invalidParameter(`jobs[0].name ${jobs[0]!.name} does not match the job in the path, ${name}.`);
   const spec = await withPathAsync('jobs[0]', () => validateJob(rt, project, cluster, jobSpecFromBody(jobs[0]!)));
   if (!(await rt.store.jobs.update(project, cluster, spec, by.subject, rt.now()))) throw errors.jobUpdateMissing(name);
+  const saved = await rt.store.jobs.get(project, cluster, name); // issue 7
+  if (saved) await syncAutomation(rt, saved);
   return { 'validation-result': [{}] };
 }
 
@@ -108,6 +115,7 @@ export async function deleteJob(rt: Runtime, project: string, cluster: string, n
   if (result === 'missing') throw errors.jobNotFound(name);
   if (result === 'running') throw errors.jobRunning(name);
   await rt.store.submissions.deleteAllForJob(project, cluster, name);
+  await removeAutomation(rt, { project, cluster, job: name }); // issue 7
   return {};
 }
 

@@ -12,6 +12,10 @@ import { embeddedQueue, type EmbeddedQueue, type SqsHandler } from './embedded-q
 import { buildRoutes, startGateway, type HttpHandler } from './gateway';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadOrCreateKeys, type LocalKeys } from './local-keys';
 import { loadHandler, rateMs, readFunctions } from './serverless-config';
+// issue 7: the in-process scheduler, re-armed from the store on every start.
+import { createAutomation } from '../schedules/automation';
+import { runTick } from '../schedules/tick';
+import { embeddedScheduler, readArmed, systemClock, type Clock } from './embedded-scheduler';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -30,6 +34,8 @@ export interface EmbeddedOptions {
   maxReceiveCount?: number;
   /** How often the reaper runs (default: its serverless.yml rate). */
   reaperIntervalMs?: number;
+  /** issue 7: the schedules' clock (tests pass a ManualClock). */
+  schedulerClock?: Clock;
 }
 
 export interface Embedded {
@@ -57,15 +63,20 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     invocationTimeoutMs: opts.invocationTimeoutMs ?? 900_000,
   });
 
+  const table = { doc: documentClient(dynamo.client), name: opts.tableName ?? 'ferry' };
+  // issue 7: ticks start jobs through the same lib function the AWS scheduler Lambda calls.
+  const scheduler = embeddedScheduler({ clock: opts.schedulerClock ?? systemClock, run: (tick) => runTick(runtime, tick) });
   const runtime: Runtime = {
-    store: createStore({ doc: documentClient(dynamo.client), name: opts.tableName ?? 'ferry' }),
+    store: createStore(table),
     queue,
     secrets: localSecrets(keys.secretsKey),
     tokens: jwtVerifier({ key: keys.verifyKey, issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE }),
     settings: { ...settingsFromEnv(), ...opts.settings },
     now: Date.now,
+    automation: createAutomation(table, scheduler),
   };
   setRuntime(runtime);
+  scheduler.start(await readArmed(runtime.automation!.repo));
 
   const handlers = new Map<string, HttpHandler>();
   for (const fn of fns.filter((f) => f.http.length)) handlers.set(fn.name, await loadHandler<HttpHandler>(PROJECT_ROOT, fn.handler));
@@ -91,6 +102,8 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     queue,
     async close() {
       for (const t of timers) clearInterval(t);
+      scheduler.close();
+      await scheduler.idle();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await queue.close();

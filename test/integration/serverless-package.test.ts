@@ -278,8 +278,9 @@ describe('serverless package (offline)', () => {
       }
     });
 
-    it('lets only the starters (jobStart, jobsCreateAndStart), executor and reaper send to the execution queue', () => {
-      const senders = new Set(['jobStart', 'jobsCreateAndStart', 'executor', 'reaper']);
+    it('lets only the starters (jobStart, jobsCreateAndStart, scheduler, eventsS3, eventsStart), executor and reaper send to the execution queue', () => {
+      // issue 7: scheduled and event-triggered starts go through the same start, so they send too.
+      const senders = new Set(['jobStart', 'jobsCreateAndStart', 'scheduler', 'eventsS3', 'eventsStart', 'executor', 'reaper']);
       for (const fn of functionNames()) {
         const on = [...mayDo(fn, 'sqs:SendMessage')];
         if (senders.has(fn)) expect(on, `${fn} must be allowed sqs:SendMessage on ExecutionQueue (only)`).toEqual(['ExecutionQueue']);

@@ -80,7 +80,7 @@ describe('the EventBridge Scheduler adapter (aws-sdk-client-mock)', () => {
   beforeEach(() => mock.reset());
 
   it('creates one schedule per job in the stage\'s group, targeting the scheduler Lambda with the job\'s coordinates', async () => {
-    mock.on(UpdateScheduleCommand).rejects(new ResourceNotFoundException({ message: 'no schedule', $metadata: {} }));
+    mock.on(UpdateScheduleCommand).rejects(new ResourceNotFoundException({ message: 'no schedule', Message: 'test', $metadata: {} }));
     mock.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:…' });
     await scheduler.put(ref, spec({ cycleType: 'week', cycle: '1', runAt: 'mon', startDate: '2024-03-04 06:00:00' }));
     const [create] = mock.commandCalls(CreateScheduleCommand);
@@ -110,9 +110,9 @@ describe('the EventBridge Scheduler adapter (aws-sdk-client-mock)', () => {
   it('a schedule created concurrently is taken over, not duplicated', async () => {
     mock
       .on(UpdateScheduleCommand)
-      .rejectsOnce(new ResourceNotFoundException({ message: 'no schedule', $metadata: {} }))
+      .rejectsOnce(new ResourceNotFoundException({ message: 'no schedule', Message: 'test', $metadata: {} }))
       .resolves({ ScheduleArn: 'arn:…' });
-    mock.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', $metadata: {} }));
+    mock.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', Message: 'test', $metadata: {} }));
     await scheduler.put(ref, spec({ cycleType: 'day', cycle: '1' }));
     expect(mock.commandCalls(UpdateScheduleCommand)).toHaveLength(2);
   });
@@ -125,13 +125,13 @@ describe('the EventBridge Scheduler adapter (aws-sdk-client-mock)', () => {
   });
 
   it('deleting the job removes its schedule and pending retry; missing ones are fine', async () => {
-    mock.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+    mock.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: 'gone', Message: 'test', $metadata: {} }));
     await scheduler.remove(ref);
     expect(mock.commandCalls(DeleteScheduleCommand).map((c) => c.args[0].input.Name)).toEqual([scheduleName(ref), retryScheduleName(ref)]);
   });
 
   it('a retry is a one-time at(…) schedule that deletes itself after it ran', async () => {
-    mock.on(UpdateScheduleCommand).rejects(new ResourceNotFoundException({ message: 'no schedule', $metadata: {} }));
+    mock.on(UpdateScheduleCommand).rejects(new ResourceNotFoundException({ message: 'no schedule', Message: 'test', $metadata: {} }));
     mock.on(CreateScheduleCommand).resolves({});
     const at = Date.parse('2024-03-01T08:02:00Z');
     await scheduler.once(ref, at, { v: 1, kind: 'retry', ...ref, scheduledAt: '2024-03-01T08:02:00.000Z', retryOf: 7, attempt: 2 });
