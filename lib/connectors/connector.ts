@@ -42,6 +42,12 @@ export interface Connector {
   testLink?(link: InputMap): Promise<void>;
   openSource?(req: SourceRequest): Promise<Source>;
   openSink?(req: SinkRequest): Promise<Sink>;
+  /**
+   * Incremental migration: the from-inputs that read only rows whose `column` is above
+   * `after` (the job's high-water mark) and at most its current maximum, returned as `upTo`
+   * (undefined when there is nothing new).
+   */
+  incremental?(req: { link: InputMap; from: InputMap; schema: TableSchema; run: RunKey }, column: string, after: string | undefined): Promise<{ from: InputMap; upTo?: string }>;
   /** The run's stage when the job asks for one (toJobConfig.useStageTable). */
   stage?(link: InputMap, to: InputMap, run: RunKey): StagePlan | undefined;
   /**

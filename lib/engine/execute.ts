@@ -53,6 +53,7 @@ const CHUNK_ROWS_INPUT = 'linkConfig.fetchSize';
 const VERIFY_INPUT = 'ferryConfig.verify';
 const EXTRACTORS_INPUT = 'throttlingConfig.numExtractors';
 const STAGE_INPUT = 'toJobConfig.useStageTable';
+const INCREMENTAL_INPUT = 'ferryConfig.incrementalColumn';
 
 export function executeMessage(rt: Runtime, msg: ExecutionMessage, inv: Invocation): Promise<Outcome> {
   const key: SubmissionKey = { project: msg.project, cluster: msg.cluster, job: msg.job, id: msg.submissionId };
@@ -107,24 +108,48 @@ async function coordinate(rt: Runtime, key: SubmissionKey, inv: Invocation): Pro
 async function plan(rt: Runtime, key: SubmissionKey, sub: Submission, owner: string): Promise<void> {
   const { spec } = sub;
   const [fromLink, toLink] = await links(rt, key, sub);
-  const from = resolveInputs(spec.from, sub, rt);
   const to = writeTarget(key, sub, toLink, rt);
   const fromConnector = connectorFor(spec.fromConnector);
-  const source = await fromConnector.openSource!({ link: fromLink, from, run: runKey(key, 0) });
+  const run = runKey(key, 0);
+  const { from, incremental } = await readWindow(rt, key, sub, fromLink);
+  const source = await fromConnector.openSource!({ link: fromLink, from, run });
   try {
-    const sink = await connectorFor(spec.toConnector).openSink!({ link: toLink, to, run: runKey(key, 0), schema: source.schema });
+    const sink = await connectorFor(spec.toConnector).openSink!({ link: toLink, to, run, schema: source.schema });
     try {
       const estimate = await source.estimateRows();
       await sink.prepare();
       const wanted = Number(spec.driver[EXTRACTORS_INPUT] ?? 1);
-      const slices = (wanted > 1 && (await fromConnector.partition?.({ link: fromLink, from, schema: source.schema, run: runKey(key, 0) }, wanted))) || [from];
+      const slices = (wanted > 1 && (await fromConnector.partition?.({ link: fromLink, from, schema: source.schema, run }, wanted))) || [from];
       await rt.store.partitions.create(key, slices);
-      if (!(await rt.store.submissions.markPlanned(key, owner, estimate, slices.length, rt.now()))) throw new LeaseLostError();
+      if (!(await rt.store.submissions.markPlanned(key, owner, { estimate, partitions: slices.length, incremental }, rt.now()))) {
+        throw new LeaseLostError();
+      }
     } finally {
       await sink.close();
     }
   } finally {
     await source.close();
+  }
+}
+
+/**
+ * What the run reads: the job's source inputs, narrowed for an incremental job to the rows
+ * above its high-water mark and up to the column's maximum now.
+ */
+async function readWindow(rt: Runtime, key: SubmissionKey, sub: Submission, fromLink: InputMap) {
+  const from = resolveInputs(sub.spec.from, sub, rt);
+  const column = sub.spec.driver[INCREMENTAL_INPUT];
+  if (!column) return { from };
+  const connector = connectorFor(sub.spec.fromConnector);
+  const job = await rt.store.jobs.get(key.project, key.cluster, key.job);
+  // A mark kept for another column (the job was modified) does not apply.
+  const after = job?.incrementalColumn === column ? job.incrementalMark : undefined;
+  const probe = await connector.openSource!({ link: fromLink, from, run: runKey(key, 0) });
+  try {
+    const window = await connector.incremental!({ link: fromLink, from, schema: probe.schema, run: runKey(key, 0) }, column, after);
+    return { from: window.from, incremental: { column, after, upTo: window.upTo } };
+  } finally {
+    await probe.close();
   }
 }
 
@@ -280,16 +305,28 @@ async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, parti
         return 'failed';
       }
       await stage?.commit(toLink);
+      await advanceMark(rt, key, sub);
       await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters, verification, partitions: slices });
       return 'succeeded';
     }
     await stage?.commit(toLink);
+    await advanceMark(rt, key, sub);
     await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters, partitions: slices });
     return 'succeeded';
   } catch (e) {
     await failRun(rt, key, e);
     return 'failed';
   }
+}
+
+/**
+ * An incremental run that copied its window moves the job's mark to the window's top, after
+ * the rows are in the target and before the run is SUCCEEDED: a failed run leaves the mark.
+ */
+async function advanceMark(rt: Runtime, key: SubmissionKey, sub: Submission): Promise<void> {
+  const w = sub.incremental;
+  if (!w?.upTo) return;
+  await rt.store.jobs.advanceMark(key.project, key.cluster, key.job, w.column, w.after, w.upTo);
 }
 
 /** Ends an active run (whoever holds what: the status condition makes the first end the only one). */

@@ -44,4 +44,7 @@ export const driverInputs = [
   // After the copy, count and checksum both sides and fail the run if they differ
   // (lib/engine/verify.ts). Off by default: it reads both tables once more.
   input.boolean('ferryConfig.verify', { default: 'false' }),
+  // Incremental migration: each run copies only the rows whose column is above the
+  // high-water mark the last successful run left (lib/engine/incremental.ts).
+  input.string('ferryConfig.incrementalColumn'),
 ] as const;

@@ -10,6 +10,9 @@ import { parseWith, withPath } from '../model/parse';
 import type { Runtime } from '../runtime';
 import { DRIVER_CONFIGS, driverInputs } from './driver-inputs';
 import { checkMacros } from '../engine/macros';
+import type { Connector } from '../connectors/connector';
+import type { InputMap } from '../model/config-values';
+
 // issue 7: schedules and S3 triggers follow the job's driver inputs.
 import { automationInputs, removeAutomation, syncAutomation, validateAutomation } from '../schedules/sync';
 
@@ -69,6 +72,7 @@ export async function validateJob(rt: Runtime, project: string, cluster: string,
   // issue 7: Ferry's automation inputs (ferryConfig.s3Trigger*, schedulerTimeZone) and the schedule's rules.
   const driver = validateInputs([...driverInputs, ...automationInputs], spec.driver, DRIVER_CONFIGS);
   validateAutomation(rt, driver);
+  checkIncremental(from, fromValues, toValues, driver);
   return { ...spec, from: fromValues, to: toValues, driver };
 }
 
@@ -126,5 +130,24 @@ async function withPathAsync<T>(path: string, fn: () => Promise<T>): Promise<T> 
     return withPath(path, () => {
       throw e;
     });
+  }
+}
+
+/**
+ * Incremental jobs re-read a window until a run succeeds, so a retry after a failed run
+ * must not double what that run had written: the target takes the rows only at the end
+ * (useStageTable), or replaces rows by key (onConflict REPLACE/UPDATE).
+ */
+function checkIncremental(from: Connector, fromValues: InputMap, toValues: InputMap, driver: InputMap): void {
+  const column = driver['ferryConfig.incrementalColumn'];
+  if (!column) return;
+  if (!from.incremental || fromValues['fromJobConfig.useSql'] === 'true') {
+    throw errors.invalidParameter(`ferryConfig.incrementalColumn needs a table source (${from.name} with fromJobConfig.useSql reads cannot be narrowed).`);
+  }
+  const conflict = toValues['toJobConfig.onConflict'];
+  if (toValues['toJobConfig.useStageTable'] !== 'true' && conflict !== 'REPLACE' && conflict !== 'UPDATE') {
+    throw errors.invalidParameter(
+      'ferryConfig.incrementalColumn needs toJobConfig.useStageTable true, or toJobConfig.onConflict REPLACE or UPDATE, so that a retried run never doubles rows.',
+    );
   }
 }

@@ -65,7 +65,8 @@ export async function startJob(
     updatedAt: now,
     updatedBy: by.subject,
     auto: opts.auto ?? false,
-    incrementing: false,
+    // CDM's isIncrementing: this run reads only what is new since the last successful one.
+    incrementing: Boolean(job.driver['ferryConfig.incrementalColumn']),
     deleteJob: false,
     counters: EMPTY_COUNTERS,
     spec: {

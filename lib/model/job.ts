@@ -57,6 +57,9 @@ export interface Job extends JobSpec {
   lastSubmissionId: number;
   /** Set while a submission of this job is BOOTING or RUNNING: at most one at a time. */
   activeSubmissionId?: number;
+  /** Incremental migration: the column and the value up to which successful runs copied. */
+  incrementalColumn?: string;
+  incrementalMark?: string;
   activeSince?: number;
   /** Status of the latest submission, for the job's `status` field (`NEW` when never run). */
   lastStatus?: string;

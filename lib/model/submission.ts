@@ -62,8 +62,18 @@ export interface Submission {
   /** Slices copied in parallel (throttlingConfig.numExtractors). */
   partitionCount?: number;
   partitions?: PartitionProgress[];
+  /** Incremental migration: the window this run reads, fixed at planning. */
+  incremental?: IncrementalWindow;
   /** With ferryConfig.verify: both sides' row count and checksum after the copy. */
   verification?: Verification;
+}
+
+export interface IncrementalWindow {
+  column: string;
+  /** The job's mark when the run was planned (undefined: the first run reads from the start). */
+  after?: string;
+  /** The column's maximum then (undefined: nothing new). */
+  upTo?: string;
 }
 
 export interface PartitionProgress {

@@ -94,6 +94,28 @@ export function jobsRepo(t: TableRef) {
       });
     },
 
+    /**
+     * Moves the high-water mark from `from` (undefined: none yet, or for another column) to
+     * `to`. Idempotent: a run finished twice finds the mark already at `to`.
+     */
+    async advanceMark(project: string, cluster: string, name: string, column: string, from: string | undefined, to: string): Promise<boolean> {
+      const r = await ifCondition(
+        t.doc.send(
+          new UpdateCommand({
+            TableName: t.name,
+            Key: keys.job(project, cluster, name),
+            UpdateExpression: 'SET incrementalColumn = :column, incrementalMark = :to',
+            ConditionExpression:
+              from === undefined
+                ? 'attribute_exists(pk) AND (attribute_not_exists(incrementalMark) OR incrementalColumn <> :column OR incrementalMark = :to)'
+                : 'attribute_exists(pk) AND incrementalColumn = :column AND incrementalMark IN (:from, :to)',
+            ExpressionAttributeValues: { ':column': column, ':to': to, ...(from === undefined ? {} : { ':from': from }) },
+          }),
+        ),
+      );
+      return r !== false;
+    },
+
     /** Ends the claim of submission `id` (only that one's), recording how it ended. */
     async release(project: string, cluster: string, name: string, id: number, status: string): Promise<void> {
       try {

@@ -4,7 +4,7 @@
 // model/status.ts) and, while running, on holding the lease, so a stale executor can
 // never overwrite the work of the one that took over.
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Counters, PartitionProgress, Submission, Verification } from '../model/submission';
+import type { Counters, IncrementalWindow, PartitionProgress, Submission, Verification } from '../model/submission';
 import { sourcesOf, type SubmissionStatus } from '../model/status';
 import { ACTIVE, ACTIVE_INDEX, fromItem, ifCondition, isoKey, keys, queryAll, type TableRef } from './table';
 
@@ -16,6 +16,13 @@ export interface SubmissionKey {
 }
 
 const keyOf = (s: SubmissionKey) => keys.submission(s.project, s.cluster, s.job, s.id);
+
+/** What planning decides once per run. */
+export interface Plan {
+  estimate: number;
+  partitions: number;
+  incremental?: IncrementalWindow;
+}
 
 /** What a run's end records besides its status. */
 export interface EndFields {
@@ -118,23 +125,25 @@ export function submissionsRepo(t: TableRef) {
       );
     },
 
-    /** Records the plan (estimate, partitions) once, so a resumed run neither re-plans nor re-prepares. */
-    async markPlanned(k: SubmissionKey, owner: string, estimate: number, partitions: number, now: number): Promise<boolean> {
+    /** Records the plan (estimate, partitions, incremental window) once, so a resumed run neither re-plans nor re-prepares. */
+    async markPlanned(k: SubmissionKey, owner: string, plan: Plan, now: number): Promise<boolean> {
       return (
         (await conditional(
           new UpdateCommand({
             TableName: t.name,
             Key: keyOf(k),
-            UpdateExpression: 'SET planned = :true, estimate = :estimate, partitionCount = :parts, updatedAt = :now',
+            UpdateExpression: `SET planned = :true, estimate = :estimate, partitionCount = :parts, updatedAt = :now${plan.incremental ? ', #inc = :inc' : ''}`,
             ConditionExpression: 'leaseOwner = :owner AND #status = :running',
-            ExpressionAttributeNames: { '#status': 'status' },
+            // `incremental` is a DynamoDB reserved word.
+            ExpressionAttributeNames: { '#status': 'status', ...(plan.incremental ? { '#inc': 'incremental' } : {}) },
             ExpressionAttributeValues: {
               ':true': true,
-              ':estimate': estimate,
-              ':parts': partitions,
+              ':estimate': plan.estimate,
+              ':parts': plan.partitions,
               ':owner': owner,
               ':running': 'RUNNING',
               ':now': now,
+              ...(plan.incremental ? { ':inc': plan.incremental } : {}),
             },
           }),
         )) !== false

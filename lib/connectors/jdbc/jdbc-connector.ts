@@ -3,6 +3,7 @@ import { errors, LinkTestError } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import type { Connector } from '../connector';
 import type { JdbcDialect } from './dialect';
+import { incrementalWindow } from './incremental';
 import { partitionByRange } from './partition';
 import { checkStage, stagePlan } from './stage';
 import { jdbcFromInputs, jdbcLinkInputs, jdbcToInputs } from './jdbc-inputs';
@@ -54,6 +55,7 @@ export const jdbcConnector: Connector = {
   },
   stage: (link, to, run) => stagePlan(dialectFor(link), to, run),
   partition: (req, n) => partitionByRange(dialectFor(req.link), req, n),
+  incremental: (req, column, after) => incrementalWindow(dialectFor(req.link), req, column, after),
   readBack: (to, schema) => ({
     'fromJobConfig.schemaName': to['toJobConfig.schemaName'] ?? '',
     'fromJobConfig.tableName': to['toJobConfig.tableName']!,

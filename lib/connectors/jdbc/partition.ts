@@ -5,7 +5,7 @@
 // planning are still read once, and NULLs go to the first slice unless
 // fromJobConfig.allowNullValueInPartitionColumn is false (then they are not read, as CDM does).
 import type { InputMap } from '../../model/config-values';
-import type { RunKey, TableSchema } from '../../engine/types';
+import type { RunKey, TableSchema, Value } from '../../engine/types';
 import type { JdbcDialect } from './dialect';
 
 export async function partitionByRange(
@@ -20,29 +20,11 @@ export async function partitionByRange(
   if (!column || schema.columns.find((c) => c.name === column)?.type !== 'integer') return undefined;
 
   const q = dialect.quoteIdent;
-  const table = [from['fromJobConfig.schemaName'], from['fromJobConfig.tableName']].filter(Boolean).map((p) => q(p!)).join('.');
+  const { min, max } = await columnBounds(dialect, req, column);
+  if (min === null || max === null) return undefined; // nothing to split
+  const lo = BigInt(String(min));
+  const hi = BigInt(String(max));
   const userWhere = from['fromJobConfig.whereClause'];
-  const bounds = await dialect.openSource({
-    link: req.link,
-    from: {
-      'fromJobConfig.useSql': 'true',
-      'fromJobConfig.sql': `SELECT MIN(${q(column)}) AS lo, MAX(${q(column)}) AS hi FROM ${table}${userWhere ? ` WHERE ${userWhere}` : ''}`,
-    },
-    run: req.run,
-  });
-  let lo: bigint | undefined;
-  let hi: bigint | undefined;
-  try {
-    for await (const batch of bounds.read(undefined, 1)) {
-      const [min, max] = batch.rows[0] ?? [];
-      if (min !== null && min !== undefined) lo = BigInt(String(min));
-      if (max !== null && max !== undefined) hi = BigInt(String(max));
-      break;
-    }
-  } finally {
-    await bounds.close();
-  }
-  if (lo === undefined || hi === undefined) return undefined; // nothing to split
 
   const span = hi - lo + 1n;
   const count = BigInt(n) < span ? BigInt(n) : span;
@@ -56,4 +38,33 @@ export async function partitionByRange(
     const slice = i === 0 && nulls ? `(${range} OR ${col} IS NULL)` : `(${range})`;
     return { ...from, 'fromJobConfig.whereClause': userWhere ? `(${userWhere}) AND ${slice}` : slice };
   });
+}
+
+/** MIN and MAX of a column over the rows the job's source inputs select (null when there are none). */
+export async function columnBounds(
+  dialect: JdbcDialect,
+  req: { link: InputMap; from: InputMap; run: RunKey },
+  column: string,
+): Promise<{ min: Value; max: Value }> {
+  const q = dialect.quoteIdent;
+  const { from } = req;
+  const table = [from['fromJobConfig.schemaName'], from['fromJobConfig.tableName']].filter(Boolean).map((p) => q(p!)).join('.');
+  const where = from['fromJobConfig.whereClause'];
+  const bounds = await dialect.openSource({
+    link: req.link,
+    from: {
+      'fromJobConfig.useSql': 'true',
+      'fromJobConfig.sql': `SELECT MIN(${q(column)}) AS lo, MAX(${q(column)}) AS hi FROM ${table}${where ? ` WHERE ${where}` : ''}`,
+    },
+    run: req.run,
+  });
+  try {
+    for await (const batch of bounds.read(undefined, 1)) {
+      const [min = null, max = null] = batch.rows[0] ?? [];
+      return { min, max };
+    }
+    return { min: null, max: null };
+  } finally {
+    await bounds.close();
+  }
 }
