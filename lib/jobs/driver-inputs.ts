@@ -47,4 +47,9 @@ export const driverInputs = [
   // Incremental migration: each run copies only the rows whose column is above the
   // high-water mark the last successful run left (lib/engine/incremental.ts).
   input.string('ferryConfig.incrementalColumn'),
+  // Schedules and S3-triggered starts (lib/schedules).
+  input.string('ferryConfig.schedulerTimeZone', { description: 'IANA zone of schedulerConfig.startDate/stopDate and run times; default FERRY_TIMEZONE (UTC).' }),
+  input.string('ferryConfig.s3TriggerBucket', { description: 'Start the job when an object is created in this S3 bucket.' }),
+  input.string('ferryConfig.s3TriggerPrefix', { description: 'Only for object keys starting with this.' }),
+  input.string('ferryConfig.s3TriggerSuffix', { description: 'Only for object keys ending with this.' }),
 ] as const;

@@ -14,7 +14,7 @@ import type { Connector } from '../connectors/connector';
 import type { InputMap } from '../model/config-values';
 
 // issue 7: schedules and S3 triggers follow the job's driver inputs.
-import { automationInputs, removeAutomation, syncAutomation, validateAutomation } from '../schedules/sync';
+import { removeAutomation, syncAutomation, validateAutomation } from '../schedules/sync';
 
 export async function createJobs(rt: Runtime, by: Principal, project: string, cluster: string, body: unknown) {
   await requireCluster(rt, project, cluster);
@@ -70,7 +70,7 @@ export async function validateJob(rt: Runtime, project: string, cluster: string,
   from.checkFrom?.(fromValues);
   to.checkTo?.(toValues);
   // issue 7: Ferry's automation inputs (ferryConfig.s3Trigger*, schedulerTimeZone) and the schedule's rules.
-  const driver = validateInputs([...driverInputs, ...automationInputs], spec.driver, DRIVER_CONFIGS);
+  const driver = validateInputs(driverInputs, spec.driver, DRIVER_CONFIGS);
   validateAutomation(rt, driver);
   checkIncremental(from, fromValues, toValues, driver);
   return { ...spec, from: fromValues, to: toValues, driver };

@@ -67,7 +67,8 @@ export async function startJob(
     auto: opts.auto ?? false,
     // CDM's isIncrementing: this run reads only what is new since the last successful one.
     incrementing: Boolean(job.driver['ferryConfig.incrementalColumn']),
-    deleteJob: false,
+    // CDM's isDeleteJob: the job goes once this run ends (schedulerConfig.disposableType).
+    deleteJob: ['DELETE', 'DELETE_AFTER_SUCCEED'].includes(job.driver['schedulerConfig.disposableType'] ?? 'NONE'),
     counters: EMPTY_COUNTERS,
     spec: {
       name: job.name,

@@ -62,6 +62,11 @@ export interface Submission {
   /** Slices copied in parallel (throttlingConfig.numExtractors). */
   partitionCount?: number;
   partitions?: PartitionProgress[];
+  /** RETRY_TRIPLE (lib/schedules/after-run.ts): this run retries `retryOf`, as attempt `retryAttempt`… */
+  retryOf?: number;
+  retryAttempt?: number;
+  /** …and a failed run says when its retry is due. */
+  retryAt?: number;
   /** Incremental migration: the window this run reads, fixed at planning. */
   incremental?: IncrementalWindow;
   /** With ferryConfig.verify: both sides' row count and checksum after the copy. */
@@ -143,6 +148,8 @@ export function renderSubmission(s: Submission) {
     // (rows and state, while it runs and as it ended), and the verification a run asked for.
     ...(s.partitions && s.partitions.length > 1 ? { partitions: s.partitions } : {}),
     ...(s.verification ? { verification: s.verification } : {}),
+    ...(s.retryOf !== undefined ? { 'retry-of': s.retryOf, 'retry-attempt': s.retryAttempt } : {}),
+    ...(s.retryAt !== undefined ? { 'retry-at': s.retryAt } : {}),
     ...(s.status === 'FAILED' || s.status === 'FAILURE_ON_SUBMIT'
       ? { 'error-summary': s.errorSummary ?? '', 'error-details': s.errorDetails ?? '' }
       : {}),

@@ -1,25 +1,18 @@
 // Keeps a job's schedule and S3 binding in step with its driver inputs: validated when
 // the job is saved, armed (or moved, or removed) after it is written or deleted.
-import { input } from '../connectors/inputs';
 import { errors } from '../errors';
 import type { JobRef } from '../jobs/start-job';
 import type { InputMap } from '../model/config-values';
 import type { Job } from '../model/job';
 import type { Runtime } from '../runtime';
 import type { S3Binding } from './automation-repo';
-import { scheduleFromInputs, TIME_ZONE_INPUT, type ScheduleSpec } from './schedule-spec';
+import { scheduleFromInputs, type ScheduleSpec } from './schedule-spec';
 
 const S3_BUCKET = 'ferryConfig.s3TriggerBucket';
 const S3_PREFIX = 'ferryConfig.s3TriggerPrefix';
 const S3_SUFFIX = 'ferryConfig.s3TriggerSuffix';
 
 /** Ferry's own driver inputs for automation (CDM has none for these). */
-export const automationInputs = [
-  input.string(TIME_ZONE_INPUT, { description: 'IANA zone of schedulerConfig.startDate/stopDate and run times; default FERRY_TIMEZONE (UTC).' }),
-  input.string(S3_BUCKET, { description: 'Start the job when an object is created in this S3 bucket.' }),
-  input.string(S3_PREFIX, { description: 'Only for object keys starting with this.' }),
-  input.string(S3_SUFFIX, { description: 'Only for object keys ending with this.' }),
-] as const;
 
 // S3's bucket naming rules (the subset that matters for a lookup key).
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

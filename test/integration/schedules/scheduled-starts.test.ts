@@ -136,7 +136,16 @@ describe('RETRY_TRIPLE', () => {
     expect((await ended(s, 'flaky', 4)).status).toBe('FAILED');
     await s.api.ferry.queue.idle();
     expect(s.clock.nextAt()).toBeUndefined(); // three retries, then no more
-    expect(await history(s, 'flaky')).toHaveLength(4);
+    const runs = await history(s, 'flaky');
+    expect(runs).toHaveLength(4);
+    // The history shows which run retried which (newest first).
+    expect(runs.map((r: any) => [r['submission-id'], r['retry-of'], r['retry-attempt']])).toEqual([
+      [4, 3, 3],
+      [3, 2, 2],
+      [2, 1, 1],
+      [1, undefined, undefined],
+    ]);
+    expect(runs[3]['retry-at']).toBeGreaterThan(runs[3]['last-update-date']);
   });
 
   it('a run stopped by a user is not retried', async () => {
