@@ -4,6 +4,7 @@ export {};
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 const benches: Record<string, () => Promise<unknown>> = {
   start: () => import('./start-bench'),
+  relational: () => import('./relational-bench'),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

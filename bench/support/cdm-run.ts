@@ -1,0 +1,83 @@
+// CDM bodies for the relational bench (generic-jdbc-connector links and a table job), and
+// one job run over the API: create, start, poll to the end, with the child's peak RSS.
+import type { FerryProcess } from './ferry-process';
+
+export type LinkInputs = Record<string, string>;
+
+const configs = (name: string, inputs: Record<string, string>) => ({
+  configs: [{ name, inputs: Object.entries(inputs).map(([n, value]) => ({ name: n, value })) }],
+});
+
+export const linkBody = (name: string, inputs: LinkInputs) => ({
+  name,
+  'connector-name': 'generic-jdbc-connector',
+  'link-config-values': configs('linkConfig', inputs),
+});
+
+export interface TableJob {
+  name: string;
+  fromLink: string;
+  toLink: string;
+  from: Record<string, string>;
+  to: Record<string, string>;
+  numExtractors: number;
+  verify?: boolean;
+}
+
+export const jobBody = (j: TableJob) => ({
+  job_type: 'NORMAL_JOB',
+  name: j.name,
+  'from-connector-name': 'generic-jdbc-connector',
+  'to-connector-name': 'generic-jdbc-connector',
+  'from-link-name': j.fromLink,
+  'to-link-name': j.toLink,
+  'from-config-values': configs('fromJobConfig', j.from),
+  'to-config-values': configs('toJobConfig', j.to),
+  'driver-config-values': {
+    configs: [
+      configs('throttlingConfig', { 'throttlingConfig.numExtractors': String(j.numExtractors) }).configs[0]!,
+      ...(j.verify ? configs('ferryConfig', { 'ferryConfig.verify': 'true' }).configs : []),
+    ],
+  },
+});
+
+export interface RunResult {
+  status: string;
+  /** Start call to SUCCEEDED as the server records it (creation-date → last-update-date). */
+  serverSeconds: number;
+  /** Start call to the poll that saw the end. */
+  observedSeconds: number;
+  rows: number;
+  bytesRead: number;
+  /** The child's VmHWM after the run, KiB. */
+  peakRssKb: number;
+  submission: any;
+}
+
+const SQOOP = 'org.apache.sqoop.submission.counter.SqoopCounters';
+
+/** Creates (or replaces) the job, starts it and polls its status until it ends. */
+export async function runJob(ferry: FerryProcess, cdm: string, job: TableJob, timeoutMs = 30 * 60_000): Promise<RunResult> {
+  await ferry.call('DELETE', `${cdm}/job/${job.name}`).catch(() => undefined);
+  await ferry.call('POST', `${cdm}/job`, { jobs: [jobBody(job)] });
+  const t0 = performance.now();
+  await ferry.call('PUT', `${cdm}/job/${job.name}/start`);
+  for (;;) {
+    const s = (await ferry.call('GET', `${cdm}/job/${job.name}/status`)).submissions[0];
+    if (s.status === 'SUCCEEDED' || s.status === 'FAILED') {
+      const observedSeconds = (performance.now() - t0) / 1000;
+      const counters = s.counters?.[SQOOP] ?? {};
+      return {
+        status: s.status,
+        serverSeconds: (s['last-update-date'] - s['creation-date']) / 1000,
+        observedSeconds,
+        rows: counters.ROWS_WRITTEN ?? 0,
+        bytesRead: counters.BYTES_READ ?? 0,
+        peakRssKb: ferry.memory().peakKb,
+        submission: s,
+      };
+    }
+    if (performance.now() - t0 > timeoutMs) throw new Error(`${job.name} did not end in ${timeoutMs / 1000} s; last status ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
