@@ -12,6 +12,7 @@ import { sqsQueue } from './queue/sqs-queue';
 import { kmsSecrets } from './secrets/kms-secrets';
 import type { Secrets } from './secrets/secrets';
 import { createStore, type Store } from './store/store';
+import { canonicalZone } from './model/calendar';
 // issue 7 (schedules and events): the Scheduler port and its EventBridge adapter.
 import { createAutomation, type Automation } from './schedules/automation';
 import { eventBridgeScheduler } from './schedules/eventbridge-scheduler';
@@ -70,11 +71,9 @@ export function settingsFromEnv(): Settings {
 
 function timeZone(name: string, fallback: string): string {
   const v = process.env[name] || fallback;
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: v }).resolvedOptions().timeZone;
-  } catch {
-    throw new Error(`${name} must be an IANA time zone such as UTC or Asia/Shanghai; got "${v}"`);
-  }
+  const zone = canonicalZone(v);
+  if (!zone) throw new Error(`${name} must be an IANA time zone such as UTC or Asia/Shanghai; got "${v}"`);
+  return zone;
 }
 
 /** Embedded-runtime settings read from the environment (used by lib/local only). */

@@ -5,6 +5,7 @@
 // same rows; and in one stated time zone (FERRY_TIMEZONE, default UTC), because a
 // `DS='${dateformat(yyyy-MM-dd,-1,DAY)}'` filter means a calendar day somewhere.
 import { errors } from '../errors';
+import { fromLocal as zonedInstant, toLocal as zonedTime, type LocalTime } from '../model/calendar';
 
 export interface MacroContext {
   /** Epoch ms the macros treat as "now": the submission's creation date. */
@@ -122,58 +123,18 @@ function splitOffset(args: string[], whole: string): { rest: string[]; offset?: 
   return { rest: args };
 }
 
-// ---- calendar fields in a zone ----
+// ---- calendar fields in a zone (lib/model/calendar.ts), to the millisecond ----
 
-interface Local {
-  year: number;
-  month: number; // 1-12
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
+interface Local extends LocalTime {
   ms: number;
 }
 
-const partsFormat = new Map<string, Intl.DateTimeFormat>();
+const toLocal = (instant: number, timeZone: string): Local => ({
+  ...zonedTime(instant, timeZone),
+  ms: ((instant % 1000) + 1000) % 1000,
+});
 
-function toLocal(instant: number, timeZone: string): Local {
-  let f = partsFormat.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    partsFormat.set(timeZone, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(instant).map((x) => [x.type, x.value]));
-  return {
-    year: Number(p.year),
-    month: Number(p.month),
-    day: Number(p.day),
-    hour: Number(p.hour),
-    minute: Number(p.minute),
-    second: Number(p.second),
-    ms: ((instant % 1000) + 1000) % 1000,
-  };
-}
-
-/** The instant whose fields in `timeZone` are `l` (the earlier one when a DST change makes two). */
-function fromLocal(l: Local, timeZone: string): number {
-  const asUtc = Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second, l.ms);
-  let guess = asUtc;
-  for (let i = 0; i < 3; i++) {
-    const seen = toLocal(guess, timeZone);
-    const seenUtc = Date.UTC(seen.year, seen.month - 1, seen.day, seen.hour, seen.minute, seen.second, seen.ms);
-    guess += asUtc - seenUtc;
-  }
-  return guess;
-}
+const fromLocal = (l: Local, timeZone: string): number => zonedInstant(l, timeZone) + l.ms;
 
 function shift(l: Local, offset: { n: number; unit: Unit } | undefined): Local {
   if (!offset) return l;

@@ -2,7 +2,7 @@
 // Where cron cannot say the cycle exactly (every 5 hours across midnight, every 3rd
 // day, every 2nd week, every 5th month), the expression fires a superset and the
 // scheduler Lambda drops the ticks `isDue` rejects; where it can, it says it exactly.
-import { isoLocal, toLocal } from './calendar';
+import { isoLocal, toLocal } from '../model/calendar';
 import { nextFire, WEEKDAYS, type ScheduleSpec } from './schedule-spec';
 
 export interface EventBridgeTiming {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { JobRef } from '../jobs/start-job';
-import { isoLocal, toLocal } from './calendar';
+import { isoLocal, toLocal } from '../model/calendar';
 import { eventBridgeTiming } from './eventbridge-expression';
 import type { Scheduler, Tick } from './scheduler';
 

@@ -15,7 +15,7 @@
 // minute cycles, which keep startDate's seconds.
 import { errors } from '../errors';
 import type { InputMap } from '../model/config-values';
-import { canonicalZone, dateOfDay, dayNumber, fromLocal, monthNumber, parseLocalDateTime, toLocal, weekNumber, type LocalTime } from './calendar';
+import { canonicalZone, dateOfDay, dayNumber, fromLocal, monthNumber, parseLocalDateTime, toLocal, weekNumber, type LocalTime } from '../model/calendar';
 
 export const CYCLE_TYPES = ['minute', 'hour', 'day', 'week', 'month'] as const;
 export type CycleType = (typeof CYCLE_TYPES)[number];
