@@ -1,10 +1,8 @@
 // The MYSQL database type: MySQL 5.7+ and MariaDB 10.3+ (tested against MariaDB).
+// The driver side (mysql2) loads on first use: API functions that only validate inputs
+// never pay for it at cold start.
 import { errors } from '../../../errors';
-import { commitMysqlStage, dropMysqlTable } from './mysql-stage';
 import type { JdbcDialect } from '../dialect';
-import { connectMysql } from './mysql-connection';
-import { openMysqlSink } from './mysql-sink';
-import { openMysqlSource } from './mysql-source';
 import { quoteIdent } from './mysql-types';
 
 export const mysqlDialect: JdbcDialect = {
@@ -16,12 +14,12 @@ export const mysqlDialect: JdbcDialect = {
   },
   // Logs in to linkConfig.database, so a missing database is refused with the link too.
   async testConnection(link) {
-    const conn = await connectMysql(link);
+    const conn = await (await import('./mysql-connection')).connectMysql(link);
     await conn.end();
   },
   quoteIdent,
-  commitStage: commitMysqlStage,
-  dropTable: dropMysqlTable,
-  openSource: openMysqlSource,
-  openSink: openMysqlSink,
+  commitStage: async (link, c) => (await import('./mysql-stage')).commitMysqlStage(link, c),
+  dropTable: async (link, schema, table) => (await import('./mysql-stage')).dropMysqlTable(link, schema, table),
+  openSource: async (req) => (await import('./mysql-source')).openMysqlSource(req),
+  openSink: async (req) => (await import('./mysql-sink')).openMysqlSink(req),
 };

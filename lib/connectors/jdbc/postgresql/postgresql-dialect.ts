@@ -1,9 +1,8 @@
 // The POSTGRESQL and DWS database types (DWS, GaussDB's warehouse, speaks the PostgreSQL protocol).
+// The driver side (pg) loads on first use: API functions that only validate inputs never
+// pay for it at cold start.
 import { errors } from '../../../errors';
-import { commitPostgresStage, dropPostgresTable } from './postgresql-stage';
 import type { JdbcDialect } from '../dialect';
-import { openPostgresSink } from './postgresql-sink';
-import { connectPostgres, openPostgresSource } from './postgresql-source';
 import { quoteIdent } from './postgresql-types';
 
 export const postgresqlDialect: JdbcDialect = {
@@ -15,12 +14,12 @@ export const postgresqlDialect: JdbcDialect = {
   },
   // Logs in to linkConfig.database, so a missing database is refused with the link too.
   async testConnection(link) {
-    const client = await connectPostgres(link);
+    const client = await (await import('./postgresql-source')).connectPostgres(link);
     await client.end();
   },
   quoteIdent,
-  commitStage: commitPostgresStage,
-  dropTable: dropPostgresTable,
-  openSource: openPostgresSource,
-  openSink: openPostgresSink,
+  commitStage: async (link, c) => (await import('./postgresql-stage')).commitPostgresStage(link, c),
+  dropTable: async (link, schema, table) => (await import('./postgresql-stage')).dropPostgresTable(link, schema, table),
+  openSource: async (req) => (await import('./postgresql-source')).openPostgresSource(req),
+  openSink: async (req) => (await import('./postgresql-sink')).openPostgresSink(req),
 };

@@ -2,10 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { errors } from '../../../errors';
-import { commitSqliteStage, dropSqliteTable } from './sqlite-stage';
 import type { JdbcDialect } from '../dialect';
-import { openSqliteSink } from './sqlite-sink';
-import { openSqliteSource } from './sqlite-source';
 import { quoteIdent } from './sqlite-types';
 
 export const sqliteDialect: JdbcDialect = {
@@ -21,8 +18,9 @@ export const sqliteDialect: JdbcDialect = {
     if (!existsSync(dir)) throw new Error(`The directory ${dir} of SQLite database ${link['linkConfig.database']} does not exist.`);
   },
   quoteIdent,
-  commitStage: commitSqliteStage,
-  dropTable: dropSqliteTable,
-  openSource: openSqliteSource,
-  openSink: openSqliteSink,
+  commitStage: async (link, c) => (await import('./sqlite-stage')).commitSqliteStage(link, c),
+  dropTable: async (link, schema, table) => (await import('./sqlite-stage')).dropSqliteTable(link, schema, table),
+  // better-sqlite3 (a native module, embedded only) loads on first use.
+  openSource: async (req) => (await import('./sqlite-source')).openSqliteSource(req),
+  openSink: async (req) => (await import('./sqlite-sink')).openSqliteSink(req),
 };
