@@ -2,9 +2,10 @@
 import { errors } from '../errors';
 import type { Connector } from './connector';
 import { secretInputs } from './inputs';
+import { fileConnectors } from './files/file-connectors';
 import { jdbcConnector } from './jdbc/jdbc-connector';
 
-const connectors: ReadonlyMap<string, Connector> = new Map([jdbcConnector].map((c) => [c.name, c]));
+const connectors: ReadonlyMap<string, Connector> = new Map([jdbcConnector, ...fileConnectors].map((c) => [c.name, c]));
 
 export function connectorFor(name: string): Connector {
   const c = connectors.get(name);

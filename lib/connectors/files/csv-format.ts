@@ -1,0 +1,174 @@
+// CSV as CDM's file inputs describe it: a field separator and a line separator of any
+// length, optional double-quote enclosing (`quoteChar`), and NULL kept apart from the
+// empty string (an empty unquoted field is NULL, `""` is an empty string).
+
+export interface CsvOptions {
+  readonly fieldSeparator: string;
+  /** Undefined when reading with the default: a line ends at `\n`, with or without `\r`. */
+  readonly lineSeparator: string | undefined;
+  /** Honour (reading) or always write (writing) double quotes around text fields. */
+  readonly quote: boolean;
+}
+
+export type CsvField = string | null;
+
+export interface CsvRecord {
+  readonly fields: CsvField[];
+  /** 1-based line where the record starts, for error messages. */
+  readonly line: number;
+}
+
+/** A row that cannot be parsed; the source adds the file name. */
+export class CsvSyntaxError extends Error {
+  override readonly name = 'CsvSyntaxError';
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const QUOTE = '"';
+
+/** Incremental parser: feed decoded text, get back the records completed so far. */
+export class CsvParser {
+  private buf = '';
+  private line = 1;
+
+  constructor(private readonly opts: CsvOptions) {}
+
+  push(text: string): CsvRecord[] {
+    this.buf += text;
+    return this.drain(false);
+  }
+
+  end(): CsvRecord[] {
+    return this.drain(true);
+  }
+
+  private drain(final: boolean): CsvRecord[] {
+    const out: CsvRecord[] = [];
+    let start = 0;
+    for (;;) {
+      if (start >= this.buf.length) break;
+      const r = this.record(start, final);
+      if (!r) break;
+      out.push({ fields: r.fields, line: this.line });
+      this.line += countNewlines(this.buf, start, r.next);
+      start = r.next;
+    }
+    this.buf = this.buf.slice(start);
+    return out;
+  }
+
+  /** Parses one record at `pos`; undefined when the buffer ends inside it (more text needed). */
+  private record(pos: number, final: boolean): { fields: CsvField[]; next: number } | undefined {
+    const { fieldSeparator: fs, quote } = this.opts;
+    const buf = this.buf;
+    const fields: CsvField[] = [];
+    for (;;) {
+      if (quote && buf.startsWith(QUOTE, pos)) {
+        let value = '';
+        let i = pos + 1;
+        for (;;) {
+          const q = buf.indexOf(QUOTE, i);
+          if (q < 0) {
+            if (final) throw new CsvSyntaxError(this.line, 'a quoted field is not closed before the end of the file');
+            return undefined;
+          }
+          value += buf.slice(i, q);
+          if (buf.startsWith(QUOTE, q + 1)) {
+            value += QUOTE;
+            i = q + 2;
+            continue;
+          }
+          i = q + 1;
+          break;
+        }
+        fields.push(value);
+        if (i >= buf.length && !final) return undefined;
+        if (buf.startsWith(fs, i)) {
+          pos = i + fs.length;
+          continue;
+        }
+        const end = this.lineEndAt(i, final);
+        if (end === undefined) return undefined;
+        if (end < 0) {
+          throw new CsvSyntaxError(this.line, `unexpected text after a closing quote: ${JSON.stringify(buf.slice(i, i + 20))}`);
+        }
+        return { fields, next: end };
+      }
+      const f = buf.indexOf(fs, pos);
+      const l = this.findLineEnd(pos);
+      if (f >= 0 && (l === undefined || f < l.at)) {
+        fields.push(unquoted(buf.slice(pos, f)));
+        pos = f + fs.length;
+        continue;
+      }
+      if (l !== undefined) {
+        fields.push(unquoted(buf.slice(pos, l.at)));
+        return { fields, next: l.next };
+      }
+      if (!final) return undefined;
+      fields.push(unquoted(buf.slice(pos)));
+      return { fields, next: buf.length };
+    }
+  }
+
+  /** The next line end at or after `pos`: where it starts and where the next line begins. */
+  private findLineEnd(pos: number): { at: number; next: number } | undefined {
+    const sep = this.opts.lineSeparator;
+    if (sep !== undefined) {
+      const at = this.buf.indexOf(sep, pos);
+      return at < 0 ? undefined : { at, next: at + sep.length };
+    }
+    const nl = this.buf.indexOf('\n', pos);
+    if (nl < 0) return undefined;
+    return { at: nl > pos && this.buf[nl - 1] === '\r' ? nl - 1 : nl, next: nl + 1 };
+  }
+
+  /** After a closing quote: the next record's start if a line ends exactly here, -1 if other text follows. */
+  private lineEndAt(i: number, final: boolean): number | undefined {
+    if (i >= this.buf.length) return final ? i : undefined;
+    const sep = this.opts.lineSeparator;
+    if (sep !== undefined) {
+      if (this.buf.startsWith(sep, i)) return i + sep.length;
+      return sep.startsWith(this.buf.slice(i)) && !final ? undefined : -1;
+    }
+    if (this.buf[i] === '\n') return i + 1;
+    if (this.buf[i] === '\r') {
+      if (i + 1 >= this.buf.length) return final ? -1 : undefined;
+      if (this.buf[i + 1] === '\n') return i + 2;
+    }
+    return -1;
+  }
+}
+
+function unquoted(s: string): CsvField {
+  return s === '' ? null : s;
+}
+
+function countNewlines(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = s.indexOf('\n', from); i >= 0 && i < to; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * One CSV line. A field is quoted when `quote` is on (so `""` keeps an empty string apart
+ * from NULL) and, whatever the setting, when it holds a separator or a quote: Ferry never
+ * writes a row that cannot be read back.
+ */
+export function formatCsvLine(fields: readonly CsvField[], opts: CsvOptions & { lineSeparator: string }): string {
+  const { fieldSeparator: fs, lineSeparator: ls, quote } = opts;
+  let out = '';
+  for (let i = 0; i < fields.length; i++) {
+    if (i > 0) out += fs;
+    const v = fields[i];
+    if (v === null || v === undefined) continue;
+    const needs = v.includes(fs) || v.includes(QUOTE) || v.includes('\n') || v.includes('\r') || v.includes(ls);
+    out += quote || needs ? QUOTE + v.replaceAll(QUOTE, QUOTE + QUOTE) + QUOTE : v;
+  }
+  return out + ls;
+}

@@ -1,0 +1,110 @@
+// The job inputs every file connector shares (OBS, NAS, FTP, SFTP), as CDM names them
+// (shared/reference/cdm-api.md §2.5, §6.4); each connector adds its own (e.g. bucketName)
+// and declares the whole list once in its *-inputs.ts.
+import { errors } from '../../errors';
+import type { InputMap } from '../../model/config-values';
+import { input, type InputDecl } from '../inputs';
+import { decoderFor, encoderFor } from './text-encoding';
+
+export const FILE_FORMATS = ['CSV_FILE', 'JSON_FILE', 'BINARY_FILE'] as const;
+export type FileFormat = (typeof FILE_FORMATS)[number];
+
+export const fileFromInputs: readonly InputDecl[] = [
+  input.string('fromJobConfig.inputDirectory', {
+    mandatory: true,
+    description: 'Files or directories to read, separated by fromJobConfig.fileSeparator (up to 50).',
+  }),
+  input.enum('fromJobConfig.inputFormat', FILE_FORMATS, { mandatory: true }),
+  input.string('fromJobConfig.fileSeparator', { default: '|' }),
+  input.enum('fromJobConfig.fromCompression', ['NONE', 'GZIP', 'ZIP'], { default: 'NONE' }),
+  input.string('fromJobConfig.compressedFileSuffix', { default: '*' }),
+  input.string('fromJobConfig.encodeType', { default: 'UTF-8' }),
+  input.string('fromJobConfig.fieldSeparator', { default: ',' }),
+  input.string('fromJobConfig.lineSeparator', { description: 'Default: \\n or \\r\\n.' }),
+  input.boolean('fromJobConfig.quoteChar', { default: 'false', description: 'Fields may be enclosed in double quotes.' }),
+  input.boolean('fromJobConfig.firstRowAsHeader', { default: 'false' }),
+  input.boolean('fromJobConfig.regexSeparator', { default: 'false' }),
+  input.string('fromJobConfig.regex'),
+  input.string('fromJobConfig.columnList', { description: 'Field numbers to read, separated by &, e.g. 1&3&5.' }),
+  input.enum('fromJobConfig.jsonType', ['JSON_OBJECT', 'JSON_ARRAY'], { default: 'JSON_OBJECT' }),
+  input.string('fromJobConfig.jsonReferenceNode', { description: 'Dot path to the array of records in a JSON document.' }),
+  input.enum('fromJobConfig.filterType', ['NONE', 'WILDCARD', 'TIME'], { default: 'NONE' }),
+  input.string('fromJobConfig.pathFilter', { description: 'Wildcards (* ?) for directories, separated by commas.' }),
+  input.string('fromJobConfig.fileFilter', { description: 'Wildcards (* ?) for file names, separated by commas.' }),
+  input.string('fromJobConfig.startTime'),
+  input.string('fromJobConfig.endTime'),
+  input.string('fromJobConfig.md5FileSuffix', { description: 'e.g. .md5: verify each file against this sibling.' }),
+  input.boolean('fromJobConfig.useMarkerFile', { default: 'false' }),
+  input.string('fromJobConfig.markerFile'),
+  input.integer('fromJobConfig.waitTime', { min: 0 }),
+  input.enum('fromJobConfig.splitType', ['FILE', 'SIZE'], { default: 'FILE' }),
+  input.enum('fromJobConfig.fromFileOpType', ['DO_NOTHING'], { default: 'DO_NOTHING' }),
+];
+
+export const fileToInputs: readonly InputDecl[] = [
+  input.string('toJobConfig.outputDirectory', { mandatory: true }),
+  input.enum('toJobConfig.outputFormat', FILE_FORMATS, { mandatory: true }),
+  input.string('toJobConfig.fieldSeparator', { default: ',' }),
+  input.string('toJobConfig.lineSeparator', { default: '\\r\\n' }),
+  input.boolean('toJobConfig.quoteChar', { default: 'false', description: 'Enclose every non-NULL text field in double quotes.' }),
+  input.boolean('toJobConfig.firstRowAsHeader', { default: 'false', description: 'Write the column names as the first line.' }),
+  input.string('toJobConfig.encodeType', { default: 'UTF-8' }),
+  input.integer('toJobConfig.writeFileSize', { min: 1, description: 'MB per output file when the source is a table.' }),
+  input.string('toJobConfig.filePrefix', { description: 'Output file name prefix (default: the job name).' }),
+  input.enum('toJobConfig.duplicateFileOpType', ['REPLACE', 'SKIP', 'ABANDON'], { default: 'REPLACE' }),
+  input.boolean('toJobConfig.writeToTempFile', { default: 'false' }),
+  input.string('toJobConfig.columnList'),
+  input.enum('toJobConfig.encryption', ['NONE', 'KMS'], { default: 'NONE' }),
+  input.string('toJobConfig.kmsID'),
+  input.string('toJobConfig.projectID'),
+  input.boolean('toJobConfig.validateMD5', { default: 'false' }),
+  input.boolean('toJobConfig.recordMD5Result', { default: 'false' }),
+  input.string('toJobConfig.recordMD5Link'),
+  input.string('toJobConfig.recordMD5Bucket'),
+  input.string('toJobConfig.recordMD5Directory'),
+  input.string('toJobConfig.markerFile'),
+  input.boolean('toJobConfig.copyContentType', { default: 'false' }),
+];
+
+/** Inputs declared because CDM has them, refused until Ferry implements them (never silently ignored). */
+function notYet(values: InputMap, checks: [name: string, isSet: (v: string) => boolean][]): void {
+  for (const [name, isSet] of checks) {
+    const v = values[name];
+    if (v !== undefined && v !== '' && isSet(v)) throw errors.invalidParameter(`${name}=${v} is not supported by Ferry yet.`);
+  }
+}
+
+const isTrue = (v: string) => v === 'true';
+const any = () => true;
+
+export function checkFileFrom(from: InputMap): void {
+  notYet(from, [
+    ['fromJobConfig.fromCompression', (v) => v === 'ZIP'],
+    ['fromJobConfig.regexSeparator', isTrue],
+    ['fromJobConfig.filterType', (v) => v === 'TIME'],
+    ['fromJobConfig.useMarkerFile', isTrue],
+    ['fromJobConfig.splitType', (v) => v === 'SIZE'],
+  ]);
+  decoderFor(from['fromJobConfig.encodeType']!, 'fromJobConfig.encodeType');
+  if (from['fromJobConfig.md5FileSuffix'] && from['fromJobConfig.inputFormat'] !== 'BINARY_FILE') {
+    throw errors.invalidParameter('fromJobConfig.md5FileSuffix applies to fromJobConfig.inputFormat BINARY_FILE only (as in CDM).');
+  }
+  const list = from['fromJobConfig.columnList'];
+  if (list && !/^\d+(&\d+)*$/.test(list)) {
+    throw errors.invalidParameter(`fromJobConfig.columnList must be field numbers separated by &, e.g. 1&3&5; got "${list}".`);
+  }
+  if (from['fromJobConfig.inputDirectory']!.split(from['fromJobConfig.fileSeparator'] || '|').length > 50) {
+    throw errors.invalidParameter('fromJobConfig.inputDirectory names more than 50 paths.');
+  }
+}
+
+export function checkFileTo(to: InputMap): void {
+  notYet(to, [
+    ['toJobConfig.encryption', (v) => v !== 'NONE'],
+    ['toJobConfig.validateMD5', isTrue],
+    ['toJobConfig.recordMD5Result', isTrue],
+    ['toJobConfig.markerFile', any],
+    ['toJobConfig.columnList', any],
+  ]);
+  encoderFor(to['toJobConfig.encodeType']!, 'toJobConfig.encodeType');
+}

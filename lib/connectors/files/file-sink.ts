@@ -1,0 +1,299 @@
+// Writes record batches as files, exactly once across crashes and redeliveries.
+//
+// Every destination file is *staged* (an S3 multipart upload, a hidden temp file) and
+// written in numbered parts: part n of a file always holds the same bytes, so a chunk
+// retried after a crash overwrites its part, it never adds one. After each part the sink
+// saves its state beside the data, in `<outputDirectory>/.ferry-checkpoint/<run>.json`:
+// the engine's checkpoint, the open file and its parts, the files complete but not yet
+// committed, and the file counters. Only then are complete files committed (renamed into
+// place, the upload completed) — at once, or with `writeToTempFile` at `finish()`, so a
+// failed job leaves nothing at the destination. Commits are idempotent and a resumed
+// sink repeats any a crash interrupted.
+//
+// BINARY_FILE rows are pieces of source files ([path, size, offset, bytes], see
+// file-source.ts); each piece is one part of the same-named destination file.
+// CSV_FILE/JSON_FILE rows are encoded and buffered up to the store's minimum part size
+// (S3 refuses smaller parts except the last); the checkpoint advances only with a
+// flushed part, and `close()` saves a buffer it could not flush as a small carry file,
+// so a continuation loses nothing. Output files roll over at `writeFileSize` MB.
+import { errors } from '../../errors';
+import { CheckpointConflictError, runKeyString, type Checkpoint, type RunKey, type Sink, type TableSchema } from '../../engine/types';
+import type { InputMap } from '../../model/config-values';
+import type { Counters } from '../../model/submission';
+import { formatCsvLine } from './csv-format';
+import { BINARY_SCHEMA } from './file-source';
+import { CHECKPOINT_DIR, joinPath, normalizePath, type FileStore, type StagedFile } from './file-store';
+import { formatJsonLine } from './json-format';
+import { encoderFor, unescapeSeparator } from './text-encoding';
+import { valueToText } from './value-text';
+
+interface OpenFile {
+  staged: StagedFile;
+  /** Parts written so far: the next part's index. */
+  parts: number;
+  bytes: number;
+  /** Binary: the source file's relative path. */
+  rel?: string;
+}
+
+interface SinkState {
+  v: 1;
+  /** Bumped by every save; a save finding another value lost the run to another executor. */
+  seq: number;
+  checkpoint: Checkpoint;
+  open?: OpenFile;
+  /** Binary: the duplicate being skipped (duplicateFileOpType SKIP). */
+  skipping?: string;
+  /** Complete files not yet committed. */
+  pending: StagedFile[];
+  /** Text: number of the next output file. */
+  nextIndex: number;
+  /** Text: the carry file holds encoded output not yet in a part. */
+  carry: boolean;
+  filesWritten: number;
+  filesSkipped: number;
+  bytesWritten: number;
+}
+
+const MB = 1024 * 1024;
+
+export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, schema: TableSchema): Promise<Sink> {
+  const format = to['toJobConfig.outputFormat'];
+  const binary = schema.engine === BINARY_SCHEMA.engine;
+  if (format === 'BINARY_FILE' && !binary) {
+    throw errors.invalidParameter('toJobConfig.outputFormat BINARY_FILE needs a file source with fromJobConfig.inputFormat BINARY_FILE.');
+  }
+  if (format !== 'BINARY_FILE' && binary) {
+    throw errors.invalidParameter('A BINARY_FILE source is copied byte for byte: set toJobConfig.outputFormat to BINARY_FILE.');
+  }
+  const outputDir = normalizePath(to['toJobConfig.outputDirectory']!);
+  const runId = runKeyString(run).replace(/[^A-Za-z0-9._-]/g, '_');
+  const statePath = joinPath(outputDir, CHECKPOINT_DIR, `${runId}.json`);
+  const carryPath = joinPath(outputDir, CHECKPOINT_DIR, `${runId}.carry`);
+  const deferCommit = to['toJobConfig.writeToTempFile'] === 'true';
+  const duplicates = to['toJobConfig.duplicateFileOpType'] ?? 'REPLACE';
+  const text = binary ? undefined : textWriter(to, schema, run);
+  const fileLimit = to['toJobConfig.writeFileSize'] ? Number(to['toJobConfig.writeFileSize']) * MB : Infinity;
+
+  let state: SinkState | undefined;
+  let seenSeq = 0;
+  /** Text: encoded output not yet written as a part, and the checkpoint it brings us to. */
+  let buffer: Buffer[] = [];
+  let buffered = 0;
+  let unsaved: Checkpoint | undefined;
+
+  const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof CheckpointConflictError || (e instanceof Error && e.name === 'CdmError')) throw e;
+      throw errors.writeFailed(`${what} failed: ${(e as Error).message}`, e);
+    }
+  };
+
+  async function readState(): Promise<SinkState | undefined> {
+    const raw = await store.get(statePath);
+    return raw ? (JSON.parse(raw.toString('utf8')) as SinkState) : undefined;
+  }
+
+  async function load(): Promise<SinkState> {
+    if (state) return state;
+    const saved = await readState();
+    seenSeq = saved?.seq ?? 0;
+    state = saved ?? {
+      v: 1,
+      seq: 0,
+      checkpoint: { position: {}, rowsRead: 0, rowsWritten: 0, bytesRead: 0 },
+      pending: [],
+      nextIndex: 0,
+      carry: false,
+      filesWritten: 0,
+      filesSkipped: 0,
+      bytesWritten: 0,
+    };
+    if (state.carry) {
+      const carried = await store.get(carryPath);
+      if (!carried) throw errors.writeFailed(`The carry file ${store.describe(carryPath)} of this run is missing.`);
+      buffer = [carried];
+      buffered = carried.length;
+    }
+    // Files a crashed invocation saved as complete but may not have committed.
+    if (!deferCommit) await commitPending(state);
+    return state;
+  }
+
+  async function save(s: SinkState, cp: Checkpoint): Promise<void> {
+    // Another executor that took over this run has advanced seq: this one must stop.
+    // (Read-then-write, not atomic; the lease in the store is the primary guard, and
+    // deterministic parts make a racing duplicate write the same bytes.)
+    const current = await readState();
+    if ((current?.seq ?? 0) !== seenSeq) throw new CheckpointConflictError(runKeyString(run));
+    s.seq = seenSeq + 1;
+    s.checkpoint = cp;
+    await store.put(statePath, Buffer.from(JSON.stringify(s)));
+    seenSeq = s.seq;
+    unsaved = undefined;
+  }
+
+  async function commitPending(s: SinkState): Promise<void> {
+    for (const f of s.pending) await store.commit(f);
+    s.pending = [];
+  }
+
+  /** Text: writes the buffer as the open file's next part (starting a file if none is open), then saves. */
+  async function flush(s: SinkState, cp: Checkpoint, closeFile: boolean): Promise<void> {
+    if (buffered > 0) {
+      if (!s.open) {
+        const staged = await store.begin(joinPath(outputDir, text!.fileName(s.nextIndex)));
+        s.nextIndex++;
+        s.open = { staged, parts: 0, bytes: 0 };
+        if (text!.header) buffer.unshift(text!.header);
+      }
+      const data = Buffer.concat(buffer);
+      const open = s.open;
+      open.staged = await store.writePart(open.staged, open.parts, open.bytes, data);
+      open.parts++;
+      open.bytes += data.length;
+      s.bytesWritten += data.length;
+      buffer = [];
+      buffered = 0;
+    }
+    s.carry = false;
+    if (s.open && (closeFile || s.open.bytes >= fileLimit)) {
+      s.pending.push(s.open.staged);
+      s.open = undefined;
+      s.filesWritten++;
+    }
+    await save(s, cp);
+    if (!deferCommit) await commitPending(s);
+  }
+
+  async function writeBinary(s: SinkState, rows: readonly (readonly unknown[])[], cp: Checkpoint): Promise<void> {
+    for (const row of rows) {
+      const rel = row[0] as string;
+      const size = Number(row[1] as bigint);
+      const offset = Number(row[2] as bigint);
+      const data = Buffer.from(row[3] as Uint8Array);
+      const last = offset + data.length === size;
+      if (offset === 0) {
+        const dest = joinPath(outputDir, rel);
+        if (s.open) await store.abort(s.open.staged);
+        s.open = undefined;
+        s.skipping = undefined;
+        // CDM: a duplicate has the same name and size. Files this run staged are not
+        // visible yet, so a retried chunk never mistakes its own output for a duplicate.
+        const existing = duplicates === 'REPLACE' ? undefined : await store.stat(dest);
+        if (existing && existing.size === size) {
+          if (duplicates === 'ABANDON') {
+            throw errors.writeFailed(`${store.describe(dest)} already exists with the same size; toJobConfig.duplicateFileOpType is ABANDON.`);
+          }
+          s.skipping = rel;
+          s.filesSkipped++;
+        } else {
+          s.open = { staged: await store.begin(dest), parts: 0, bytes: 0, rel };
+        }
+      }
+      if (s.skipping === rel) {
+        if (last) s.skipping = undefined;
+        continue;
+      }
+      const open = s.open;
+      if (!open || open.rel !== rel || open.bytes !== offset) {
+        throw errors.writeFailed(`Binary copy out of order at ${rel} offset ${offset}: the sink expected ${open?.rel ?? 'a new file'} at ${open?.bytes ?? 0}.`);
+      }
+      open.staged = await store.writePart(open.staged, open.parts, offset, data);
+      open.parts++;
+      open.bytes += data.length;
+      s.bytesWritten += data.length;
+      if (last) {
+        s.pending.push(open.staged);
+        s.open = undefined;
+        s.filesWritten++;
+      }
+    }
+    await save(s, cp);
+    if (!deferCommit) await commitPending(s);
+  }
+
+  const sink: Sink = {
+    async prepare() {
+      await wrap(`Preparing ${store.describe(outputDir)}`, () => store.prepareDirectory(outputDir));
+    },
+    async checkpoint() {
+      return wrap('Reading the checkpoint', async () => {
+        state = undefined;
+        const s = await load();
+        return s.seq === 0 ? undefined : s.checkpoint;
+      });
+    },
+    async write(batch, cp) {
+      await wrap(`Writing to ${store.describe(outputDir)}`, async () => {
+        const s = await load();
+        if (!text) return writeBinary(s, batch.rows, cp);
+        for (const row of batch.rows) {
+          const chunk = text.encode(row);
+          buffer.push(chunk);
+          buffered += chunk.length;
+        }
+        const fileBytes = (s.open?.bytes ?? 0) + buffered;
+        if (buffered >= store.minPartBytes || fileBytes >= fileLimit) await flush(s, cp, false);
+        else unsaved = cp;
+      });
+    },
+    async finish() {
+      await wrap(`Finishing ${store.describe(outputDir)}`, async () => {
+        const s = await load();
+        if (text) await flush(s, unsaved ?? s.checkpoint, true);
+        else await save(s, s.checkpoint);
+        await commitPending(s);
+        await store.delete(carryPath);
+        await store.delete(statePath);
+        state = undefined;
+      });
+    },
+    counters(): Partial<Counters> {
+      if (!state) return {};
+      const files = { filesWritten: state.filesWritten, filesSkipped: state.filesSkipped, bytesWritten: state.bytesWritten };
+      return binary ? { ...files, rowsRead: -1, rowsWritten: -1, rowsWrittenSkipped: -1 } : files;
+    },
+    async close() {
+      try {
+        // Output the engine counted as written but too small for a part: keep it beside the checkpoint.
+        if (state && unsaved && buffered > 0) {
+          await store.put(carryPath, Buffer.concat(buffer));
+          state.carry = true;
+          await save(state, unsaved);
+        }
+      } catch (e) {
+        if (!(e instanceof CheckpointConflictError)) throw e;
+      } finally {
+        await store.close();
+      }
+    },
+  };
+  return sink;
+}
+
+function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
+  const json = to['toJobConfig.outputFormat'] === 'JSON_FILE';
+  const encode = encoderFor(to['toJobConfig.encodeType'] || 'UTF-8', 'toJobConfig.encodeType');
+  const opts = {
+    fieldSeparator: unescapeSeparator(to['toJobConfig.fieldSeparator'] || ','),
+    lineSeparator: json ? '\n' : unescapeSeparator(to['toJobConfig.lineSeparator'] || '\\r\\n'),
+    quote: to['toJobConfig.quoteChar'] === 'true',
+  };
+  const { columns } = schema;
+  const prefix = to['toJobConfig.filePrefix'] || run.job;
+  const ext = json ? 'json' : 'csv';
+  return {
+    header:
+      !json && to['toJobConfig.firstRowAsHeader'] === 'true'
+        ? encode(formatCsvLine(columns.map((c) => c.name), opts))
+        : undefined,
+    fileName: (n: number) => `${prefix}_${String(n).padStart(5, '0')}.${ext}`,
+    encode(row: readonly unknown[]): Buffer {
+      if (json) return encode(formatJsonLine(columns, row as never, opts.lineSeparator));
+      return encode(formatCsvLine(columns.map((c, i) => valueToText(c.type, (row[i] ?? null) as never)), opts));
+    },
+  };
+}

@@ -1,0 +1,340 @@
+// Reads the selected files of a job as record batches.
+//
+// BINARY_FILE: a byte-exact copy inside the engine's row contract. Each row is one
+// piece of a file, [relative path, file size, offset, bytes], at most PIECE_BYTES long;
+// a batch holds pieces up to PIECE_BYTES in all (many small files, or one piece of a
+// large one), so memory stays bounded whatever the file sizes. The position after a
+// batch is {file, offset} (or {file, done}): files are read in path order, so a resumed
+// read skips every file before it and continues the open file at its offset.
+//
+// CSV_FILE / JSON_FILE: records become rows of text cells (the schema comes from the
+// first file: its header or field count, or its first object's keys); the position is
+// {file, record}: a resumed read reopens that file and skips its records already written.
+import { createHash, type Hash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { errors } from '../../errors';
+import type { Column, Source, TableSchema, Value } from '../../engine/types';
+import type { Counters } from '../../model/submission';
+import type { InputMap } from '../../model/config-values';
+import { CsvParser, CsvSyntaxError, type CsvField } from './csv-format';
+import { JsonLinesParser, JsonSyntaxError, jsonToText, recordsAt, type JsonRecord } from './json-format';
+import { selectFiles, type SelectedFile } from './file-select';
+import { baseName, type FileStore } from './file-store';
+import { decoderFor, unescapeSeparator } from './text-encoding';
+
+/** Largest piece of a binary file in one row, and the byte budget of one binary batch. */
+export const PIECE_BYTES = 8 * 1024 * 1024;
+
+/** The schema of binary rows; a BINARY_FILE sink accepts nothing else. */
+export const BINARY_SCHEMA: TableSchema = {
+  engine: 'ferry-binary-file',
+  columns: [
+    { name: 'path', type: 'string', nullable: false },
+    { name: 'size', type: 'integer', nullable: false },
+    { name: 'offset', type: 'integer', nullable: false },
+    { name: 'data', type: 'bytes', nullable: false },
+  ],
+  primaryKey: [],
+};
+
+/** What a file source stores in the engine's position. */
+type FilePosition = {
+  /** Store path of the file the last batch ended in. */
+  file?: string;
+  /** That file was read to its end. */
+  done?: boolean;
+  /** Binary: bytes of `file` already yielded. */
+  offset?: number;
+  /** Text: data records of `file` already yielded. */
+  record?: number;
+  /** Files read to their end so far (FILES_READ survives a resume this way). */
+  filesRead?: number;
+};
+
+export async function openFileSource(store: FileStore, from: InputMap): Promise<Source> {
+  const files = await selectFiles(store, from);
+  const totalSize = files.reduce((n, f) => n + f.size, 0);
+  let filesRead = 0;
+  const counters = (): Partial<Counters> => ({ filesRead, totalFiles: files.length, totalSize });
+  const format = from['fromJobConfig.inputFormat'];
+
+  /** Where to start in `f` given the resume position: undefined = skip the file. */
+  const startIn = (f: SelectedFile, at: FilePosition | undefined): FilePosition | undefined => {
+    if (!at?.file || f.path > at.file) return {};
+    if (f.path < at.file || at.done) return undefined;
+    return at;
+  };
+
+  if (format === 'BINARY_FILE') {
+    const md5Suffix = from['fromJobConfig.md5FileSuffix'] || undefined;
+    return {
+      schema: BINARY_SCHEMA,
+      async estimateRows() {
+        return files.reduce((n, f) => n + Math.max(1, Math.ceil(f.size / PIECE_BYTES)), 0);
+      },
+      counters: () => ({ ...counters(), rowsRead: -1, rowsWritten: -1, rowsWrittenSkipped: -1 }),
+      async *read(position, chunkRows) {
+        const at = position as FilePosition | undefined;
+        filesRead = at?.filesRead ?? 0;
+        let rows: Value[][] = [];
+        let bytes = 0;
+        let pos: FilePosition = {};
+        for (const f of files) {
+          const start = startIn(f, at);
+          if (!start) continue;
+          let offset = start.offset ?? 0;
+          const expected = md5Suffix ? await expectedMd5(store, f, md5Suffix) : undefined;
+          const hash = expected ? createHash('md5') : undefined;
+          if (hash && offset > 0) await hashPrefix(store, f, offset, hash);
+          for await (const piece of pieces(store, f, offset)) {
+            const end = offset + piece.length;
+            const last = end === f.size;
+            if (last && hash) verifyMd5(store, f, hash.update(piece), expected!, md5Suffix!);
+            else hash?.update(piece);
+            rows.push([f.rel, BigInt(f.size), BigInt(offset), piece]);
+            bytes += piece.length;
+            offset = end;
+            if (last) filesRead++;
+            pos = { file: f.path, offset, done: last, filesRead };
+            if (bytes >= PIECE_BYTES || rows.length >= chunkRows) {
+              yield { rows, position: pos, bytes };
+              rows = [];
+              bytes = 0;
+            }
+          }
+        }
+        if (rows.length) yield { rows, position: pos, bytes };
+      },
+      async close() {
+        await store.close();
+      },
+    };
+  }
+
+  const text = textOptions(from);
+  const first = files[0];
+  const sample = first ? await firstRecord(store, first, text) : undefined;
+  const header = text.header;
+  let names: string[];
+  if (sample?.kind === 'json') names = Object.keys(sample.record);
+  else names = (sample?.fields ?? []).map((f, i) => (header && f ? f : `column${i + 1}`));
+  const width = names.length;
+  const picked = (from['fromJobConfig.columnList'] || '')
+    .split('&')
+    .filter(Boolean)
+    .map((n) => {
+      const i = Number(n) - 1;
+      if (i < 0 || i >= width) {
+        throw errors.invalidParameter(`fromJobConfig.columnList names field ${n}, but ${store.describe(first?.path ?? '')} has ${width}.`);
+      }
+      return i;
+    });
+  const indexes = picked.length ? picked : names.map((_n, i) => i);
+  const columns: Column[] = indexes.map((i) => ({ name: names[i]!, type: 'string', nullable: true }));
+
+  return {
+    schema: { engine: 'ferry-text-file', columns, primaryKey: [] },
+    async estimateRows() {
+      return Math.max(1, Math.round(totalSize / 100));
+    },
+    counters,
+    async *read(position, chunkRows) {
+      const at = position as FilePosition | undefined;
+      filesRead = at?.filesRead ?? 0;
+      let rows: Value[][] = [];
+      let pos: FilePosition = {};
+      const raw = { bytes: 0 };
+      for (const f of files) {
+        const start = startIn(f, at);
+        if (!start) continue;
+        const skip = start.record ?? 0;
+        let n = 0;
+        let headerSkipped = !header || text.format === 'JSON_FILE';
+        for await (const r of records(store, f, text, raw)) {
+          let cells: (string | null)[];
+          if (r.kind === 'json') {
+            cells = names.map((k) => jsonToText(r.record[k]));
+          } else {
+            if (!headerSkipped) {
+              headerSkipped = true;
+              continue;
+            }
+            if (r.fields.length === 1 && r.fields[0] === null && width !== 1) continue; // a blank line
+            if (r.fields.length !== width) {
+              throw errors.extractFailed(
+                `Malformed CSV row in ${store.describe(f.path)} line ${r.line}: ${r.fields.length} fields, expected ${width} ` +
+                  `(as in ${first!.path}).`,
+              );
+            }
+            cells = r.fields;
+          }
+          if (++n <= skip) continue;
+          rows.push(indexes.map((i) => cells[i] ?? null));
+          pos = { file: f.path, record: n, done: false, filesRead };
+          if (rows.length >= chunkRows) {
+            yield { rows, position: pos, bytes: raw.bytes };
+            rows = [];
+            raw.bytes = 0;
+          }
+        }
+        filesRead++;
+        pos = { file: f.path, done: true, filesRead };
+      }
+      if (rows.length || raw.bytes) yield { rows, position: pos, bytes: raw.bytes };
+    },
+    async close() {
+      await store.close();
+    },
+  };
+}
+
+interface TextOptions {
+  readonly format: 'CSV_FILE' | 'JSON_FILE';
+  readonly gzip: boolean;
+  readonly encodeType: string;
+  readonly header: boolean;
+  readonly fieldSeparator: string;
+  readonly lineSeparator: string | undefined;
+  readonly quote: boolean;
+  readonly jsonNode: string | undefined;
+}
+
+function textOptions(from: InputMap): TextOptions {
+  const ls = from['fromJobConfig.lineSeparator'];
+  return {
+    format: from['fromJobConfig.inputFormat'] === 'JSON_FILE' ? 'JSON_FILE' : 'CSV_FILE',
+    gzip: from['fromJobConfig.fromCompression'] === 'GZIP',
+    encodeType: from['fromJobConfig.encodeType'] || 'UTF-8',
+    header: from['fromJobConfig.firstRowAsHeader'] === 'true',
+    fieldSeparator: unescapeSeparator(from['fromJobConfig.fieldSeparator'] || ','),
+    // The CDM default (\r\n) reads both \r\n and \n line ends.
+    lineSeparator: !ls || ls === '\\r\\n' || ls === '\r\n' || ls === '\\n' || ls === '\n' ? undefined : unescapeSeparator(ls),
+    quote: from['fromJobConfig.quoteChar'] === 'true',
+    jsonNode: from['fromJobConfig.jsonType'] === 'JSON_ARRAY' || from['fromJobConfig.jsonReferenceNode']
+      ? (from['fromJobConfig.jsonReferenceNode'] ?? '')
+      : undefined,
+  };
+}
+
+type TextRecord =
+  | { kind: 'csv'; fields: CsvField[]; line: number }
+  | { kind: 'json'; record: JsonRecord; line: number };
+
+/** The records of one file, decompressed and decoded; parse errors name the file and line. */
+async function* records(store: FileStore, f: SelectedFile, o: TextOptions, raw: { bytes: number }): AsyncGenerator<TextRecord> {
+  const stream = await openRead(store, f, 0);
+  const input: Readable = o.gzip ? stream.pipe(createGunzip()) : stream;
+  if (o.gzip) stream.on('error', (e) => input.destroy(e));
+  stream.on('data', (c: Buffer) => (raw.bytes += c.length));
+  const decoder = decoderFor(o.encodeType, 'fromJobConfig.encodeType');
+  try {
+    if (o.format === 'JSON_FILE' && o.jsonNode !== undefined) {
+      // A whole document: memory is bounded by the file here, not by a chunk.
+      let doc = '';
+      for await (const chunk of input) doc += decoder.decode(chunk as Buffer, { stream: true });
+      doc += decoder.decode();
+      for (const record of recordsAt(doc, o.jsonNode)) yield { kind: 'json', record, line: 1 };
+      return;
+    }
+    const csv = o.format === 'CSV_FILE' ? new CsvParser(o) : undefined;
+    const json = o.format === 'JSON_FILE' ? new JsonLinesParser() : undefined;
+    const emit = function* (text: string | undefined): Generator<TextRecord> {
+      if (csv) for (const r of text === undefined ? csv.end() : csv.push(text)) yield { kind: 'csv', ...r };
+      if (json) for (const r of text === undefined ? json.end() : json.push(text)) yield { kind: 'json', ...r };
+    };
+    for await (const chunk of input) yield* emit(decoder.decode(chunk as Buffer, { stream: true }));
+    yield* emit(decoder.decode());
+    yield* emit(undefined);
+  } catch (e) {
+    if (e instanceof CsvSyntaxError) throw errors.extractFailed(`Malformed CSV row in ${store.describe(f.path)} line ${e.line}: ${e.message}.`, e);
+    if (e instanceof JsonSyntaxError) throw errors.extractFailed(`Malformed JSON in ${store.describe(f.path)} line ${e.line}: ${e.message}.`, e);
+    if (e instanceof Error && e.name !== 'CdmError') throw errors.extractFailed(`Reading ${store.describe(f.path)} failed: ${e.message}`, e);
+    throw e;
+  } finally {
+    input.destroy();
+    stream.destroy();
+  }
+}
+
+async function firstRecord(store: FileStore, f: SelectedFile, o: TextOptions): Promise<TextRecord | undefined> {
+  for await (const r of records(store, f, o, { bytes: 0 })) {
+    if (r.kind === 'json' || !(r.fields.length === 1 && r.fields[0] === null)) return r;
+  }
+  return undefined;
+}
+
+async function openRead(store: FileStore, f: SelectedFile, offset: number): Promise<Readable> {
+  try {
+    return await store.read(f.path, offset);
+  } catch (e) {
+    if (e instanceof Error && e.name === 'CdmError') throw e;
+    throw errors.extractFailed(`Cannot read ${store.describe(f.path)}: ${(e as Error).message}`, e);
+  }
+}
+
+/** The file from `offset` in pieces of PIECE_BYTES (the last may be shorter; an empty file is one empty piece). */
+async function* pieces(store: FileStore, f: SelectedFile, offset: number): AsyncGenerator<Buffer> {
+  if (offset >= f.size) {
+    if (f.size === 0) yield Buffer.alloc(0);
+    return;
+  }
+  const stream = await openRead(store, f, offset);
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  let seen = offset;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      seen += chunk.length;
+      if (seen > f.size) break;
+      held.push(chunk);
+      heldBytes += chunk.length;
+      while (heldBytes >= PIECE_BYTES) {
+        const all = Buffer.concat(held);
+        yield all.subarray(0, PIECE_BYTES);
+        held = [all.subarray(PIECE_BYTES)];
+        heldBytes = all.length - PIECE_BYTES;
+      }
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (seen !== f.size) {
+    throw errors.extractFailed(`${store.describe(f.path)} changed while being copied: listed with ${f.size} bytes, read ${seen}.`);
+  }
+  if (heldBytes > 0) yield Buffer.concat(held);
+}
+
+async function expectedMd5(store: FileStore, f: SelectedFile, suffix: string): Promise<string> {
+  const text = (await store.get(f.path + suffix))?.toString('utf8');
+  const digest = text?.trim().split(/\s+/)[0]?.toLowerCase();
+  if (!digest) throw errors.extractFailed(`MD5 check failed for ${store.describe(f.path)}: its MD5 file ${store.describe(f.path + suffix)} is missing or empty.`);
+  if (!/^[0-9a-f]{32}$/.test(digest)) {
+    throw errors.extractFailed(`MD5 check failed for ${store.describe(f.path)}: ${store.describe(f.path + suffix)} does not hold an MD5 digest.`);
+  }
+  return digest;
+}
+
+function verifyMd5(store: FileStore, f: SelectedFile, hash: Hash, expected: string, suffix: string): void {
+  const actual = hash.digest('hex');
+  if (actual !== expected) {
+    throw errors.extractFailed(
+      `MD5 mismatch for ${store.describe(f.path)}: ${baseName(f.path)}${suffix} says ${expected}, the file's content is ${actual}; the file was not written.`,
+    );
+  }
+}
+
+/** A resumed read of a verified file re-hashes the bytes before its offset (MD5 state cannot be saved). */
+async function hashPrefix(store: FileStore, f: SelectedFile, offset: number, hash: Hash): Promise<void> {
+  const stream = await openRead(store, f, 0);
+  let left = offset;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      hash.update(chunk.subarray(0, Math.min(left, chunk.length)));
+      left -= Math.min(left, chunk.length);
+      if (left === 0) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+}

@@ -1,0 +1,96 @@
+// What every file connector (NAS, OBS/S3, FTP, SFTP) provides to the shared file source
+// and sink: list, read from an offset, small whole-file get/put, and "staged" files that
+// are assembled from numbered parts and become visible only when committed.
+import type { Readable } from 'node:stream';
+
+export interface FileInfo {
+  /** Store path, `/`-separated, without a leading `/` (an object key, or a path under the link's root). */
+  readonly path: string;
+  readonly size: number;
+  /** Last modification, epoch milliseconds. */
+  readonly mtime: number;
+}
+
+/**
+ * A destination file being assembled. JSON-serialisable: the file sink keeps it in its
+ * checkpoint, so a later invocation (another Lambda) can add parts and commit it.
+ */
+export interface StagedFile {
+  /** Where the file appears once committed. */
+  readonly path: string;
+  /** Store-specific state (an S3 upload id and part ETags, a temp file name). */
+  readonly state: { readonly [k: string]: unknown };
+}
+
+export interface FileStore {
+  /** Names the store in messages, e.g. `bucket b1` or `directory /data`. */
+  readonly label: string;
+  /** Names one file in messages the way its user knows it: `/data/in/a.csv`, `obs://bucket/in/a.csv`. */
+  describe(path: string): string;
+  /**
+   * Parts smaller than this may only be the last part of a file (S3's multipart minimum);
+   * the sink buffers up to it. 0 when any part size works.
+   */
+  readonly minPartBytes: number;
+  /** Proves the store is reachable with the link's credentials; throws a CdmError saying why not. */
+  check(): Promise<void>;
+  /**
+   * Every file at `path` (when it is a file) or below it (when it is a directory), in
+   * no particular order. Throws a CdmError naming the path when it does not exist.
+   */
+  list(path: string): AsyncIterable<FileInfo>;
+  stat(path: string): Promise<FileInfo | undefined>;
+  /** The file's bytes from `start` to its end. */
+  read(path: string, start: number): Promise<Readable>;
+  /** A small file's content (checkpoints, `.md5` siblings), or undefined when it does not exist. */
+  get(path: string): Promise<Buffer | undefined>;
+  /** Writes a small file whole, replacing it. */
+  put(path: string, data: Buffer): Promise<void>;
+  /** Removes a file; a missing file is not an error. */
+  delete(path: string): Promise<void>;
+  /** Makes sure files can be written under `dir` (creates it where directories exist). */
+  prepareDirectory(dir: string): Promise<void>;
+  /** Starts a staged file at `path`, discarding any earlier unfinished staging of it. */
+  begin(path: string): Promise<StagedFile>;
+  /**
+   * Writes part `index` (0-based, at byte `offset`). Writing the same index again
+   * replaces it: a retried chunk overwrites, it never adds.
+   */
+  writePart(file: StagedFile, index: number, offset: number, data: Buffer): Promise<StagedFile>;
+  /** Makes the staged file visible at its path. Idempotent: committing twice is harmless. */
+  commit(file: StagedFile): Promise<void>;
+  /** Drops a staged file that will not be committed. */
+  abort(file: StagedFile): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Joins store path segments, dropping empty ones and stray slashes. */
+export function joinPath(...parts: string[]): string {
+  return parts
+    .flatMap((p) => p.split('/'))
+    .filter((s) => s !== '' && s !== '.')
+    .join('/');
+}
+
+/** Normalises a user-given path (`/data/in/`, `data/in`) to the store form (`data/in`). */
+export function normalizePath(p: string): string {
+  return joinPath(p.trim());
+}
+
+export function baseName(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i < 0 ? p : p.slice(i + 1);
+}
+
+export function dirName(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i < 0 ? '' : p.slice(0, i);
+}
+
+/** Ferry's own bookkeeping in a destination: never listed as data. */
+export const CHECKPOINT_DIR = '.ferry-checkpoint';
+export const TEMP_SUFFIX = '.ferry-tmp';
+
+export function isFerryInternal(path: string): boolean {
+  return path.split('/').includes(CHECKPOINT_DIR) || path.endsWith(TEMP_SUFFIX);
+}

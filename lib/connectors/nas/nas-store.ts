@@ -1,0 +1,105 @@
+// A mounted file system (NAS, SFS, a local disk) as a FileStore: paths resolve under the
+// link's root directory and may not climb out of it; staged files are hidden temp files
+// beside their destination, written at part offsets and renamed into place.
+import { createReadStream } from 'node:fs';
+import { mkdir, open, opendir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { errors } from '../../errors';
+import { baseName, dirName, joinPath, TEMP_SUFFIX, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
+
+const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
+
+export function nasStore(rootDirectory: string): FileStore {
+  const root = resolve(rootDirectory || '/');
+  const full = (p: string) => {
+    if (p.split('/').includes('..')) throw errors.invalidParameter(`Path ${p} may not contain "..".`);
+    return join(root, ...p.split('/').filter(Boolean));
+  };
+  const tempOf = (p: string) => joinPath(dirName(p), `.${baseName(p)}${TEMP_SUFFIX}`);
+  const show = (p: string) => full(p);
+
+  async function* walk(dir: string, rel: string): AsyncGenerator<FileInfo> {
+    for await (const entry of await opendir(dir)) {
+      const path = joinPath(rel, entry.name);
+      if (entry.isDirectory()) yield* walk(join(dir, entry.name), path);
+      else if (entry.isFile()) {
+        const s = await stat(join(dir, entry.name));
+        yield { path, size: s.size, mtime: s.mtimeMs };
+      }
+    }
+  }
+
+  return {
+    label: `directory ${root}`,
+    describe: show,
+    minPartBytes: 0,
+    async check() {
+      const s = await stat(root).catch(() => undefined);
+      if (!s?.isDirectory()) throw errors.extractFailed(`The link's root directory ${root} does not exist or is not a directory.`);
+    },
+    async *list(path) {
+      const s = await stat(full(path)).catch((e) => {
+        if (isMissing(e)) throw errors.extractFailed(`Input path ${show(path)} does not exist.`);
+        throw e;
+      });
+      if (s.isDirectory()) yield* walk(full(path), path);
+      else yield { path, size: s.size, mtime: s.mtimeMs };
+    },
+    async stat(path) {
+      const s = await stat(full(path)).catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
+      return s?.isFile() ? { path, size: s.size, mtime: s.mtimeMs } : undefined;
+    },
+    async read(path, start): Promise<Readable> {
+      const stream = createReadStream(full(path), { start });
+      // Surface open errors (missing file, permissions) here rather than mid-iteration.
+      await new Promise<void>((ok, fail) => stream.once('open', () => ok()).once('error', fail));
+      return stream;
+    },
+    async get(path) {
+      return readFile(full(path)).catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
+    },
+    async put(path, data) {
+      // Write then rename: a checkpoint is never seen half-written.
+      const target = full(path);
+      await mkdir(dirname(target), { recursive: true });
+      const tmp = `${target}.${process.pid}${TEMP_SUFFIX}`;
+      await writeFile(tmp, data);
+      await rename(tmp, target);
+    },
+    async delete(path) {
+      await rm(full(path), { force: true });
+    },
+    async prepareDirectory(dir) {
+      await mkdir(full(dir), { recursive: true });
+    },
+    async begin(path): Promise<StagedFile> {
+      const temp = tempOf(path);
+      await mkdir(dirname(full(temp)), { recursive: true });
+      await writeFile(full(temp), Buffer.alloc(0));
+      return { path, state: { temp } };
+    },
+    async writePart(file, _index, offset, data) {
+      const handle = await open(full(file.state.temp as string), 'r+');
+      try {
+        await handle.write(data, 0, data.length, offset);
+      } finally {
+        await handle.close();
+      }
+      return file;
+    },
+    async commit(file) {
+      try {
+        await rename(full(file.state.temp as string), full(file.path));
+      } catch (e) {
+        // Already renamed by an invocation that crashed before it could record that.
+        if (isMissing(e) && (await stat(full(file.path)).catch(() => undefined))) return;
+        throw e;
+      }
+    },
+    async abort(file) {
+      await rm(full(file.state.temp as string), { force: true });
+    },
+    async close() {},
+  };
+}
