@@ -6,9 +6,10 @@
 // saves its state beside the data, in `<outputDirectory>/.ferry-checkpoint/<run>.json`:
 // the engine's checkpoint, the open file and its parts, the files complete but not yet
 // committed, and the file counters. Only then are complete files committed (renamed into
-// place, the upload completed) — at once, or with `writeToTempFile` at `finish()`, so a
-// failed job leaves nothing at the destination. Commits are idempotent and a resumed
-// sink repeats any a crash interrupted.
+// place, the upload completed): at once, or with `writeToTempFile` all in `seal()` after
+// the last chunk, so a failed job leaves nothing at the destination. Commits are
+// idempotent and a resumed sink repeats any a crash interrupted; `finish()` only removes
+// the checkpoint.
 //
 // BINARY_FILE rows are pieces of source files ([path, size, offset, bytes], see
 // file-source.ts); each piece is one part of the same-named destination file.
@@ -240,15 +241,20 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         else unsaved = cp;
       });
     },
-    async finish() {
+    async seal() {
+      // Idempotent and keeps the checkpoint: a crash before the engine records the slice
+      // done resumes at the end and seals again.
       await wrap(`Finishing ${store.describe(outputDir)}`, async () => {
         const s = await load();
         if (text) await flush(s, unsaved ?? s.checkpoint, true);
         else await save(s, s.checkpoint);
         await commitPending(s);
+      });
+    },
+    async finish() {
+      await wrap(`Cleaning up ${store.describe(outputDir)}`, async () => {
         await store.delete(carryPath);
         await store.delete(statePath);
-        state = undefined;
       });
     },
     counters(): Partial<Counters> {

@@ -1,0 +1,20 @@
+// The inputs of `obs-connector` and `thirdparty-obs-connector` links and jobs, as CDM
+// names them (shared/reference/cdm-api.md §2.5, §3.4): the endpoint and the access keys
+// (secrets: sealed at rest, masked on read), and the bucket on top of the shared file inputs.
+import { fileFromInputs, fileToInputs } from '../files/file-inputs';
+import { input } from '../inputs';
+
+export const obsLinkInputs = [
+  input.string('linkConfig.storageType', { default: 'OBS' }),
+  input.string('linkConfig.server', {
+    mandatory: true,
+    description: 'Endpoint host; http://host (or port 80) means plain HTTP with path-style addressing.',
+  }),
+  input.integer('linkConfig.port', { min: 1, max: 65535, default: '443' }),
+  input.string('linkConfig.accessKey', { mandatory: true, secret: true }),
+  input.string('linkConfig.securityKey', { mandatory: true, secret: true }),
+  input.string('linkConfig.region', { description: 'Signing region; default: read from the endpoint name, else us-east-1.' }),
+] as const;
+
+export const obsFromInputs = [input.string('fromJobConfig.bucketName', { mandatory: true }), ...fileFromInputs];
+export const obsToInputs = [input.string('toJobConfig.bucketName', { mandatory: true }), ...fileToInputs];

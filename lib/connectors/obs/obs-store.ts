@@ -1,0 +1,223 @@
+// A bucket of any S3-compatible store (Huawei OBS, Amazon S3, MinIO, COS, KODO) as a
+// FileStore. Staged files are multipart uploads: invisible until completed, parts
+// replaceable by number, completion idempotent (a completed upload is recognised by its object).
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { errors } from '../../errors';
+import type { InputMap } from '../../model/config-values';
+import type { FileInfo, FileStore, StagedFile } from '../files/file-store';
+
+/** S3 refuses parts below 5 MiB except the last one. */
+const MIN_PART_BYTES = 5 * 1024 * 1024;
+
+export function obsClient(link: InputMap): S3Client {
+  const raw = (link['linkConfig.server'] ?? '').trim();
+  const port = link['linkConfig.port'] || '443';
+  const scheme = /^https?:\/\//i.test(raw) ? raw.slice(0, raw.indexOf(':')).toLowerCase() : port === '80' ? 'http' : 'https';
+  const host = raw.replace(/^https?:\/\//i, '').replace(/\/+$/, '');
+  const hasPort = /:\d+$/.test(host);
+  const defaultPort = (scheme === 'http' && port === '80') || (scheme === 'https' && port === '443');
+  const endpoint = `${scheme}://${host}${hasPort || defaultPort ? '' : `:${port}`}`;
+  return new S3Client({
+    endpoint,
+    region: link['linkConfig.region'] || regionOf(host),
+    // A plain-HTTP endpoint is a local or private server: no DNS for bucket subdomains.
+    forcePathStyle: scheme === 'http',
+    credentials: { accessKeyId: link['linkConfig.accessKey'] ?? '', secretAccessKey: link['linkConfig.securityKey'] ?? '' },
+    maxAttempts: 3,
+  });
+}
+
+/** `obs.cn-north-4.myhuaweicloud.com`, `s3.eu-west-1.amazonaws.com` → their region. */
+function regionOf(host: string): string {
+  return /^(?:obs|s3)[.-]([a-z0-9-]+)\./.exec(host)?.[1] ?? 'us-east-1';
+}
+
+const code = (e: unknown) => (e instanceof S3ServiceException ? e.name : (e as { name?: string })?.name ?? '');
+const isMissing = (e: unknown) => ['NoSuchKey', 'NotFound', 'NoSuchUpload'].includes(code(e));
+
+/** Turns the store's refusals into messages a user can act on. */
+export function explainS3(e: unknown, what: string, bucketCall = false): Error {
+  const c = code(e);
+  const msg = (e as Error)?.message ?? String(e);
+  // HEAD answers carry no error body: only the status says what went wrong.
+  const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  if (bucketCall && status === 404) return errors.extractFailed(`${what}: the bucket does not exist.`, e);
+  if (bucketCall && status === 403) {
+    return errors.dbConnectFailed(`${what}: the object store refused the link's access key or secret key (HTTP 403).`, e);
+  }
+  if (c === 'NoSuchBucket') return errors.extractFailed(`${what}: the bucket does not exist.`, e);
+  if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'Forbidden', 'InvalidSecurity'].includes(c)) {
+    return errors.dbConnectFailed(`${what}: the object store refused the link's access key or secret key (${c}: ${msg}).`, e);
+  }
+  if ((e as { code?: string })?.code === 'ECONNREFUSED') return errors.dbConnectFailed(`${what}: cannot connect to the object store (${msg}).`, e);
+  return errors.extractFailed(`${what}: ${c ? `${c}: ` : ''}${msg}`, e);
+}
+
+export function obsStore(client: S3Client, bucket: string): FileStore {
+  const url = (key: string) => `obs://${bucket}/${key}`;
+  const send = async <T>(what: string, fn: () => Promise<T>, bucketCall = false): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw explainS3(e, what, bucketCall);
+    }
+  };
+  const headBucket = () => send(`Bucket ${bucket}`, () => client.send(new HeadBucketCommand({ Bucket: bucket })), true);
+
+  /**
+   * Whether `file` was completed already. S3 names a completed object by the MD5 of its
+   * parts' MD5s; servers that use the whole content's MD5 instead (s3rver) are recognised
+   * by the exact size, written after the upload began (a clock-skew minute allowed).
+   */
+  async function isCompleted(file: StagedFile): Promise<boolean> {
+    const { etags, sizes, startedAt } = file.state as { etags: string[]; sizes: number[]; startedAt: number };
+    const h = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: file.path })).catch(() => undefined);
+    if (!h) return false;
+    const digests = Buffer.concat(etags.map((t) => Buffer.from(t.replace(/"/g, ''), 'hex')));
+    if (h.ETag?.replace(/"/g, '') === `${createHash('md5').update(digests).digest('hex')}-${etags.length}`) return true;
+    const size = sizes.reduce((a, b) => a + b, 0);
+    return h.ContentLength === size && (h.LastModified?.getTime() ?? 0) >= startedAt - 60_000;
+  }
+
+  return {
+    label: `bucket ${bucket}`,
+    describe: url,
+    minPartBytes: MIN_PART_BYTES,
+    async check() {
+      await headBucket();
+    },
+    async *list(path) {
+      // A path names one object, or a "directory": every key under `path/`.
+      if (path) {
+        const one = await this.stat(path);
+        if (one) {
+          yield one;
+          return;
+        }
+      }
+      const prefix = path ? `${path}/` : '';
+      let token: string | undefined;
+      let found = false;
+      do {
+        const page = await send(`Listing ${url(prefix)}`, () =>
+          client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })),
+        );
+        for (const o of page.Contents ?? []) {
+          if (!o.Key || o.Key.endsWith('/')) continue; // "folder" placeholder objects
+          found = true;
+          yield { path: o.Key, size: o.Size ?? 0, mtime: o.LastModified?.getTime() ?? 0 } satisfies FileInfo;
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      if (!found && path) throw errors.extractFailed(`Input path ${url(path)} does not exist.`);
+    },
+    async stat(path) {
+      try {
+        const h = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: path }));
+        return { path, size: h.ContentLength ?? 0, mtime: h.LastModified?.getTime() ?? 0 };
+      } catch (e) {
+        if (isMissing(e)) return undefined;
+        throw explainS3(e, `Reading ${url(path)}`);
+      }
+    },
+    async read(path, start) {
+      const r = await send(`Reading ${url(path)}`, () =>
+        client.send(new GetObjectCommand({ Bucket: bucket, Key: path, Range: start > 0 ? `bytes=${start}-` : undefined })),
+      );
+      return r.Body as Readable;
+    },
+    async get(path) {
+      try {
+        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: path }));
+        return Buffer.from(await r.Body!.transformToByteArray());
+      } catch (e) {
+        if (isMissing(e)) return undefined;
+        throw explainS3(e, `Reading ${url(path)}`);
+      }
+    },
+    async put(path, data) {
+      await send(`Writing ${url(path)}`, () => client.send(new PutObjectCommand({ Bucket: bucket, Key: path, Body: data })));
+    },
+    async delete(path) {
+      await send(`Deleting ${url(path)}`, () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: path })));
+    },
+    async prepareDirectory() {
+      // Object stores have no directories; the bucket must exist.
+      await headBucket();
+    },
+    async begin(path): Promise<StagedFile> {
+      const r = await send(`Starting ${url(path)}`, () =>
+        client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: path })),
+      );
+      return { path, state: { uploadId: r.UploadId, etags: [], sizes: [], startedAt: Date.now() } };
+    },
+    async writePart(file, index, _offset, data) {
+      const uploadId = file.state.uploadId as string;
+      const r = await send(`Writing ${url(file.path)}`, () =>
+        client.send(
+          new UploadPartCommand({ Bucket: bucket, Key: file.path, UploadId: uploadId, PartNumber: index + 1, Body: data }),
+        ),
+      );
+      const etags = [...(file.state.etags as string[])];
+      const sizes = [...(file.state.sizes as number[])];
+      etags[index] = r.ETag!;
+      sizes[index] = data.length;
+      return { path: file.path, state: { ...file.state, etags, sizes } };
+    },
+    async commit(file) {
+      const etags = file.state.etags as string[];
+      try {
+        await client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: file.path,
+            UploadId: file.state.uploadId as string,
+            MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+          }),
+        );
+      } catch (e) {
+        // Completed already, by an invocation that crashed before it could record that:
+        // S3 answers NoSuchUpload (other servers other errors), and the object in place
+        // has exactly the ETag these parts complete to.
+        if (await isCompleted(file)) return;
+        throw explainS3(e, `Completing ${url(file.path)}`);
+      }
+    },
+    async abort(file) {
+      await client
+        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: file.path, UploadId: file.state.uploadId as string }))
+        .catch(() => undefined);
+    },
+    async close() {
+      client.destroy();
+    },
+  };
+}
+
+/** A link test: the endpoint answers and accepts the keys. */
+export async function testObsLink(link: InputMap): Promise<void> {
+  const client = obsClient(link);
+  try {
+    await client.send(new ListBucketsCommand({}));
+  } catch (e) {
+    throw explainS3(e, `Object store ${link['linkConfig.server']}`);
+  } finally {
+    client.destroy();
+  }
+}
