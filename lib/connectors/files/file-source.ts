@@ -192,6 +192,8 @@ export async function openFileSource(store: FileStore, from: InputMap): Promise<
 interface TextOptions {
   readonly format: 'CSV_FILE' | 'JSON_FILE';
   readonly gzip: boolean;
+  /** Which files are compressed: `*` all, else those whose name ends with it (e.g. `.gz`). */
+  readonly gzipSuffix: string;
   readonly encodeType: string;
   readonly header: boolean;
   readonly fieldSeparator: string;
@@ -205,6 +207,7 @@ function textOptions(from: InputMap): TextOptions {
   return {
     format: from['fromJobConfig.inputFormat'] === 'JSON_FILE' ? 'JSON_FILE' : 'CSV_FILE',
     gzip: from['fromJobConfig.fromCompression'] === 'GZIP',
+    gzipSuffix: from['fromJobConfig.compressedFileSuffix'] || '*',
     encodeType: from['fromJobConfig.encodeType'] || 'UTF-8',
     header: from['fromJobConfig.firstRowAsHeader'] === 'true',
     fieldSeparator: unescapeSeparator(from['fromJobConfig.fieldSeparator'] || ','),
@@ -224,8 +227,9 @@ type TextRecord =
 /** The records of one file, decompressed and decoded; parse errors name the file and line. */
 async function* records(store: FileStore, f: SelectedFile, o: TextOptions, raw: { bytes: number }): AsyncGenerator<TextRecord> {
   const stream = await openRead(store, f, 0);
-  const input: Readable = o.gzip ? stream.pipe(createGunzip()) : stream;
-  if (o.gzip) stream.on('error', (e) => input.destroy(e));
+  const gzip = o.gzip && (o.gzipSuffix === '*' || f.path.endsWith(o.gzipSuffix));
+  const input: Readable = gzip ? stream.pipe(createGunzip()) : stream;
+  if (gzip) stream.on('error', (e) => input.destroy(e));
   stream.on('data', (c: Buffer) => (raw.bytes += c.length));
   const decoder = decoderFor(o.encodeType, 'fromJobConfig.encodeType');
   try {

@@ -1,10 +1,13 @@
 // File jobs between directories of the local file system (nas-connector), driven
 // through the CDM API on the embedded runtime.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApi, type Api } from '../../support/embedded';
+import { sqliteLink } from '../../support/cdm-bodies';
 import { bytes, cluster, counters, link, md5, treeMd5, writeTree } from './file-harness';
 
 let api: Api | undefined;
@@ -56,5 +59,168 @@ describe('binary copies between directories', () => {
       ROWS_READ: -1,
       ROWS_WRITTEN: -1,
     });
+  });
+});
+
+describe('selecting files', () => {
+  it('filterType WILDCARD keeps the files whose directory matches pathFilter and name matches fileFilter', async () => {
+    const { c, src, dst } = await setUp();
+    writeTree(src, {
+      'top.csv': 'x',
+      '2024-01/a.csv': 'a',
+      '2024-01/a.txt': 'no',
+      '2024-02/b.csv': 'b',
+      '2023-12/c.csv': 'no',
+    });
+    await c.job('pick', binaryJob({ from: { 'fromJobConfig.filterType': 'WILDCARD', 'fromJobConfig.pathFilter': '2024*', 'fromJobConfig.fileFilter': '*.csv,*.tsv' } }));
+    const s = await c.run('pick');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(Object.keys(treeMd5(dst)).sort()).toEqual(['2024-01/a.csv', '2024-02/b.csv']);
+  });
+
+  it('several inputDirectory paths separated by | are all read', async () => {
+    const { c, root, dst } = await setUp();
+    writeTree(root, { 'x/1.bin': '1', 'y/2.bin': '2', 'z/3.bin': '3' });
+    await c.job('multi', binaryJob({ from: { 'fromJobConfig.inputDirectory': '/x|/y' } }));
+    const s = await c.run('multi');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(Object.keys(treeMd5(dst)).sort()).toEqual(['1.bin', '2.bin']);
+  });
+
+  it.each([
+    ['REPLACE', 'SUCCEEDED', 'new', { FILES_WRITTEN: 2, FILES_SKIPPED: 0 }],
+    ['SKIP', 'SUCCEEDED', 'old', { FILES_WRITTEN: 1, FILES_SKIPPED: 1 }],
+    ['ABANDON', 'FAILED', 'old', undefined],
+  ])('duplicateFileOpType %s with a same-name, same-size file at the destination', async (op, status, kept, expected) => {
+    const { c, src, dst } = await setUp();
+    writeTree(src, { 'same.txt': 'new', 'fresh.txt': 'fresh' });
+    writeTree(dst, { 'same.txt': 'old' });
+    await c.job('dup', binaryJob({ to: { 'toJobConfig.duplicateFileOpType': op } }));
+    const s = await c.run('dup');
+    expect(s.status, s['error-summary']).toBe(status);
+    expect(readFileSync(join(dst, 'same.txt'), 'utf8')).toBe(kept);
+    if (expected) expect(counters(s)).toMatchObject(expected);
+    else expect(s['error-summary']).toContain(`${join(dst, 'same.txt')} already exists with the same size`);
+  });
+
+  it('a missing input directory fails the run naming it', async () => {
+    const { c, root } = await setUp();
+    await c.job('none', binaryJob({ from: { 'fromJobConfig.inputDirectory': '/nowhere' } }));
+    const s = await c.run('none');
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(`Input path ${join(root, 'nowhere')} does not exist.`);
+  });
+});
+
+describe('MD5 verification (md5FileSuffix)', () => {
+  it('copies files whose .md5 sibling matches and never copies the .md5 files', async () => {
+    const { c, src, dst } = await setUp();
+    const a = bytes(5000, 7);
+    writeTree(src, { 'a.bin': a, 'a.bin.md5': `${md5(a)}  a.bin\n` });
+    await c.job('md5ok', binaryJob({ from: { 'fromJobConfig.md5FileSuffix': '.md5' } }));
+    const s = await c.run('md5ok');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(treeMd5(dst)).toEqual({ 'a.bin': md5(a) });
+  });
+
+  it('a mismatch fails the run with a message naming the file, and that file is not written', async () => {
+    const { c, src, dst } = await setUp();
+    writeTree(src, { 'good.bin': 'good', 'good.bin.md5': md5(Buffer.from('good')), 'bad.bin': 'tampered', 'bad.bin.md5': md5(Buffer.from('original')) });
+    await c.job('md5bad', binaryJob({ from: { 'fromJobConfig.md5FileSuffix': '.md5' } }));
+    const s = await c.run('md5bad');
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(`MD5 mismatch for ${join(src, 'bad.bin')}`);
+    expect(existsSync(join(dst, 'bad.bin'))).toBe(false);
+  });
+});
+
+describe('writeToTempFile', () => {
+  it.each([
+    ['true', []],
+    ['false', ['a.bin']],
+  ])('writeToTempFile=%s: a run failing after the first file was copied leaves %j visible', async (temp, visible) => {
+    const { c, src, dst } = await setUp();
+    // a.bin fills a whole chunk (8 MB), so it is written and checkpointed before b.bin fails its MD5 check.
+    const a = bytes(8 * 1024 * 1024, 9);
+    writeTree(src, { 'a.bin': a, 'a.bin.md5': md5(a), 'b.bin': 'bbb', 'b.bin.md5': '0'.repeat(32) });
+    await c.job('tmp', binaryJob({ from: { 'fromJobConfig.md5FileSuffix': '.md5' }, to: { 'toJobConfig.writeToTempFile': temp } }));
+    const s = await c.run('tmp');
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain('b.bin');
+    expect(readdirSync(dst).filter((n) => !n.startsWith('.'))).toEqual(visible);
+  });
+});
+
+describe('CSV and JSON files into a table', () => {
+  async function load(c: Awaited<ReturnType<typeof setUp>>['c'], root: string, name: string, from: Record<string, string>) {
+    const db = join(root, `${name}.db`);
+    await c.links(sqliteLink(`${name}-db`, db));
+    await c.job(name, {
+      from: ['disk', NAS],
+      to: [`${name}-db`, 'generic-jdbc-connector'],
+      fromInputs: { 'fromJobConfig.inputDirectory': '/in', ...from },
+      toInputs: { 'toJobConfig.tableName': 't', 'toJobConfig.tablePreparation': 'CREATE_WHEN_NOT_EXIST' },
+    });
+    const s = await c.run(name);
+    const rows = s.status === 'SUCCEEDED' ? (new Database(db).prepare('SELECT * FROM t ORDER BY rowid').all() as unknown[]) : [];
+    return { s, rows };
+  }
+
+  it('a malformed CSV row fails the run with an error naming the file and line', async () => {
+    const { c, root, src } = await setUp();
+    writeTree(src, { 'a.csv': 'id,name\n1,one\n2,two\n3,three,extra\n' });
+    const { s } = await load(c, root, 'bad', { 'fromJobConfig.inputFormat': 'CSV_FILE', 'fromJobConfig.firstRowAsHeader': 'true' });
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(`Malformed CSV row in ${join(src, 'a.csv')} line 4: 3 fields, expected 2`);
+  });
+
+  it('loads CSV: header names the columns, quoted separators and quotes survive, "" is empty and an empty field NULL', async () => {
+    const { c, root, src } = await setUp();
+    writeTree(src, {
+      '1.csv.gz': gzipSync('id;name;note\r\n1;"semi;colon";\r\n2;"say ""hi""";""\r\n'),
+      '2.csv': 'id;name;note\n3;"multi\nline";汉字 😀\n',
+    });
+    const { s, rows } = await load(c, root, 'good', {
+      'fromJobConfig.inputFormat': 'CSV_FILE',
+      'fromJobConfig.fromCompression': 'GZIP',
+      'fromJobConfig.compressedFileSuffix': '.gz',
+      'fromJobConfig.fieldSeparator': ';',
+      'fromJobConfig.quoteChar': 'true',
+      'fromJobConfig.firstRowAsHeader': 'true',
+    });
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(rows).toEqual([
+      { id: '1', name: 'semi;colon', note: null },
+      { id: '2', name: 'say "hi"', note: '' },
+      { id: '3', name: 'multi\nline', note: '汉字 😀' },
+    ]);
+    expect(counters(s)).toMatchObject({ ROWS_WRITTEN: 3, FILES_READ: 2, TOTAL_FILES: 2 });
+  });
+
+  it('reads the encoding encodeType names (GBK) and picks fields by columnList numbers', async () => {
+    const { c, root, src } = await setUp();
+    writeTree(src, { 'g.csv': Buffer.concat([Buffer.from('1,skip,'), Buffer.from([0xba, 0xba, 0xd7, 0xd6]), Buffer.from('\r\n')]) });
+    const { s, rows } = await load(c, root, 'gbk', {
+      'fromJobConfig.inputFormat': 'CSV_FILE',
+      'fromJobConfig.encodeType': 'GBK',
+      'fromJobConfig.columnList': '1&3',
+    });
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(rows).toEqual([{ column1: '1', column3: '汉字' }]);
+  });
+
+  it('loads JSON lines and a JSON document array under jsonReferenceNode', async () => {
+    const { c, root, src } = await setUp();
+    writeTree(src, { 'a.json': '{"id":1,"name":"one","tags":["x"]}\n\n{"id":2,"name":null}\n' });
+    const lines = await load(c, root, 'jl', { 'fromJobConfig.inputFormat': 'JSON_FILE' });
+    expect(lines.s.status, lines.s['error-summary']).toBe('SUCCEEDED');
+    expect(lines.rows).toEqual([
+      { id: '1', name: 'one', tags: '["x"]' },
+      { id: '2', name: null, tags: null },
+    ]);
+    writeTree(src, { 'a.json': '{"data":{"items":[{"k":"v1"},{"k":"v2"}]}}' });
+    const doc = await load(c, root, 'jd', { 'fromJobConfig.inputFormat': 'JSON_FILE', 'fromJobConfig.jsonReferenceNode': 'data.items' });
+    expect(doc.s.status, doc.s['error-summary']).toBe('SUCCEEDED');
+    expect(doc.rows).toEqual([{ k: 'v1' }, { k: 'v2' }]);
   });
 });
