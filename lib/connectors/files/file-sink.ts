@@ -14,9 +14,10 @@
 // BINARY_FILE rows are pieces of source files ([path, size, offset, bytes], see
 // file-source.ts); each piece is one part of the same-named destination file.
 // CSV_FILE/JSON_FILE rows are encoded and buffered up to the store's minimum part size
-// (S3 refuses smaller parts except the last); the checkpoint advances only with a
-// flushed part, and `close()` saves a buffer it could not flush as a small carry file,
-// so a continuation loses nothing. Output files roll over at `writeFileSize` MB.
+// (S3 refuses smaller parts except the last). A batch that does not fill a part is saved
+// as a small carry file beside the checkpoint (and the checkpoint advances with it), so
+// a crash or a continuation loses nothing; the part later holds the carried bytes. Output
+// files roll over at `writeFileSize` MB.
 import { errors } from '../../errors';
 import { CheckpointConflictError, runKeyString, type Checkpoint, type RunKey, type Sink, type TableSchema } from '../../engine/types';
 import type { InputMap } from '../../model/config-values';
@@ -49,8 +50,10 @@ interface SinkState {
   pending: StagedFile[];
   /** Text: number of the next output file. */
   nextIndex: number;
-  /** Text: the carry file holds encoded output not yet in a part. */
-  carry: boolean;
+  /** Text: carry files 0..carry-1 hold encoded output not yet in a part. */
+  carry: number;
+  /** Text: carry files ever used (for cleanup). */
+  carryHigh: number;
   filesWritten: number;
   filesSkipped: number;
   bytesWritten: number;
@@ -70,7 +73,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   const outputDir = normalizePath(to['toJobConfig.outputDirectory']!);
   const runId = runKeyString(run).replace(/[^A-Za-z0-9._-]/g, '_');
   const statePath = joinPath(outputDir, CHECKPOINT_DIR, `${runId}.json`);
-  const carryPath = joinPath(outputDir, CHECKPOINT_DIR, `${runId}.carry`);
+  const carryPath = (n: number) => joinPath(outputDir, CHECKPOINT_DIR, `${runId}.carry-${n}`);
   const deferCommit = to['toJobConfig.writeToTempFile'] === 'true';
   const duplicates = to['toJobConfig.duplicateFileOpType'] ?? 'REPLACE';
   const text = binary ? undefined : textWriter(to, schema, run);
@@ -78,10 +81,9 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
 
   let state: SinkState | undefined;
   let seenSeq = 0;
-  /** Text: encoded output not yet written as a part, and the checkpoint it brings us to. */
+  /** Text: encoded output not yet written as a part (also in the carry files). */
   let buffer: Buffer[] = [];
   let buffered = 0;
-  let unsaved: Checkpoint | undefined;
 
   const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -107,17 +109,19 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       checkpoint: { position: {}, rowsRead: 0, rowsWritten: 0, bytesRead: 0 },
       pending: [],
       nextIndex: 0,
-      carry: false,
+      carry: 0,
+      carryHigh: 0,
       filesWritten: 0,
       filesSkipped: 0,
       bytesWritten: 0,
     };
-    if (state.carry) {
-      const carried = await store.get(carryPath);
-      if (!carried) throw errors.writeFailed(`The carry file ${store.describe(carryPath)} of this run is missing.`);
-      buffer = [carried];
-      buffered = carried.length;
+    buffer = [];
+    for (let n = 0; n < state.carry; n++) {
+      const carried = await store.get(carryPath(n));
+      if (!carried) throw errors.writeFailed(`The carry file ${store.describe(carryPath(n))} of this run is missing.`);
+      buffer.push(carried);
     }
+    buffered = buffer.reduce((a, b) => a + b.length, 0);
     // Files a crashed invocation saved as complete but may not have committed.
     if (!deferCommit) await commitPending(state);
     return state;
@@ -133,7 +137,6 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     s.checkpoint = cp;
     await store.put(statePath, Buffer.from(JSON.stringify(s)));
     seenSeq = s.seq;
-    unsaved = undefined;
   }
 
   async function commitPending(s: SinkState): Promise<void> {
@@ -159,7 +162,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       buffer = [];
       buffered = 0;
     }
-    s.carry = false;
+    s.carry = 0;
     if (s.open && (closeFile || s.open.bytes >= fileLimit)) {
       s.pending.push(s.open.staged);
       s.open = undefined;
@@ -231,14 +234,16 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       await wrap(`Writing to ${store.describe(outputDir)}`, async () => {
         const s = await load();
         if (!text) return writeBinary(s, batch.rows, cp);
-        for (const row of batch.rows) {
-          const chunk = text.encode(row);
-          buffer.push(chunk);
-          buffered += chunk.length;
-        }
+        const chunk = Buffer.concat(batch.rows.map((row) => text.encode(row)));
+        buffer.push(chunk);
+        buffered += chunk.length;
         const fileBytes = (s.open?.bytes ?? 0) + buffered;
-        if (buffered >= store.minPartBytes || fileBytes >= fileLimit) await flush(s, cp, false);
-        else unsaved = cp;
+        if (buffered >= store.minPartBytes || fileBytes >= fileLimit) return flush(s, cp, false);
+        // Too small for a part: keep it durable as the next carry file, then advance.
+        await store.put(carryPath(s.carry), chunk);
+        s.carry++;
+        s.carryHigh = Math.max(s.carryHigh, s.carry);
+        await save(s, cp);
       });
     },
     async seal() {
@@ -246,14 +251,15 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       // done resumes at the end and seals again.
       await wrap(`Finishing ${store.describe(outputDir)}`, async () => {
         const s = await load();
-        if (text) await flush(s, unsaved ?? s.checkpoint, true);
+        if (text) await flush(s, s.checkpoint, true);
         else await save(s, s.checkpoint);
         await commitPending(s);
       });
     },
     async finish() {
       await wrap(`Cleaning up ${store.describe(outputDir)}`, async () => {
-        await store.delete(carryPath);
+        const s = await load();
+        for (let n = 0; n < s.carryHigh; n++) await store.delete(carryPath(n));
         await store.delete(statePath);
       });
     },
@@ -263,18 +269,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       return binary ? { ...files, rowsRead: -1, rowsWritten: -1, rowsWrittenSkipped: -1 } : files;
     },
     async close() {
-      try {
-        // Output the engine counted as written but too small for a part: keep it beside the checkpoint.
-        if (state && unsaved && buffered > 0) {
-          await store.put(carryPath, Buffer.concat(buffer));
-          state.carry = true;
-          await save(state, unsaved);
-        }
-      } catch (e) {
-        if (!(e instanceof CheckpointConflictError)) throw e;
-      } finally {
-        await store.close();
-      }
+      await store.close();
     },
   };
   return sink;

@@ -176,6 +176,35 @@ describe('exactly once', () => {
   });
 });
 
+describe('continuations', () => {
+  it('a table export whose invocations each run out of time after one chunk writes every row once (unflushed output carried over)', async () => {
+    // Every invocation has less time left than the margin: each does one chunk and hands over,
+    // long before the 5 MB S3 part minimum is reached.
+    api = await startApi({ invocationTimeoutMs: 1_000, settings: { continueMarginMs: 5_000 } });
+    const c = await cluster(api);
+    const b = await bucket();
+    const db = join(mkdtempSync(join(tmpdir(), 'ferry-obs-')), 'db.sqlite');
+    makeOrders(db, 2_000);
+    await c.links(obsLink('s3'), sqliteLink('db', db, { 'linkConfig.fetchSize': '250' }));
+    await c.job('json', {
+      from: ['db', 'generic-jdbc-connector'],
+      to: ['s3', 'obs-connector'],
+      fromInputs: { 'fromJobConfig.schemaName': 'main', 'fromJobConfig.tableName': 'orders', 'fromJobConfig.columnList': 'id&note&big' },
+      toInputs: { 'toJobConfig.bucketName': b, 'toJobConfig.outputDirectory': 'j', 'toJobConfig.outputFormat': 'JSON_FILE' },
+    });
+    const s = await c.run('json');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(Object.keys(await bucketMd5(b))).toEqual(['j/json_00000.json']);
+    const body = await (await s3.client.send(new GetObjectCommand({ Bucket: b, Key: 'j/json_00000.json' }))).Body!.transformToString();
+    const lines = body.trimEnd().split('\n');
+    expect(lines).toHaveLength(2_000);
+    expect(lines.map((l) => Number(JSON.parse(l).id))).toEqual(Array.from({ length: 2_000 }, (_v, i) => i + 1));
+    // 64-bit integers are written as exact number literals.
+    expect(lines[0]).toBe('{"id":1,"note":"note 1 😀","big":9007199254740994}');
+    expect(JSON.parse(lines[6]!).note).toBeNull();
+  });
+});
+
 describe('bad input', () => {
   it('a missing bucket fails the run with an error naming the bucket', async () => {
     api = await startApi();
