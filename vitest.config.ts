@@ -6,8 +6,9 @@ export default defineConfig({
     // Integration suites share real databases and a 2-core machine: keep files sequential-ish.
     fileParallelism: true,
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous: a slow, loaded machine must not turn a correct run into a failure.
+    testTimeout: 90_000,
+    hookTimeout: 120_000,
     setupFiles: ['test/support/setup.ts'],
   },
 });

@@ -69,13 +69,14 @@ describe('starting', () => {
   });
 
   it('a claim left by a crash before the submission was written is repaired by the next start', async () => {
-    api = await startApi({ settings: { bootGraceMs: 50 } });
+    // The grace must outlast the refused start below even on a loaded machine.
+    api = await startApi({ settings: { bootGraceMs: 1_500 } });
     const { cluster, base, finished } = await setUp(api, 10, 50);
     // The crash: the job is claimed for submission 1, but submission 1 never got written.
     expect((await api.ferry.runtime.store.jobs.claim('p1', cluster, 'j1', Date.now()))?.activeSubmissionId).toBe(1);
     const refused = await api.call('PUT', `${base}/job/j1/start`);
     expect(refused.body.errCode).toBe('Cdm.0052');
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 1_600));
     const r = await api.call('PUT', `${base}/job/j1/start`);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.submissions[0]['submission-id']).toBe(2);

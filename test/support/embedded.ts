@@ -38,7 +38,7 @@ export async function startApi(opts: Partial<EmbeddedOptions> = {}): Promise<Api
 }
 
 /** Polls until `check` returns a value or the time runs out (the test then fails with the last value). */
-export async function waitFor<T>(what: string, fn: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(what: string, fn: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last = await fn();
   while (!done(last)) {
