@@ -56,6 +56,7 @@ const bodySchema = (fn: string): Json => {
   return operation(r.method, r.path).requestBody.content['application/json'].schema;
 };
 /** The documented `{"name": <input>, "value": …}` variant of a declared input. */
+const pascal = (name: string) => name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
 const inputVariant = (fn: string, name: string): Json =>
   walk(bodySchema(fn)).find((s) => s.properties?.name?.const === name && s.properties?.value);
 
@@ -136,10 +137,15 @@ describe('request bodies come from the connectors\' declared inputs', () => {
     expect(v.properties.value.default).toBe('DO_NOTHING');
   });
 
-  it.each(sides)('%s documents every declared %s input with its type, enum, default and secrecy', (fn, _side, inputsOf) => {
+  it.each(sides)('%s documents every declared %s input with its type, enum, default and secrecy', (fn, side, inputsOf) => {
+    const component = { source: 'From', destination: 'To', link: 'Link' }[side];
     for (const c of allConnectors()) {
+      // Each connector's inputs are their own component: two connectors may declare one name differently.
+      const own = deref({ $ref: `#/components/schemas/${pascal(c.name)}${component}ConfigValues` });
+      expect(own, `${fn}: ${c.name}`).toBeDefined();
+      expect(walk(bodySchema(fn)).includes(own), `${fn} offers ${c.name}'s ${side} inputs`).toBe(true);
       for (const d of inputsOf(c)) {
-        const value = deref(inputVariant(fn, d.name)?.properties.value);
+        const value = deref(walk(own).find((s) => s.properties?.name?.const === d.name && s.properties?.value)?.properties.value);
         expect(value, `${fn}: ${d.name}`).toBeDefined();
         if (d.type === 'ENUM') expect(value.enum, d.name).toEqual(d.values);
         if (d.type === 'STRING') expect(value.type, d.name).toBe('string');
