@@ -1,0 +1,63 @@
+// The CSV reader and writer on their own: every record comes out the same however the
+// text is cut into chunks, and what the writer writes reads back value for value.
+import { describe, expect, it } from 'vitest';
+import { CsvParser, CsvSyntaxError, formatCsvLine, type CsvField, type CsvOptions } from '../../../lib/connectors/files/csv-format';
+
+const parseIn = (text: string, opts: CsvOptions, cut: number) => {
+  const p = new CsvParser(opts);
+  const out: { fields: CsvField[]; line: number }[] = [];
+  for (let i = 0; i < text.length; i += cut) out.push(...p.push(text.slice(i, i + cut)));
+  out.push(...p.end());
+  return out;
+};
+
+const quoted: CsvOptions = { fieldSeparator: ',', lineSeparator: undefined, quote: true };
+
+describe('CsvParser', () => {
+  const text = 'a,"b,c",\r\n"say ""hi""","",x\n"multi\nline",2,3\n';
+  const expected = [
+    { fields: ['a', 'b,c', null], line: 1 },
+    { fields: ['say "hi"', '', 'x'], line: 2 },
+    { fields: ['multi\nline', '2', '3'], line: 3 },
+  ];
+
+  it.each([1, 2, 3, 5, 7, 1000])('reads the same records when the text arrives %i characters at a time', (cut) => {
+    expect(parseIn(text, quoted, cut)).toEqual(expected);
+  });
+
+  it.each([1, 2, 4])('reads multi-character separators split across chunks (%i at a time)', (cut) => {
+    const opts: CsvOptions = { fieldSeparator: '||', lineSeparator: '<EOL>', quote: false };
+    expect(parseIn('a||b<EOL>c||<EOL>', opts, cut).map((r) => r.fields)).toEqual([
+      ['a', 'b'],
+      ['c', null],
+    ]);
+  });
+
+  it('takes quotes literally when quoteChar is off', () => {
+    expect(parseIn('"a,b"\n', { ...quoted, quote: false }, 100).map((r) => r.fields)).toEqual([['"a', 'b"']]);
+  });
+
+  it('reports an unclosed quote with the line the record starts on', () => {
+    expect(() => parseIn('ok,1\n"never closed,2\n', quoted, 100)).toThrowError(CsvSyntaxError);
+    try {
+      parseIn('ok,1\n"never closed,2\n', quoted, 100);
+    } catch (e) {
+      expect((e as CsvSyntaxError).line).toBe(2);
+    }
+  });
+});
+
+describe('formatCsvLine', () => {
+  it.each([
+    [['plain', null, '', 'a,b', 'q"q', 'two\nlines', '汉字 😀']],
+    [[null, null]],
+    [['']],
+  ])('writes %j so that it reads back exactly', (fields) => {
+    const line = formatCsvLine(fields, { ...quoted, lineSeparator: '\r\n' });
+    expect(parseIn(line, quoted, 3).map((r) => r.fields)).toEqual([fields]);
+  });
+
+  it('quotes a field holding a separator even with quoteChar off, so no row is corrupted', () => {
+    expect(formatCsvLine(['a,b', 'c'], { fieldSeparator: ',', lineSeparator: '\n', quote: false })).toBe('"a,b",c\n');
+  });
+});
