@@ -8,7 +8,7 @@
 //
 // Options: --big (5M rows too), --profile (CPU profiles of the Ferry children in
 // bench/.profiles), --no-pgloader.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../lib/local/embedded';
@@ -17,6 +17,7 @@ import { linkBody, runJob, type RunResult } from './support/cdm-run';
 import { tallyTable } from './support/copy-tally';
 import { spawnFerry } from './support/ferry-process';
 import { ensurePgloader, runPgloader, type PgloaderRun } from './support/pgloader';
+import { writeSection } from './support/results';
 
 const ROWS = 1_000_000;
 const BIG_COPIES = 5;
@@ -246,26 +247,5 @@ const section = [
   table,
   '',
 ].join('\n');
-const resultsFile = join(PROJECT_ROOT, 'bench/RESULTS.md');
-writeResults(resultsFile, section);
+writeSection('relational', section);
 log(`\nwritten to bench/RESULTS.md (## relational)`);
-
-/** Replaces (or appends) the `## relational` section, keeping every other section as it is. */
-function writeResults(file: string, section: string): void {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    text = '# Benchmark results\n\nWritten by `npm run bench`; one section per benchmark.\n';
-  }
-  const start = text.search(/^## relational\s*$/m);
-  if (start < 0) {
-    text = `${text.replace(/\n*$/, '\n\n')}${section}`;
-  } else {
-    const rest = text.slice(start + 1);
-    const next = rest.search(/^## /m);
-    text = text.slice(0, start) + section + (next < 0 ? '' : `\n${rest.slice(next)}`);
-  }
-  mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, text);
-}
