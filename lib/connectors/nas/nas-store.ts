@@ -2,11 +2,11 @@
 // link's root directory and may not climb out of it; staged files are hidden temp files
 // beside their destination, written at part offsets and renamed into place.
 import { createReadStream } from 'node:fs';
-import { mkdir, open, opendir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, opendir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { errors } from '../../errors';
-import { baseName, dirName, joinPath, TEMP_SUFFIX, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
+import { baseName, CHECKPOINT_DIR, dirName, joinPath, TEMP_SUFFIX, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
 
 const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
 
@@ -69,6 +69,8 @@ export function nasStore(rootDirectory: string): FileStore {
     },
     async delete(path) {
       await rm(full(path), { force: true });
+      // The checkpoint directory goes with its last file (rmdir refuses while others' runs use it).
+      if (baseName(dirName(path)) === CHECKPOINT_DIR) await rmdir(full(dirName(path))).catch(() => undefined);
     },
     async prepareDirectory(dir) {
       await mkdir(full(dir), { recursive: true });

@@ -47,6 +47,7 @@ describe('binary copies between directories', () => {
     const s = await c.run('copy');
     expect(s.status, s['error-summary']).toBe('SUCCEEDED');
     expect(treeMd5(dst)).toEqual(treeMd5(src));
+    expect(readdirSync(dst).sort()).toEqual(['a.bin', 'empty.dat', 'sub']); // no bookkeeping left behind
     const total = Object.values(files).reduce((n, b) => n + b.length, 0);
     expect(counters(s)).toMatchObject({
       FILES_READ: 4,
