@@ -208,7 +208,7 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, sub: Submission, p
         if (!(await rt.store.partitions.heartbeat(key, part.n, inv.owner, counts(cp), rt.now() + rt.settings.leaseMs))) {
           throw new LeaseLostError();
         }
-        const current = await reportProgress(rt, key, sub.estimate ?? 0);
+        const current = await reportProgress(rt, key, sub, { ...part, ...counts(cp) });
         if (!current || current.status !== 'RUNNING') return 'gone'; // failed or finished elsewhere
         if (current.stopRequested) {
           await rt.store.partitions.end(key, part.n, inv.owner, 'FAILED', counts(cp));
@@ -255,13 +255,14 @@ function sumOf(partitions: readonly PartitionCounts[]): PartitionCounts {
 }
 
 /** After a chunk: the run's progress (never backwards) and counters, and its stale time pushed out. */
-async function reportProgress(rt: Runtime, key: SubmissionKey, estimate: number): Promise<Submission | undefined> {
-  const partitions = await rt.store.partitions.list(key);
+async function reportProgress(rt: Runtime, key: SubmissionKey, sub: Submission, mine: Partition): Promise<Submission | undefined> {
+  // A run of one slice is that slice: no need to read the others back.
+  const partitions = sub.partitionCount === 1 ? [mine] : await rt.store.partitions.list(key);
   const sum = sumOf(partitions);
   const now = rt.now();
   return rt.store.submissions.recordProgress(key, {
     // Below 100 until the run is final.
-    progress: Math.min(99, Math.floor((sum.rowsWritten * 100) / Math.max(estimate, 1))),
+    progress: Math.min(99, Math.floor((sum.rowsWritten * 100) / Math.max(sub.estimate ?? 0, 1))),
     counters: tableCounters(sum),
     partitions: partitions.map((p) => ({ partition: p.n, state: p.state, rowsWritten: p.rowsWritten })),
     now,
