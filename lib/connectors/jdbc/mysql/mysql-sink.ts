@@ -11,6 +11,7 @@ import type { Checkpoint, Sink, Value } from '../../../engine/types';
 import type { SinkRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
 import { connectMysql, mysqlAddress, mysqlMessage } from './mysql-connection';
+import { checkpointOf, type CheckpointRow } from '../checkpoint-row';
 import { prepareTarget } from '../prepare';
 import { declaredType, mysqlLiteral, quoteIdent as q } from './mysql-types';
 
@@ -198,12 +199,7 @@ async function mysqlSink(conn: Connection, req: SinkRequest, dest: Destination):
       const row = found[0];
       seen = row ? BigInt(row[0] as string) : 0n;
       if (!row) return undefined;
-      return {
-        position: JSON.parse(String(row[1])),
-        rowsRead: Number(row[2]),
-        rowsWritten: Number(row[3]),
-        bytesRead: Number(row[4]),
-      };
+      return checkpointOf(row as unknown as CheckpointRow);
     },
     async write(batch, cp) {
       if (seen === undefined) await sink.checkpoint();

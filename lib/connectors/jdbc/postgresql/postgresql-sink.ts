@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { errors } from '../../../errors';
+import { checkpointOf } from '../checkpoint-row';
 import { prepareTarget } from '../prepare';
 import { CheckpointConflictError, runKeyString } from '../../../engine/types';
 import type { Checkpoint, Sink, Value } from '../../../engine/types';
@@ -188,12 +189,7 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
       }
       seen = row ? BigInt(row.seq) : 0n;
       if (!row) return undefined;
-      return {
-        position: JSON.parse(row.position),
-        rowsRead: Number(row.rows_read),
-        rowsWritten: Number(row.rows_written),
-        bytesRead: Number(row.bytes_read),
-      };
+      return checkpointOf([row.seq, row.position, row.rows_read, row.rows_written, row.bytes_read]);
     },
     async write(batch, cp) {
       if (seen === undefined) await sink.checkpoint();

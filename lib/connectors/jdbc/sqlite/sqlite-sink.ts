@@ -9,6 +9,7 @@ import { runKeyString } from '../../../engine/types';
 import type { SinkRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
 import { openSqliteDatabase } from './sqlite-source';
+import { checkpointOf } from '../checkpoint-row';
 import { prepareTarget } from '../prepare';
 import { declaredType, quoteIdent as q, toSqlite } from './sqlite-types';
 
@@ -97,12 +98,7 @@ export async function openSqliteSink(req: SinkRequest): Promise<Sink> {
       const row = readCheckpoint.get(run);
       seen = row?.seq ?? 0n;
       if (!row) return undefined;
-      return {
-        position: JSON.parse(row.position),
-        rowsRead: Number(row.rows_read),
-        rowsWritten: Number(row.rows_written),
-        bytesRead: Number(row.bytes_read),
-      };
+      return checkpointOf([row.seq, row.position, row.rows_read, row.rows_written, row.bytes_read]);
     },
     async write(batch, cp) {
       try {
