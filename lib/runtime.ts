@@ -83,6 +83,8 @@ export function embeddedEnv() {
     port: integer('PORT', 8080),
     host: process.env.FERRY_HOST || '127.0.0.1',
     tableName: process.env.FERRY_TABLE || 'ferry',
+    /** How often the reaper looks for stalled runs (default: its serverless.yml rate, a minute). */
+    reaperIntervalMs: process.env.FERRY_REAPER_INTERVAL_MS ? integer('FERRY_REAPER_INTERVAL_MS', 60_000) : undefined,
   };
 }
 

@@ -4,7 +4,13 @@ import { embeddedEnv } from '../runtime';
 import { startEmbedded } from './embedded';
 
 const env = embeddedEnv();
-const ferry = await startEmbedded({ dataDir: resolve(env.dataDir), host: env.host, port: env.port, tableName: env.tableName });
+const ferry = await startEmbedded({
+  dataDir: resolve(env.dataDir),
+  host: env.host,
+  port: env.port,
+  tableName: env.tableName,
+  reaperIntervalMs: env.reaperIntervalMs,
+});
 console.log(`Ferry is listening on ${ferry.url} (data in ${resolve(env.dataDir)})`);
 console.log('Get a token with: npm run -s token -- --project <project_id>');
 

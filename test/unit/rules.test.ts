@@ -63,3 +63,14 @@ describe('schedule rates from serverless.yml', () => {
     ['cron(0 * * * ? *)', undefined],
   ])('%s → %s ms', (expr, ms) => expect(rateMs(expr)).toBe(ms));
 });
+
+describe('SQLite values', () => {
+  it('keeps the storage class of a column without a declared type (CREATE TABLE … AS SELECT makes them): bytes stay bytes', async () => {
+    const { fromSqlite } = await import('../../lib/connectors/jdbc/sqlite/sqlite-types');
+    const bytes = Buffer.from([0, 1, 0]);
+    expect(fromSqlite('string', bytes, true)).toBe(bytes);
+    expect(fromSqlite('string', 5n, true)).toBe(5n);
+    // A declared TEXT column still reads as text.
+    expect(fromSqlite('string', Buffer.from('ab'), false)).toBe('ab');
+  });
+});

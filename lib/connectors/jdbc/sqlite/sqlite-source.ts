@@ -145,7 +145,7 @@ function bindKey(v: Value): unknown {
 function toBatch(raw: unknown[][], skip: number, columns: readonly Column[], position: Position): RecordBatch {
   let bytes = 0;
   const rows = raw.map((r) => {
-    const row = columns.map((c, i) => fromSqlite(c.type, r[skip + i]));
+    const row = columns.map((c, i) => fromSqlite(c.type, r[skip + i], !c.nativeType));
     bytes += approxRowBytes(row);
     return row;
   });

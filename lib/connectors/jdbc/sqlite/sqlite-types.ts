@@ -46,9 +46,14 @@ export function declaredType(col: Column, sameEngine: boolean): string {
   }
 }
 
-/** A value read with safeIntegers(true) → the engine's representation for its logical type. */
-export function fromSqlite(type: LogicalType, v: unknown): Value {
+/**
+ * A value read with safeIntegers(true) → the engine's representation for its logical type.
+ * A column with no declared type (`CREATE TABLE … AS SELECT` makes them) holds whatever
+ * storage class each value has, so its values pass as they are: bytes stay bytes.
+ */
+export function fromSqlite(type: LogicalType, v: unknown, untyped = false): Value {
   if (v === null || v === undefined) return null;
+  if (untyped && (v instanceof Uint8Array || typeof v === 'bigint' || typeof v === 'number' || typeof v === 'string')) return v as Value;
   switch (type) {
     case 'integer':
       if (typeof v === 'bigint') return v;
