@@ -501,13 +501,50 @@ describe('values the destination cannot hold', () => {
       existing: undefined,
       error: /Incorrect datetime value: 'infinity'/,
     },
+    {
+      story: 'a MySQL string holding a NUL character into PostgreSQL text',
+      from: 'my' as const,
+      table: 'nul_in_text',
+      source: 'VARCHAR(10)',
+      value: "'a\\0b'",
+      existing: undefined,
+      error: /0x00/,
+    },
+    {
+      story: 'a MySQL zero DATETIME into a PostgreSQL timestamp',
+      from: 'my' as const,
+      table: 'zero_datetime',
+      source: 'DATETIME',
+      value: "'0000-00-00 00:00:00'",
+      existing: undefined,
+      error: /out of range/,
+    },
+    {
+      story: 'PostgreSQL double precision NaN into a MySQL DOUBLE',
+      from: 'pg' as const,
+      table: 'nan_double',
+      source: 'double precision',
+      value: "'NaN'",
+      existing: undefined,
+      error: /NaN/,
+    },
+    {
+      story: 'a PostgreSQL BC date into a MySQL DATE',
+      from: 'pg' as const,
+      table: 'bc_date',
+      source: 'date',
+      value: "'0044-03-15 BC'",
+      existing: undefined,
+      error: /0044-03-15 BC/,
+    },
   ];
 
   it.each(cases.map((c) => [c.story, c] as const))('%s fails the run and writes nothing', async (_, c) => {
     const copy = `${c.table}_copy`;
     if (c.from === 'my') {
       await mysqlDb.query(`CREATE TABLE \`${c.table}\` (id INT PRIMARY KEY, v ${c.source})`);
-      await mysqlDb.query(`INSERT INTO \`${c.table}\` VALUES (1, ${c.value})`);
+      // A session without strict mode, as old applications run: it lets zero dates in.
+      await mysqlDb.query(`SET SESSION sql_mode = ''; INSERT INTO \`${c.table}\` VALUES (1, ${c.value}); SET SESSION sql_mode = DEFAULT`);
       if (c.existing) await pgDb.query(`CREATE TABLE "${copy}" (id integer PRIMARY KEY, v ${c.existing})`);
     } else {
       await pgDb.query(`CREATE TABLE "${c.table}" (id integer PRIMARY KEY, v ${c.source})`);
