@@ -3,7 +3,8 @@
 // value for value: both sides are read back with plain SQL as text and compared, with an
 // explicit expectation (and the reason) wherever the two engines spell a value
 // differently. The copies are verified (ferryConfig.verify) and must match. A value the
-// destination cannot hold fails the run, naming the value; it is never wrapped or clamped.
+// destination cannot hold fails the run with the server's reason and writes nothing: it
+// is never wrapped, clamped or stored as another value.
 //
 // Nothing here depends on the process timezone: cross-engine-types-shanghai.test.ts runs
 // this same file with TZ=Asia/Shanghai set before anything is imported.
