@@ -33,7 +33,8 @@ const MAX_I64 = '9223372036854775807';
 const MIN_I64 = '-9223372036854775808';
 const BEYOND_2_53 = '9007199254740993';
 const DEC_38_10 = '1234567890123456789012345678.0123456789';
-const JSON_DOC = '{"a": [1, "😀", 1.50], "b": null}';
+// 1.50 and a number beyond 2^64 would not survive a trip through JSON.parse.
+const JSON_DOC = '{"a": [1, "😀", 1.50], "b": null, "n": 123456789012345678901234567890}';
 
 /** MySQL/MariaDB → PostgreSQL. */
 const FROM_MYSQL: readonly TypeCase[] = [
@@ -78,6 +79,8 @@ const FROM_MYSQL: readonly TypeCase[] = [
   // TINYINT(1) and BIT(1) are how MySQL spells BOOLEAN: they arrive as booleans.
   { name: 'flag', source: 'TINYINT(1)', created: 'boolean', literals: ['1', '0', 'TRUE'], text: ['1', '0', '1'], copied: ['t', 'f', 't'] },
   { name: 'bit1', source: 'BIT(1)', created: 'boolean', literals: ["b'1'", "b'0'", "b'1'"], text: ['1', '0', '1'], copied: ['t', 'f', 't'] },
+  // A wider BIT is bytes, most significant first (its plain-SQL text here is the number).
+  { name: 'bits', source: 'BIT(12)', created: 'bytea', literals: ["b'101000000101'", "b'0'", "b'111111111111'"], text: ['2565', '0', '4095'], copied: ['0a05', '0000', '0fff'] },
   {
     name: 'd',
     source: 'DATE',
