@@ -82,12 +82,19 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   for (const fn of fns.filter((f) => f.http.length)) handlers.set(fn.name, await loadHandler<HttpHandler>(PROJECT_ROOT, fn.handler));
   const server: Server = await startGateway(buildRoutes(fns, handlers), opts.host ?? '127.0.0.1', opts.port ?? 0);
 
+  // Ticks still running when Ferry closes are awaited: one that reached the store after it
+  // closed would fail inside dynalite, out of anyone's reach.
+  const ticking = new Set<Promise<void>>();
   const timers = await Promise.all(
     fns.flatMap((fn) =>
       fn.schedules.map(async (expr) => {
         const tick = await loadHandler<() => Promise<void>>(PROJECT_ROOT, fn.handler);
         const every = opts.reaperIntervalMs ?? rateMs(expr) ?? 60_000;
-        const run = () => tick().catch((e) => console.error(`${fn.name} failed:`, e));
+        const run = () => {
+          const p = tick().catch((e) => console.error(`${fn.name} failed:`, e));
+          ticking.add(p);
+          void p.finally(() => ticking.delete(p));
+        };
         return setInterval(run, every);
       }),
     ),
@@ -102,6 +109,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     queue,
     async close() {
       for (const t of timers) clearInterval(t);
+      await Promise.allSettled([...ticking]);
       scheduler.close();
       await scheduler.idle();
       await new Promise<void>((resolve) => server.close(() => resolve()));
