@@ -66,13 +66,8 @@ const sk = (r: JobRef) => `P#${r.project}#C#${r.cluster}#J#${r.job}`;
 const automationKey = (r: JobRef) => ({ pk: AUTOMATION, sk: sk(r) });
 const bindingKey = (bucket: string, r: JobRef) => ({ pk: `S3#${bucket}`, sk: sk(r) });
 
-interface Item {
-  ref: JobRef;
-  schedule?: ScheduleSpec;
-  s3?: S3Binding;
-  skipped?: number;
-  lastSkip?: Skip;
-  retry?: PendingRetry;
+/** The stored item: an Automation whose pending events are flattened into attributes that can be added to atomically. */
+interface Item extends Omit<Automation, 'pending'> {
   pendingKeys?: Set<string>;
   pendingCount?: number;
   pendingBucket?: string;

@@ -118,8 +118,9 @@ export function jobsRepo(t: TableRef) {
 
     /** Ends the claim of submission `id` (only that one's), recording how it ended. */
     async release(project: string, cluster: string, name: string, id: number, status: string): Promise<void> {
-      try {
-        await t.doc.send(
+      // A failed condition means already released (a duplicate delivery finishing twice): nothing to do.
+      await ifCondition(
+        t.doc.send(
           new UpdateCommand({
             TableName: t.name,
             Key: keys.job(project, cluster, name),
@@ -127,11 +128,8 @@ export function jobsRepo(t: TableRef) {
             ConditionExpression: 'activeSubmissionId = :id',
             ExpressionAttributeValues: { ':id': id, ':status': status },
           }),
-        );
-      } catch (e) {
-        // Already released (a duplicate delivery finishing twice): nothing to do.
-        if (!isConditionFailure(e)) throw e;
-      }
+        ),
+      );
     },
   };
 }
