@@ -107,3 +107,26 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 /** `yyyy-MM-ddTHH:mm:ss`, the form EventBridge Scheduler's `at(…)` takes. */
 export const isoLocal = (t: LocalTime) =>
   `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`;
+
+/**
+ * A timestamp with an offset → its UTC wall time (`yyyy-MM-dd HH:mm:ss[.f]`), keeping the
+ * fractional digits as written: what MySQL stores for an instant (sessions run in UTC), and
+ * how verification compares instants. Text without an offset is taken as UTC.
+ */
+export function utcWallTime(s: string): string {
+  const m = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s*(Z|[+-]\d\d(?::?\d\d)?(?::?\d\d)?)?$/i.exec(s);
+  if (!m) return s;
+  const [, y, mo, d, h, mi, sec, frac = '', zone] = m;
+  let offsetSeconds = 0;
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const [oh = '0', om = '0', os = '0'] = zone.slice(1).match(/\d\d/g) ?? [];
+    offsetSeconds = (zone[0] === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om) * 60 + Number(os));
+  }
+  if (offsetSeconds === 0) return `${y}-${mo}-${d} ${h}:${mi}:${sec}${frac}`;
+  // setUTCFullYear, unlike Date.UTC, keeps years 0–99 as written.
+  const t = new Date(0);
+  t.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  t.setUTCHours(Number(h), Number(mi), Number(sec) - offsetSeconds, 0);
+  const date = `${pad(t.getUTCFullYear(), 4)}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+  return `${date} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}${frac}`;
+}

@@ -23,6 +23,24 @@ describe('verification checksum', () => {
     expect(canonicalValue(new Uint8Array([0, 255, 0]))).toBe('0x00ff00');
   });
 
+  it('reads an instant by its UTC wall time, however its offset is spelled', () => {
+    // PostgreSQL timestamptz text, MySQL TIMESTAMP as read, and the DATETIME holding UTC it is copied into.
+    expect(canonicalValue('2024-03-09 18:30:00.5+00')).toBe('2024-03-09 18:30:00.5');
+    expect(canonicalValue('2024-03-10T02:30:00.500000+08:00')).toBe('2024-03-09 18:30:00.5');
+    expect(canonicalValue('1969-12-31 23:59:59-05')).toBe(canonicalValue('1970-01-01 04:59:59.000000'));
+    expect(canonicalValue('2024-03-10 02:30:00+08')).not.toBe(canonicalValue('2024-03-10 02:30:00'));
+  });
+
+  it('reads a single-precision float as the float it holds', () => {
+    const real = { name: 'f', type: 'float', precision: 24, nullable: true } as const;
+    // PostgreSQL prints real 0.1 as 0.1; MariaDB's exact read of FLOAT 0.1 is 0.10000000149011612.
+    expect(canonicalValue('0.1', real)).toBe(canonicalValue('0.10000000149011612', real));
+    expect(canonicalValue(1048576, real)).toBe('1048576');
+    // Without the column's type the two are different numbers, as they are for a double.
+    expect(canonicalValue('0.1')).not.toBe(canonicalValue('0.10000000149011612'));
+    expect(canonicalValue('1.0000001', real)).not.toBe(canonicalValue('1', real));
+  });
+
   it('keeps apart what differs: NULL and empty, leading zeros in text, bytes and text', () => {
     expect(canonicalValue(null)).not.toBe(canonicalValue(''));
     expect(canonicalValue('007')).not.toBe(canonicalValue(7n));

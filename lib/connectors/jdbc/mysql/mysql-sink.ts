@@ -13,12 +13,20 @@ import { splitColumnList } from '../dialect';
 import { connectMysql, mysqlAddress, mysqlMessage } from './mysql-connection';
 import { checkpointOf, type CheckpointRow } from '../checkpoint-row';
 import { prepareTarget } from '../prepare';
-import { declaredType, mysqlLiteral, quoteIdent as q } from './mysql-types';
+import { fractionGuard, type FractionGuard } from '../fit';
+import { readColumns } from './mysql-source';
+import { declaredType, mysqlColumn, mysqlLiteral, quoteIdent as q } from './mysql-types';
 
 const CHECKPOINT_TABLE = '__ferry_checkpoint';
 const ER_DUP_ENTRY = 1062;
 /** InnoDB's largest index key (DYNAMIC rows), in bytes. */
 const INDEX_KEY_BYTES = 3072;
+/**
+ * Warnings by which MySQL says it stored something other than the value sent, even in
+ * strict mode (a DECIMAL rounded to its scale is a Note 1265): out of range, data
+ * truncated, incorrect value, data too long, NULL turned into a default.
+ */
+const ALTERED_VALUE_WARNINGS = new Set([1048, 1264, 1265, 1292, 1366, 1406]);
 /** Upper bound for one INSERT, below max_allowed_packet: big enough to amortise round trips. */
 const MAX_STATEMENT_BYTES = 16 * 1024 * 1024;
 
@@ -95,6 +103,17 @@ async function mysqlSink(conn: Connection, req: SinkRequest, dest: Destination):
 
   const query = async (sql: string, values: unknown[] = []) => (await conn.query({ sql, values, rowsAsArray: true }))[0];
   let seen: bigint | undefined;
+  let guard: FractionGuard | null | undefined;
+
+  /** MariaDB rounds 1.5 into an INT and truncates fractional seconds without a warning: refuse such values instead. */
+  async function fractionCheck(): Promise<FractionGuard | null> {
+    const described = await readColumns(conn, schemaName, table);
+    const targets = columns.map((name) => {
+      const info = described.find((c) => c.name === name);
+      return info && mysqlColumn(info);
+    });
+    return fractionGuard(schema.columns, targets, (c) => `column ${c.name} (${c.nativeType ?? c.type})`) ?? null;
+  }
 
   const verb = onConflict === 'replace' ? 'REPLACE' : 'INSERT';
   const head = `${verb} INTO ${target} (${columns.map(q).join(', ')}) VALUES `;
@@ -172,6 +191,15 @@ async function mysqlSink(conn: Connection, req: SinkRequest, dest: Destination):
     await conn.query(`CREATE TABLE ${target} (${defs.join(', ')}) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
   }
 
+  /** The chunk fails (and rolls back) rather than keep a value MySQL rounded or truncated. */
+  async function refuseAlteredValues(): Promise<void> {
+    const warnings = (await query('SHOW WARNINGS LIMIT 20')) as [string, number, string][];
+    const altered = warnings.filter(([, code]) => ALTERED_VALUE_WARNINGS.has(Number(code)));
+    if (altered.length) {
+      throw new Error(`MySQL would not store the values as read (${altered.slice(0, 3).map(([, , m]) => m).join('; ')}); nothing of this chunk was kept`);
+    }
+  }
+
   const sink: Sink = {
     async prepare() {
       await prepareTarget(
@@ -204,10 +232,15 @@ async function mysqlSink(conn: Connection, req: SinkRequest, dest: Destination):
     async write(batch, cp) {
       if (seen === undefined) await sink.checkpoint();
       try {
+        if (guard === undefined) guard = await fractionCheck();
+        guard?.check(batch.rows);
         await conn.query('START TRANSACTION');
         // The checkpoint row first: a racing writer then waits on its lock instead of loading rows it must roll back.
         await advanceCheckpoint(cp);
-        for (const statement of statements(batch.rows)) await conn.query(statement);
+        for (const statement of statements(batch.rows)) {
+          const [result] = await conn.query(statement);
+          if ((result as ResultSetHeader).warningStatus > 0) await refuseAlteredValues();
+        }
         await conn.query('COMMIT');
         seen = seen! + 1n;
       } catch (e) {

@@ -38,7 +38,7 @@ async function rows(conn: Connection, sql: string, values: unknown[] = []): Prom
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-async function readColumns(conn: Connection, schema: string, table: string): Promise<MysqlColumnInfo[]> {
+export async function readColumns(conn: Connection, schema: string, table: string): Promise<MysqlColumnInfo[]> {
   const cols = await rows(
     conn,
     `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE,
@@ -122,7 +122,7 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
   const { primaryKey, key } = await readKeys(conn, schemaName, table, info);
   const from = `${q(schemaName)}.${q(table)}`;
   const where = req.from['fromJobConfig.whereClause'] ? `(${req.from['fromJobConfig.whereClause']})` : '1=1';
-  const list = columns.map((c) => q(c.name)).join(', ');
+  const list = columns.map((c) => selectExpr(q(c.name), c)).join(', ');
   const reader = new Reader(conn, req.link);
 
   return {
@@ -152,6 +152,15 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
     },
     close: () => reader.close(),
   };
+}
+
+/**
+ * How a column is read. MariaDB prints a FLOAT with 6 significant digits (1048576 reads
+ * as 1048580); as a DOUBLE it prints the float's exact value, which every float column
+ * it is written to rounds back to the same float.
+ */
+function selectExpr(ref: string, c: Column): string {
+  return c.type === 'float' && c.precision === 24 ? `CAST(${ref} AS DOUBLE)` : ref;
 }
 
 /**
@@ -211,6 +220,7 @@ async function querySource(conn: Connection, req: SourceRequest): Promise<Source
     throw errors.sqlFailed(`fromJobConfig.sql does not run on the source: ${mysqlMessage(e)}`, e);
   }
   const columns = fields.map(fieldColumn);
+  const list = columns.map((c) => selectExpr(`ferry_q.${q(c.name)}`, c)).join(', ');
   const reader = new Reader(conn, req.link);
   return {
     schema: { engine: 'mysql', columns, primaryKey: [] },
@@ -221,7 +231,7 @@ async function querySource(conn: Connection, req: SourceRequest): Promise<Source
     // A query has no key to page on: ordered by every column and resumed by a row count, as
     // for a table without a key.
     read: (position, chunkRows) =>
-      reader.stream(`${wrapped} ORDER BY ${columns.map(orderExpr).join(', ')}`, columns, position, chunkRows),
+      reader.stream(`SELECT ${list} FROM (${sql}) AS ferry_q ORDER BY ${columns.map(orderExpr).join(', ')}`, columns, position, chunkRows),
     close: () => reader.close(),
   };
 }

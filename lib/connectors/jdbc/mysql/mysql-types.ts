@@ -12,6 +12,7 @@
 // * temporal `scale` is the fractional-second digits.
 import type { FieldPacket } from 'mysql2';
 import type { Column, LogicalType, Value } from '../../../engine/types';
+import { utcWallTime } from '../../../model/calendar';
 
 /** One row of information_schema.COLUMNS, as the source reads it. */
 export interface MysqlColumnInfo {
@@ -157,29 +158,6 @@ export function fromMysql(type: LogicalType, v: unknown): Value {
 /** '2024-01-01 10:00:00.5' read in a UTC session → '2024-01-01T10:00:00.5+00:00'. */
 function isoUtc(s: string): string {
   return /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(s) ? `${s.replace(' ', 'T')}+00:00` : s;
-}
-
-/**
- * A timestamp with an offset → the UTC wall time MySQL stores (sessions run in UTC),
- * keeping the fractional digits as written. Text without an offset is taken as UTC.
- */
-export function utcWallTime(s: string): string {
-  const m = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s*(Z|[+-]\d\d(?::?\d\d)?(?::?\d\d)?)?$/i.exec(s);
-  if (!m) return s;
-  const [, y, mo, d, h, mi, sec, frac = '', zone] = m;
-  let offsetSeconds = 0;
-  if (zone && zone.toUpperCase() !== 'Z') {
-    const [oh = '0', om = '0', os = '0'] = zone.slice(1).match(/\d\d/g) ?? [];
-    offsetSeconds = (zone[0] === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om) * 60 + Number(os));
-  }
-  if (offsetSeconds === 0) return `${y}-${mo}-${d} ${h}:${mi}:${sec}${frac}`;
-  // setUTCFullYear, unlike Date.UTC, keeps years 0–99 as written.
-  const t = new Date(0);
-  t.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
-  t.setUTCHours(Number(h), Number(mi), Number(sec) - offsetSeconds, 0);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  const date = `${p(t.getUTCFullYear(), 4)}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())}`;
-  return `${date} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}${frac}`;
 }
 
 /**

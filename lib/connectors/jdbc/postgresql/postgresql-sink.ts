@@ -16,8 +16,9 @@ import { CheckpointConflictError, runKeyString } from '../../../engine/types';
 import type { Checkpoint, Sink, Value } from '../../../engine/types';
 import type { SinkRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
-import { connectPostgres, pgMessage, postgresAddress, tableOid } from './postgresql-source';
-import { copyField, declaredType, quoteIdent as q } from './postgresql-types';
+import { fractionGuard, type FractionGuard } from '../fit';
+import { connectPostgres, pgMessage, postgresAddress, tableColumns, tableOid } from './postgresql-source';
+import { copyField, declaredType, pgColumn, quoteIdent as q } from './postgresql-types';
 
 const CHECKPOINT_TABLE = '__ferry_checkpoint';
 const STAGE_TABLE = '__ferry_stage';
@@ -86,6 +87,18 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
   const message = (e: unknown) => pgMessage(e, req.link);
   let seen: bigint | undefined;
   let upsert: string | undefined;
+  let guard: FractionGuard | null | undefined;
+
+  /** PostgreSQL rounds numeric and fractional seconds to the column silently: refuse such values instead. */
+  async function fractionCheck(): Promise<FractionGuard | null> {
+    const oid = await tableOid(client, schemaName, table);
+    const described = oid ? await tableColumns(client, oid) : [];
+    const targets = columns.map((name) => {
+      const info = described.find((c) => c.name === name);
+      return info && pgColumn(info);
+    });
+    return fractionGuard(schema.columns, targets, (c) => `column ${c.name} (${c.nativeType ?? c.type})`) ?? null;
+  }
 
   async function create(): Promise<void> {
     const defs = schema.columns.map((c, i) => {
@@ -194,6 +207,8 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
     async write(batch, cp) {
       if (seen === undefined) await sink.checkpoint();
       try {
+        if (guard === undefined) guard = await fractionCheck();
+        guard?.check(batch.rows);
         if (mode !== 'insert' && upsert === undefined && batch.rows.length) upsert = await prepareUpsert();
         await client.query('BEGIN');
         // The checkpoint row first: a racing writer then waits on its lock instead of loading rows it must roll back.

@@ -94,6 +94,16 @@ function columnInfo(r: DescribedRow): PgColumnInfo {
   return { ...r, typmod: Number(r.typmod), builtin: r.builtin === 't', nullable: r.nullable === 't' };
 }
 
+/** A table's columns as the catalog describes them, in table order. */
+export async function tableColumns(client: pg.Client, oid: string): Promise<PgColumnInfo[]> {
+  const { rows } = await client.query<DescribedRow>(
+    describeColumns(`SELECT attname::text, atttypid, atttypmod, attnotnull, attnum FROM pg_attribute
+                      WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped`),
+    [oid],
+  );
+  return rows.map(columnInfo);
+}
+
 /** The table's (or view's) oid, or undefined when it does not exist. Catalog lookup by name: no quoting, any server version. */
 export async function tableOid(client: pg.Client, schemaName: string, table: string): Promise<string | undefined> {
   const { rows } = await client.query<{ oid: string }>(
@@ -120,13 +130,7 @@ async function tableSource(client: pg.Client, req: SourceRequest): Promise<Sourc
   const table = req.from['fromJobConfig.tableName']!;
   const oid = await tableOid(client, schemaName, table);
   if (!oid) throw errors.tableUnavailable(`Table ${schemaName}.${table} does not exist in the source database.`);
-  const info = (
-    await client.query<DescribedRow>(
-      describeColumns(`SELECT attname::text, atttypid, atttypmod, attnotnull, attnum FROM pg_attribute
-                        WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped`),
-      [oid],
-    )
-  ).rows.map(columnInfo);
+  const info = await tableColumns(client, oid);
 
   const wanted = splitColumnList(req.from['fromJobConfig.columnList']);
   for (const name of wanted ?? []) {
