@@ -76,7 +76,16 @@ export function ftpStore(link: FtpLink): FileStore {
     return run;
   }
 
-  const size = (c: Client, p: string) => c.size(full(p)).catch((e) => (isUnavailable(e) ? undefined : Promise.reject(e)));
+  /** The file's size, or undefined when there is none. */
+  async function size(c: Client, p: string): Promise<number | undefined> {
+    const answer = await c.send(`SIZE ${full(p)}`).catch((e) => (isUnavailable(e) ? undefined : Promise.reject(e)));
+    if (!answer) return undefined;
+    const n = /^213\s+(\d+)\s*$/.exec(answer.message)?.[1];
+    if (n !== undefined) return Number(n);
+    // A SIZE answer without a number (ftp-srv's for an empty file): the listing has it.
+    const entry = (await c.list(full(dirName(p)))).find((e) => e.name === baseName(p));
+    return entry?.isFile ? entry.size : undefined;
+  }
   const mtime = (c: Client, p: string) => c.lastMod(full(p)).then((d) => d.getTime(), () => 0);
 
   async function download(c: Client, p: string, start = 0): Promise<Buffer> {
@@ -85,12 +94,16 @@ export function ftpStore(link: FtpLink): FileStore {
     return Buffer.concat(parts);
   }
 
+  /** Directories this store made or found, so a checkpoint save does not ask again. */
+  const made = new Set<string>();
   /** Makes `dir` and its parents (MKD answers an error for ones that exist). */
   async function mkdirs(c: Client, dir: string): Promise<void> {
     let path = '';
     for (const part of dir.split('/').filter(Boolean)) {
       path = joinPath(path, part);
+      if (made.has(path)) continue;
       await c.send(`MKD ${full(path)}`).catch(() => undefined);
+      made.add(path);
     }
   }
 
@@ -196,17 +209,15 @@ export function ftpStore(link: FtpLink): FileStore {
       return out;
     },
     async get(path) {
-      return exclusive(async (c) => download(c, path).catch((e) => (isUnavailable(e) ? undefined : Promise.reject(e))));
+      // Ask first: servers answer RETR of a missing file in different ways (550, 551, a reset data connection).
+      return exclusive(async (c) => ((await size(c, path)) === undefined ? undefined : download(c, path)));
     },
     async put(path, data) {
       // Write then rename: a checkpoint is never seen half-written.
       await exclusive(async (c) => {
         const tmp = `${path}.${process.pid}${TEMP_SUFFIX}`;
-        await write(c, tmp, data).catch(async (e) => {
-          if (!isUnavailable(e)) throw e;
-          await mkdirs(c, dirName(path));
-          await write(c, tmp, data);
-        });
+        await mkdirs(c, dirName(path));
+        await write(c, tmp, data);
         await replace(c, tmp, path);
       });
     },
@@ -214,7 +225,10 @@ export function ftpStore(link: FtpLink): FileStore {
       await exclusive(async (c) => {
         await c.remove(full(path), true);
         // The checkpoint directory goes with its last file (RMD refuses while others' runs use it).
-        if (baseName(dirName(path)) === CHECKPOINT_DIR) await c.send(`RMD ${full(dirName(path))}`).catch(() => undefined);
+        if (baseName(dirName(path)) === CHECKPOINT_DIR) {
+          made.delete(dirName(path));
+          await c.send(`RMD ${full(dirName(path))}`).catch(() => undefined);
+        }
       });
     },
     async prepareDirectory(dir) {
