@@ -72,8 +72,10 @@ export async function startSftpServer(): Promise<TestSftp> {
 
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'user_key')]);
-  mkdirSync(join(dir, 'keys'));
-  writeFileSync(join(dir, 'keys', username), readFileSync(join(dir, 'user_key.pub')));
+  // sshd reads authorized keys as the user: the path must be open to it.
+  chmodSync(dir, 0o755);
+  mkdirSync(join(dir, 'keys'), { mode: 0o755 });
+  writeFileSync(join(dir, 'keys', username), readFileSync(join(dir, 'user_key.pub')), { mode: 0o644 });
   // sshd's privilege separation directory (a fresh install may not have it yet).
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
