@@ -105,7 +105,16 @@ export function sftpStore(link: SftpLink): FileStore {
   const show = (p: string) => `${base}/${p}`;
 
   let session: Promise<SftpSession> | undefined;
-  const open = () => (session ??= connectSftp(link).catch((e) => ((session = undefined), Promise.reject(e))));
+  /** The live session, reconnecting after the server or the network dropped the last one. */
+  const open = () =>
+    (session ??= connectSftp(link).then(
+      (live) => {
+        const current = session;
+        live.sftp.once('close', () => session === current && (session = undefined));
+        return live;
+      },
+      (e) => ((session = undefined), Promise.reject(e)),
+    ));
   const sftp = async () => (await open()).sftp;
 
   const statOf = async (p: string): Promise<Stats | undefined> => {
