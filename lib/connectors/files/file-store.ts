@@ -91,6 +91,11 @@ export function dirName(p: string): string {
 export const CHECKPOINT_DIR = '.ferry-checkpoint';
 export const TEMP_SUFFIX = '.ferry-tmp';
 
+/** Where a staged file is assembled: a hidden temp file beside its destination. */
+export function tempPathOf(path: string): string {
+  return joinPath(dirName(path), `.${baseName(path)}${TEMP_SUFFIX}`);
+}
+
 export function isFerryInternal(path: string): boolean {
   return path.split('/').includes(CHECKPOINT_DIR) || path.endsWith(TEMP_SUFFIX);
 }

@@ -6,7 +6,7 @@ import { mkdir, open, opendir, readFile, rename, rm, rmdir, stat, writeFile } fr
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { errors } from '../../errors';
-import { baseName, CHECKPOINT_DIR, dirName, joinPath, TEMP_SUFFIX, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
+import { baseName, CHECKPOINT_DIR, dirName, joinPath, tempPathOf, TEMP_SUFFIX, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
 
 const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
 
@@ -16,7 +16,6 @@ export function nasStore(rootDirectory: string): FileStore {
     if (p.split('/').includes('..')) throw errors.invalidParameter(`Path ${p} may not contain "..".`);
     return join(root, ...p.split('/').filter(Boolean));
   };
-  const tempOf = (p: string) => joinPath(dirName(p), `.${baseName(p)}${TEMP_SUFFIX}`);
   const show = (p: string) => full(p);
 
   async function* walk(dir: string, rel: string): AsyncGenerator<FileInfo> {
@@ -76,7 +75,7 @@ export function nasStore(rootDirectory: string): FileStore {
       await mkdir(full(dir), { recursive: true });
     },
     async begin(path): Promise<StagedFile> {
-      const temp = tempOf(path);
+      const temp = tempPathOf(path);
       await mkdir(dirname(full(temp)), { recursive: true });
       await writeFile(full(temp), Buffer.alloc(0));
       return { path, state: { temp } };

@@ -1,0 +1,257 @@
+// An SFTP server (SSH) as a FileStore, over one SSH connection and its SFTP channel
+// (requests are multiplexed, so operations may overlap). Paths are absolute on the
+// server. Staged files are hidden temp files beside their destination, written at part
+// offsets (cut to the part's end, so a part written again replaces, never adds) and
+// renamed over the destination with posix-rename@openssh.com where the server has it.
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Client, type SFTPWrapper, type Stats } from 'ssh2';
+import { errors } from '../../errors';
+import type { InputMap } from '../../model/config-values';
+import { baseName, CHECKPOINT_DIR, dirName, joinPath, tempPathOf, TEMP_SUFFIX, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
+
+export interface SftpLink {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly password?: string;
+  readonly privateKey?: string;
+  readonly passphrase?: string;
+  /** `SHA256:…` as `ssh-keygen -lf` prints it; when set, any other host key is refused. */
+  readonly hostKeyFingerprint?: string;
+}
+
+export function sftpLink(link: InputMap): SftpLink {
+  return {
+    host: (link['linkConfig.server'] ?? '').trim(),
+    port: Number(link['linkConfig.port'] || 22),
+    username: link['linkConfig.username'] ?? '',
+    password: link['linkConfig.password'] || undefined,
+    privateKey: link['linkConfig.privateKey'] || undefined,
+    passphrase: link['linkConfig.passphrase'] || undefined,
+    hostKeyFingerprint: link['linkConfig.hostKeyFingerprint']?.trim() || undefined,
+  };
+}
+
+export interface SftpSession {
+  readonly sftp: SFTPWrapper;
+  close(): void;
+}
+
+const READY_TIMEOUT_MS = 20_000;
+/** SFTP status codes (draft-ietf-secsh-filexfer-02 §7). */
+const NO_SUCH_FILE = 2;
+const isMissing = (e: unknown) => (e as { code?: unknown })?.code === NO_SUCH_FILE;
+
+const fingerprint = (key: Buffer) => `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+
+/** Connects, authenticates and opens the SFTP channel; failures say which step went wrong. */
+export async function connectSftp(link: SftpLink): Promise<SftpSession> {
+  const where = `SFTP server ${link.host}:${link.port}`;
+  if (!link.password && !link.privateKey) {
+    throw errors.dbConnectFailed(`${where}: the link needs linkConfig.password or linkConfig.privateKey.`);
+  }
+  const client = new Client();
+  let seenKey: string | undefined;
+  try {
+    await new Promise<void>((ok, fail) => {
+      client.once('ready', ok).once('error', fail);
+      client.connect({
+        host: link.host,
+        port: link.port,
+        username: link.username,
+        password: link.password,
+        privateKey: link.privateKey,
+        passphrase: link.passphrase,
+        readyTimeout: READY_TIMEOUT_MS,
+        hostVerifier: (key: Buffer) => {
+          seenKey = fingerprint(key);
+          return !link.hostKeyFingerprint || link.hostKeyFingerprint === seenKey;
+        },
+      });
+    });
+    const sftp = await new Promise<SFTPWrapper>((ok, fail) => client.sftp((e, s) => (e ? fail(e) : ok(s))));
+    // A dropped connection after this point fails the operation in flight, not the process.
+    client.on('error', () => undefined);
+    return { sftp, close: () => client.end() };
+  } catch (e) {
+    client.end();
+    const level = (e as { level?: string }).level;
+    const msg = (e as Error).message;
+    if (link.hostKeyFingerprint && seenKey && seenKey !== link.hostKeyFingerprint) {
+      throw errors.dbConnectFailed(`${where} presented host key ${seenKey}, not linkConfig.hostKeyFingerprint ${link.hostKeyFingerprint}.`, e);
+    }
+    if (level === 'client-authentication') {
+      throw errors.dbConnectFailed(`${where} refused the login of user ${link.username}: wrong username, password or key (${msg}).`, e);
+    }
+    if (/private key|passphrase/i.test(msg)) throw errors.dbConnectFailed(`${where}: linkConfig.privateKey cannot be used: ${msg}`, e);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw errors.dbConnectFailed(`Cannot connect to ${where}: ${code && !msg.includes(code) ? `${code}, ` : ''}${msg}`, e);
+  }
+}
+
+/** ssh2's callback API as promises. */
+function call<T>(fn: (cb: (e: Error | null | undefined, v: T) => void) => void): Promise<T> {
+  return new Promise((ok, fail) => fn((e, v) => (e ? fail(e) : ok(v))));
+}
+
+/** Bytes per write request (every server takes 32 KiB) and requests kept in flight. */
+const WRITE_BYTES = 32 * 1024;
+const WRITES_IN_FLIGHT = 16;
+
+export function sftpStore(link: SftpLink): FileStore {
+  const base = `sftp://${link.host}:${link.port}`;
+  const full = (p: string) => `/${p}`;
+  const show = (p: string) => `${base}/${p}`;
+
+  let session: Promise<SftpSession> | undefined;
+  /** The live session, reconnecting after the server or the network dropped the last one. */
+  const open = () =>
+    (session ??= connectSftp(link).then(
+      (live) => {
+        const current = session;
+        live.sftp.once('close', () => session === current && (session = undefined));
+        return live;
+      },
+      (e) => ((session = undefined), Promise.reject(e)),
+    ));
+  const sftp = async () => (await open()).sftp;
+
+  const statOf = async (p: string): Promise<Stats | undefined> => {
+    const s = await sftp();
+    return call<Stats>((cb) => s.stat(full(p), cb)).catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
+  };
+  const info = (path: string, st: Stats): FileInfo => ({ path, size: st.size, mtime: st.mtime * 1000 });
+
+  async function mkdirs(dir: string): Promise<void> {
+    const s = await sftp();
+    let path = '';
+    for (const part of dir.split('/').filter(Boolean)) {
+      path = joinPath(path, part);
+      const st = await statOf(path);
+      if (st?.isDirectory()) continue;
+      await call<void>((cb) => s.mkdir(full(path), cb)).catch(async (e) => {
+        if (!(await statOf(path))?.isDirectory()) throw e; // made by someone else meanwhile is fine
+      });
+    }
+  }
+
+  /** Renames over an existing file: atomically with posix-rename, else by removing it first. */
+  async function replace(from: string, to: string): Promise<void> {
+    const s = await sftp();
+    try {
+      await call<void>((cb) => s.ext_openssh_rename(full(from), full(to), cb));
+      return;
+    } catch (e) {
+      if (!/not support/i.test((e as Error).message)) throw e;
+    }
+    await call<void>((cb) => s.unlink(full(to), cb)).catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
+    await call<void>((cb) => s.rename(full(from), full(to), cb));
+  }
+
+  /** Writes `data` at `position` with several requests in flight, then cuts the file there. */
+  async function writeAt(path: string, position: number, data: Buffer, flags: 'r+' | 'w'): Promise<void> {
+    const s = await sftp();
+    const handle = await call<Buffer>((cb) => s.open(full(path), flags, cb));
+    try {
+      let next = 0;
+      const worker = async () => {
+        while (next < data.length) {
+          const at = next;
+          next += WRITE_BYTES;
+          await call<void>((cb) => s.write(handle, data, at, Math.min(WRITE_BYTES, data.length - at), position + at, cb));
+        }
+      };
+      await Promise.all(Array.from({ length: WRITES_IN_FLIGHT }, worker));
+      const end = position + data.length;
+      const st = await call<Stats>((cb) => s.fstat(handle, cb));
+      if (st.size > end) await call<void>((cb) => s.fsetstat(handle, { size: end } as never, cb));
+    } finally {
+      await call<void>((cb) => s.close(handle, cb));
+    }
+  }
+
+  async function* walk(dir: string): AsyncGenerator<FileInfo> {
+    const s = await sftp();
+    const entries = await call<{ filename: string; attrs: Stats }[]>((cb) => s.readdir(full(dir), cb));
+    for (const e of entries) {
+      if (e.filename === '.' || e.filename === '..') continue;
+      const path = joinPath(dir, e.filename);
+      if (e.attrs.isDirectory()) yield* walk(path);
+      else if (e.attrs.isFile()) yield info(path, e.attrs);
+    }
+  }
+
+  return {
+    label: `SFTP server ${link.host}:${link.port}`,
+    describe: show,
+    minPartBytes: 0,
+    async check() {
+      await open();
+    },
+    async *list(path) {
+      const st = await statOf(path);
+      if (!st) throw errors.extractFailed(`Input path ${show(path)} does not exist.`);
+      if (st.isDirectory()) yield* walk(path);
+      else yield info(path, st);
+    },
+    async stat(path) {
+      const st = await statOf(path);
+      return st?.isFile() ? info(path, st) : undefined;
+    },
+    async read(path, start): Promise<Readable> {
+      const stream = (await sftp()).createReadStream(full(path), { start });
+      // Surface open errors (missing file, permissions) here rather than mid-iteration.
+      await new Promise<void>((ok, fail) => stream.once('open', () => ok()).once('error', fail));
+      return stream;
+    },
+    async get(path) {
+      const s = await sftp();
+      return call<Buffer>((cb) => s.readFile(full(path), cb)).catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
+    },
+    async put(path, data) {
+      // Write then rename: a checkpoint is never seen half-written.
+      const tmp = `${path}.${process.pid}${TEMP_SUFFIX}`;
+      await writeAt(tmp, 0, data, 'w').catch(async (e) => {
+        if (!isMissing(e)) throw e;
+        await mkdirs(dirName(path));
+        await writeAt(tmp, 0, data, 'w');
+      });
+      await replace(tmp, path);
+    },
+    async delete(path) {
+      const s = await sftp();
+      await call<void>((cb) => s.unlink(full(path), cb)).catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
+      // The checkpoint directory goes with its last file (rmdir refuses while others' runs use it).
+      if (baseName(dirName(path)) === CHECKPOINT_DIR) await call<void>((cb) => s.rmdir(full(dirName(path)), cb)).catch(() => undefined);
+    },
+    async prepareDirectory(dir) {
+      await mkdirs(dir);
+    },
+    async begin(path): Promise<StagedFile> {
+      const temp = tempPathOf(path);
+      await mkdirs(dirName(temp));
+      await writeAt(temp, 0, Buffer.alloc(0), 'w');
+      return { path, state: { temp } };
+    },
+    async writePart(file, _index, offset, data) {
+      await writeAt(file.state.temp as string, offset, data, 'r+');
+      return file;
+    },
+    async commit(file) {
+      const temp = file.state.temp as string;
+      // Renamed already by an invocation that crashed before it could record that.
+      if (!(await statOf(temp)) && (await statOf(file.path))) return;
+      await replace(temp, file.path);
+    },
+    async abort(file) {
+      const s = await sftp();
+      await call<void>((cb) => s.unlink(full(file.state.temp as string), cb)).catch(() => undefined);
+    },
+    async close() {
+      const open = session;
+      session = undefined;
+      (await open?.catch(() => undefined))?.close();
+    },
+  };
+}

@@ -1,0 +1,141 @@
+// File jobs with an SFTP server (sftp-connector) against OpenSSH's sshd with a throwaway
+// user, driven through the CDM API on the embedded runtime.
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sftpLink, sftpStore } from '../../../lib/connectors/sftp/sftp-store';
+import { startApi, type Api } from '../../support/embedded';
+import { freePort } from '../../support/free-port';
+import { S3_ACCESS_KEY, S3_SECRET_KEY, startS3, type TestS3 } from '../../support/s3';
+import { startSftpServer, type TestSftp } from '../../support/sftp-server';
+import { bytes, cluster, counters, link, md5, treeMd5, writeTree } from './file-harness';
+import { remoteFileSuite } from './remote-suite';
+
+let sftp: TestSftp;
+beforeAll(async () => {
+  sftp = await startSftpServer();
+});
+afterAll(() => sftp?.stop());
+
+const inputs = (over: Record<string, string> = {}) => ({
+  'linkConfig.server': sftp.host,
+  'linkConfig.port': String(sftp.port),
+  'linkConfig.username': sftp.username,
+  'linkConfig.password': sftp.password,
+  ...over,
+});
+
+remoteFileSuite(() => ({
+  connector: 'sftp-connector',
+  linkInputs: () => inputs(),
+  local: (dir) => join(sftp.root, dir),
+  path: (dir) => `${sftp.root}/${dir}`,
+  url: (dir) => `sftp://${sftp.host}:${sftp.port}${sftp.root}/${dir}`,
+  own: () => sftp.own(),
+  store: () => sftpStore(sftpLink(inputs())),
+}));
+
+describe('sftp-connector links', () => {
+  let api: Api | undefined;
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+  });
+
+  async function create(over: Record<string, string>) {
+    api = await startApi();
+    const c = await cluster(api);
+    const r = await api.call('POST', `${c.base}/link`, { links: [link('s', 'sftp-connector', inputs(over))] });
+    return { r, c };
+  }
+
+  it('a link with the right password is tested and created; its password is shown masked', async () => {
+    const { r, c } = await create({});
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(JSON.stringify((await api!.call('GET', `${c.base}/link/s`)).body)).not.toContain(sftp.password);
+  });
+
+  it('a link with a private key instead of a password works, and the key is shown masked', async () => {
+    const { r, c } = await create({ 'linkConfig.password': '', 'linkConfig.privateKey': sftp.privateKey });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(JSON.stringify((await api!.call('GET', `${c.base}/link/s`)).body)).not.toContain('PRIVATE KEY');
+  });
+
+  it('a wrong password is refused with a validation-result naming the user, never echoing the password', async () => {
+    const { r } = await create({ 'linkConfig.password': 'not-the-password' });
+    expect(r.status).toBe(500);
+    const [result] = r.body['validation-result'];
+    expect(result.linkConfig[0]).toMatchObject({ status: 'ERROR' });
+    expect(result.linkConfig[0].message).toContain(`SFTP server ${sftp.host}:${sftp.port} refused the login of user ${sftp.username}`);
+    expect(JSON.stringify(r.body)).not.toContain('not-the-password');
+  });
+
+  it('a link with neither password nor key is refused naming both inputs', async () => {
+    const { r } = await create({ 'linkConfig.password': '' });
+    expect(r.status).toBe(500);
+    expect(r.body['validation-result'][0].linkConfig[0].message).toContain('linkConfig.password or linkConfig.privateKey');
+  });
+
+  it('an unreachable server is refused with a validation-result naming it', async () => {
+    const port = await freePort();
+    const { r } = await create({ 'linkConfig.port': String(port) });
+    expect(r.status).toBe(500);
+    expect(r.body['validation-result'][0].linkConfig[0].message).toContain(`Cannot connect to SFTP server ${sftp.host}:${port}: `);
+    expect(r.body['validation-result'][0].linkConfig[0].message).toContain('ECONNREFUSED');
+  });
+
+  it('a pinned host key fingerprint that does not match is refused naming both keys', async () => {
+    const wrong = `SHA256:${'A'.repeat(43)}`;
+    const { r } = await create({ 'linkConfig.hostKeyFingerprint': wrong });
+    expect(r.status).toBe(500);
+    expect(r.body['validation-result'][0].linkConfig[0].message).toMatch(
+      new RegExp(`presented host key SHA256:\\S+, not linkConfig.hostKeyFingerprint ${wrong}`),
+    );
+  });
+});
+
+describe('SFTP to object storage', () => {
+  let s3: TestS3;
+  let api: Api | undefined;
+  beforeAll(async () => {
+    s3 = await startS3();
+  });
+  afterAll(() => s3?.close());
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+  });
+
+  it('copies a tree of files from the SFTP server into a bucket byte for byte', async () => {
+    api = await startApi();
+    const c = await cluster(api);
+    await s3.createBucket('from-sftp');
+    const src = join(sftp.root, 'to-s3');
+    writeTree(src, Object.fromEntries(Array.from({ length: 20 }, (_v, i) => [`d${i % 3}/f${i}.bin`, bytes(100_000 + i, 50 + i)])));
+    sftp.own();
+    await c.links(
+      link('s', 'sftp-connector', inputs()),
+      link('b', 'obs-connector', {
+        'linkConfig.server': s3.server,
+        'linkConfig.port': String(s3.port),
+        'linkConfig.accessKey': S3_ACCESS_KEY,
+        'linkConfig.securityKey': S3_SECRET_KEY,
+      }),
+    );
+    await c.job('up', {
+      from: ['s', 'sftp-connector'],
+      to: ['b', 'obs-connector'],
+      fromInputs: { 'fromJobConfig.inputDirectory': src, 'fromJobConfig.inputFormat': 'BINARY_FILE' },
+      toInputs: { 'toJobConfig.bucketName': 'from-sftp', 'toJobConfig.outputDirectory': '/copy', 'toJobConfig.outputFormat': 'BINARY_FILE' },
+    });
+    const r = await c.run('up');
+    expect(r.status, r['error-summary']).toBe('SUCCEEDED');
+    const objects: Record<string, string> = {};
+    for (const o of (await s3.client.send(new ListObjectsV2Command({ Bucket: 'from-sftp' }))).Contents ?? []) {
+      const body = await s3.client.send(new GetObjectCommand({ Bucket: 'from-sftp', Key: o.Key! }));
+      objects[o.Key!.slice('copy/'.length)] = md5(Buffer.from(await body.Body!.transformToByteArray()));
+    }
+    expect(objects).toEqual(treeMd5(src));
+    expect(counters(r)).toMatchObject({ FILES_READ: 20, FILES_WRITTEN: 20 });
+  });
+});
