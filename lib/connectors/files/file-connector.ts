@@ -43,7 +43,7 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
       const store = await spec.openStore(req.link, req.from);
       try {
         await store.check();
-        return await openFileSource(store, req.from);
+        return await openFileSource(store, req.from, { timeZone: req.timeZone });
       } catch (e) {
         await store.close();
         throw e;
@@ -52,7 +52,7 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
     async partition(req, n) {
       const store = await spec.openStore(req.link, req.from);
       try {
-        return partitionFiles(req.from, await selectFiles(store, req.from), n);
+        return partitionFiles(req.from, await selectFiles(store, req.from, { timeZone: req.timeZone }), n);
       } finally {
         await store.close();
       }

@@ -4,6 +4,7 @@
 import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import { input, type InputDecl } from '../inputs';
+import { checkTimeFilter } from './file-time-filter';
 import { decoderFor, encoderFor } from './text-encoding';
 
 export const FILE_FORMATS = ['CSV_FILE', 'JSON_FILE', 'BINARY_FILE'] as const;
@@ -31,8 +32,10 @@ export const fileFromInputs: readonly InputDecl[] = [
   input.enum('fromJobConfig.filterType', ['NONE', 'WILDCARD', 'TIME'], { default: 'NONE' }),
   input.string('fromJobConfig.pathFilter', { description: 'Wildcards (* ?) for directories, separated by commas.' }),
   input.string('fromJobConfig.fileFilter', { description: 'Wildcards (* ?) for file names, separated by commas.' }),
-  input.string('fromJobConfig.startTime'),
-  input.string('fromJobConfig.endTime'),
+  input.string('fromJobConfig.startTime', {
+    description: 'filterType TIME: files modified at or after this, yyyy-MM-dd HH:mm:ss in FERRY_TIMEZONE (macros allowed).',
+  }),
+  input.string('fromJobConfig.endTime', { description: 'filterType TIME: files modified before this (exclusive).' }),
   input.string('fromJobConfig.md5FileSuffix', { description: 'e.g. .md5: verify each file against this sibling.' }),
   input.boolean('fromJobConfig.useMarkerFile', { default: 'false' }),
   input.string('fromJobConfig.markerFile'),
@@ -81,11 +84,11 @@ export function checkFileFrom(from: InputMap): void {
   notYet(from, [
     ['fromJobConfig.fromCompression', (v) => v === 'ZIP'],
     ['fromJobConfig.regexSeparator', isTrue],
-    ['fromJobConfig.filterType', (v) => v === 'TIME'],
     ['fromJobConfig.useMarkerFile', isTrue],
     ['fromJobConfig.splitType', (v) => v === 'SIZE'],
   ]);
   decoderFor(from['fromJobConfig.encodeType']!, 'fromJobConfig.encodeType');
+  checkTimeFilter(from);
   if (from['fromJobConfig.md5FileSuffix'] && from['fromJobConfig.inputFormat'] !== 'BINARY_FILE') {
     throw errors.invalidParameter('fromJobConfig.md5FileSuffix applies to fromJobConfig.inputFormat BINARY_FILE only (as in CDM).');
   }

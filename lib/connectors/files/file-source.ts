@@ -19,7 +19,7 @@ import type { Counters } from '../../model/submission';
 import type { InputMap } from '../../model/config-values';
 import { CsvParser, CsvSyntaxError, type CsvField } from './csv-format';
 import { JsonLinesParser, JsonSyntaxError, jsonToText, recordsAt, type JsonRecord } from './json-format';
-import { selectFiles, type SelectedFile } from './file-select';
+import { selectFiles, type SelectedFile, type SelectOptions } from './file-select';
 import { baseName, type FileStore } from './file-store';
 import { decoderFor, unescapeSeparator } from './text-encoding';
 
@@ -52,8 +52,8 @@ type FilePosition = {
   filesRead?: number;
 };
 
-export async function openFileSource(store: FileStore, from: InputMap): Promise<Source> {
-  const files = await selectFiles(store, from);
+export async function openFileSource(store: FileStore, from: InputMap, opts: SelectOptions = {}): Promise<Source> {
+  const files = await selectFiles(store, from, opts);
   const totalSize = files.reduce((n, f) => n + f.size, 0);
   let filesRead = 0;
   const counters = (): Partial<Counters> => ({ filesRead, totalFiles: files.length, totalSize });
