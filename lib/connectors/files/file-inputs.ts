@@ -82,7 +82,6 @@ const any = () => true;
 
 export function checkFileFrom(from: InputMap): void {
   notYet(from, [
-    ['fromJobConfig.fromCompression', (v) => v === 'ZIP'],
     ['fromJobConfig.regexSeparator', isTrue],
     ['fromJobConfig.useMarkerFile', isTrue],
     ['fromJobConfig.splitType', (v) => v === 'SIZE'],
@@ -91,6 +90,9 @@ export function checkFileFrom(from: InputMap): void {
   checkTimeFilter(from);
   if (from['fromJobConfig.md5FileSuffix'] && from['fromJobConfig.inputFormat'] !== 'BINARY_FILE') {
     throw errors.invalidParameter('fromJobConfig.md5FileSuffix applies to fromJobConfig.inputFormat BINARY_FILE only (as in CDM).');
+  }
+  if (from['fromJobConfig.md5FileSuffix'] && from['fromJobConfig.fromCompression'] === 'ZIP') {
+    throw errors.invalidParameter('fromJobConfig.md5FileSuffix cannot be combined with fromJobConfig.fromCompression ZIP: the entries, not the archive, are copied.');
   }
   const list = from['fromJobConfig.columnList'];
   if (list && !/^\d+(&\d+)*$/.test(list)) {
