@@ -5,6 +5,7 @@ import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import { input, type InputDecl } from '../inputs';
 import { checkTimeFilter } from './file-time-filter';
+import { compileLineRegex } from './regex-format';
 import { decoderFor, encoderFor } from './text-encoding';
 
 export const FILE_FORMATS = ['CSV_FILE', 'JSON_FILE', 'BINARY_FILE'] as const;
@@ -25,7 +26,7 @@ export const fileFromInputs: readonly InputDecl[] = [
   input.boolean('fromJobConfig.quoteChar', { default: 'false', description: 'Fields may be enclosed in double quotes.' }),
   input.boolean('fromJobConfig.firstRowAsHeader', { default: 'false' }),
   input.boolean('fromJobConfig.regexSeparator', { default: 'false' }),
-  input.string('fromJobConfig.regex'),
+  input.string('fromJobConfig.regex', { description: 'regexSeparator: each capture group of a line is one field, e.g. ^(\\S+) \\[(.*?)\\] (.*)$.' }),
   input.string('fromJobConfig.columnList', { description: 'Field numbers to read, separated by &, e.g. 1&3&5.' }),
   input.enum('fromJobConfig.jsonType', ['JSON_OBJECT', 'JSON_ARRAY'], { default: 'JSON_OBJECT' }),
   input.string('fromJobConfig.jsonReferenceNode', { description: 'Dot path to the array of records in a JSON document.' }),
@@ -82,12 +83,17 @@ const any = () => true;
 
 export function checkFileFrom(from: InputMap): void {
   notYet(from, [
-    ['fromJobConfig.regexSeparator', isTrue],
     ['fromJobConfig.useMarkerFile', isTrue],
     ['fromJobConfig.splitType', (v) => v === 'SIZE'],
   ]);
   decoderFor(from['fromJobConfig.encodeType']!, 'fromJobConfig.encodeType');
   checkTimeFilter(from);
+  if (from['fromJobConfig.regexSeparator'] === 'true') {
+    if (from['fromJobConfig.inputFormat'] !== 'CSV_FILE') {
+      throw errors.invalidParameter('fromJobConfig.regexSeparator applies to fromJobConfig.inputFormat CSV_FILE only.');
+    }
+    compileLineRegex(from['fromJobConfig.regex']);
+  }
   if (from['fromJobConfig.md5FileSuffix'] && from['fromJobConfig.inputFormat'] !== 'BINARY_FILE') {
     throw errors.invalidParameter('fromJobConfig.md5FileSuffix applies to fromJobConfig.inputFormat BINARY_FILE only (as in CDM).');
   }

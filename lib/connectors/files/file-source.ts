@@ -22,6 +22,7 @@ import type { Column, Source, TableSchema, Value } from '../../engine/types';
 import type { Counters } from '../../model/submission';
 import type { InputMap } from '../../model/config-values';
 import { CsvParser, CsvSyntaxError, type CsvField } from './csv-format';
+import { compileLineRegex, RegexLineParser } from './regex-format';
 import { JsonLinesParser, JsonSyntaxError, jsonToText, recordsAt, type JsonRecord } from './json-format';
 import { selectFiles, type SelectedFile, type SelectOptions } from './file-select';
 import { baseName, type FileStore } from './file-store';
@@ -234,6 +235,8 @@ interface TextOptions {
   readonly lineSeparator: string | undefined;
   readonly quote: boolean;
   readonly jsonNode: string | undefined;
+  /** regexSeparator: the regex whose groups are a line's fields. */
+  readonly regex: RegExp | undefined;
 }
 
 function textOptions(from: InputMap): TextOptions {
@@ -246,6 +249,7 @@ function textOptions(from: InputMap): TextOptions {
     // The CDM default (\r\n) reads both \r\n and \n line ends.
     lineSeparator: !ls || ls === '\\r\\n' || ls === '\r\n' || ls === '\\n' || ls === '\n' ? undefined : unescapeSeparator(ls),
     quote: from['fromJobConfig.quoteChar'] === 'true',
+    regex: from['fromJobConfig.regexSeparator'] === 'true' ? compileLineRegex(from['fromJobConfig.regex']) : undefined,
     jsonNode: from['fromJobConfig.jsonType'] === 'JSON_ARRAY' || from['fromJobConfig.jsonReferenceNode']
       ? (from['fromJobConfig.jsonReferenceNode'] ?? '')
       : undefined,
@@ -371,7 +375,7 @@ async function* records(u: Unit, o: TextOptions, raw: { bytes: number }): AsyncG
       for (const record of recordsAt(doc, o.jsonNode)) yield { kind: 'json', record, line: 1 };
       return;
     }
-    const csv = o.format === 'CSV_FILE' ? new CsvParser(o) : undefined;
+    const csv = o.format !== 'CSV_FILE' ? undefined : o.regex ? new RegexLineParser(o.regex, o.lineSeparator) : new CsvParser(o);
     const json = o.format === 'JSON_FILE' ? new JsonLinesParser() : undefined;
     const emit = function* (text: string | undefined): Generator<TextRecord> {
       if (csv) for (const r of text === undefined ? csv.end() : csv.push(text)) yield { kind: 'csv', ...r };
