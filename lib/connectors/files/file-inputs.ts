@@ -5,6 +5,7 @@ import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import { input, type InputDecl } from '../inputs';
 import { checkTimeFilter } from './file-time-filter';
+import { checkMarkerFile } from './marker-file';
 import { compileLineRegex } from './regex-format';
 import { decoderFor, encoderFor } from './text-encoding';
 
@@ -39,8 +40,8 @@ export const fileFromInputs: readonly InputDecl[] = [
   input.string('fromJobConfig.endTime', { description: 'filterType TIME: files modified before this (exclusive).' }),
   input.string('fromJobConfig.md5FileSuffix', { description: 'e.g. .md5: verify each file against this sibling.' }),
   input.boolean('fromJobConfig.useMarkerFile', { default: 'false' }),
-  input.string('fromJobConfig.markerFile'),
-  input.integer('fromJobConfig.waitTime', { min: 0 }),
+  input.string('fromJobConfig.markerFile', { description: 'useMarkerFile: read only once this file is in every input directory; it is not migrated.' }),
+  input.integer('fromJobConfig.waitTime', { min: 0, description: 'Seconds to wait for the marker file before failing (default 0: it must be there).' }),
   input.enum('fromJobConfig.splitType', ['FILE', 'SIZE'], { default: 'FILE' }),
   input.enum('fromJobConfig.fromFileOpType', ['DO_NOTHING'], { default: 'DO_NOTHING' }),
 ];
@@ -83,11 +84,11 @@ const any = () => true;
 
 export function checkFileFrom(from: InputMap): void {
   notYet(from, [
-    ['fromJobConfig.useMarkerFile', isTrue],
     ['fromJobConfig.splitType', (v) => v === 'SIZE'],
   ]);
   decoderFor(from['fromJobConfig.encodeType']!, 'fromJobConfig.encodeType');
   checkTimeFilter(from);
+  checkMarkerFile(from);
   if (from['fromJobConfig.regexSeparator'] === 'true') {
     if (from['fromJobConfig.inputFormat'] !== 'CSV_FILE') {
       throw errors.invalidParameter('fromJobConfig.regexSeparator applies to fromJobConfig.inputFormat CSV_FILE only.');

@@ -25,6 +25,7 @@ import { CsvParser, CsvSyntaxError, type CsvField } from './csv-format';
 import { compileLineRegex, RegexLineParser } from './regex-format';
 import { JsonLinesParser, JsonSyntaxError, jsonToText, recordsAt, type JsonRecord } from './json-format';
 import { selectFiles, type SelectedFile, type SelectOptions } from './file-select';
+import { awaitMarkers } from './marker-file';
 import { baseName, type FileStore } from './file-store';
 import { entryContent, zipEntries, ZipFormatError, type ZipEntry } from './zip-reader';
 import { decoderFor, unescapeSeparator } from './text-encoding';
@@ -61,6 +62,7 @@ type FilePosition = {
 };
 
 export async function openFileSource(store: FileStore, from: InputMap, opts: SelectOptions = {}): Promise<Source> {
+  await awaitMarkers(store, from);
   const files = await selectFiles(store, from, opts);
   const totalSize = files.reduce((n, f) => n + f.size, 0);
   let filesRead = 0;
