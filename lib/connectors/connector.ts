@@ -8,6 +8,8 @@ export interface SourceRequest {
   readonly link: InputMap;
   readonly from: InputMap;
   readonly run: RunKey;
+  /** IANA zone of the calendar values in the inputs (the run's macro zone, FERRY_TIMEZONE); default UTC. */
+  readonly timeZone?: string;
 }
 
 export interface SinkRequest {
@@ -54,7 +56,7 @@ export interface Connector {
    * Splits a read into at most `n` slices that together read each row exactly once:
    * the from-inputs of each slice. Undefined when the source cannot be split (then it is read whole).
    */
-  partition?(req: { link: InputMap; from: InputMap; schema: TableSchema; run: RunKey }, n: number): Promise<InputMap[] | undefined>;
+  partition?(req: SourceRequest & { schema: TableSchema }, n: number): Promise<InputMap[] | undefined>;
   /**
    * The from-inputs that read back what a job with these to-inputs wrote (the same
    * columns, in the order `schema` names them): verification opens them as a source.

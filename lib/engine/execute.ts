@@ -112,14 +112,15 @@ async function plan(rt: Runtime, key: SubmissionKey, sub: Submission, owner: str
   const fromConnector = connectorFor(spec.fromConnector);
   const run = runKey(key, 0);
   const { from, incremental } = await readWindow(rt, key, sub, fromLink);
-  const source = await fromConnector.openSource!({ link: fromLink, from, run });
+  const timeZone = rt.settings.timeZone;
+  const source = await fromConnector.openSource!({ link: fromLink, from, run, timeZone });
   try {
     const sink = await connectorFor(spec.toConnector).openSink!({ link: toLink, to, run, schema: source.schema });
     try {
       const estimate = await source.estimateRows();
       await sink.prepare();
       const wanted = Number(spec.driver[EXTRACTORS_INPUT] ?? 1);
-      const slices = (wanted > 1 && (await fromConnector.partition?.({ link: fromLink, from, schema: source.schema, run }, wanted))) || [from];
+      const slices = (wanted > 1 && (await fromConnector.partition?.({ link: fromLink, from, schema: source.schema, run, timeZone }, wanted))) || [from];
       await rt.store.partitions.create(key, slices);
       if (!(await rt.store.submissions.markPlanned(key, owner, { estimate, partitions: slices.length, incremental }, rt.now()))) {
         throw new LeaseLostError();
@@ -178,7 +179,7 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, sub: Submission, p
   const { spec } = sub;
   const [fromLink, toLink] = await links(rt, key, sub);
   const run = runKey(key, part.n);
-  const source = await connectorFor(spec.fromConnector).openSource!({ link: fromLink, from: part.from, run });
+  const source = await connectorFor(spec.fromConnector).openSource!({ link: fromLink, from: part.from, run, timeZone: rt.settings.timeZone });
   try {
     const sink = await connectorFor(spec.toConnector).openSink!({
       link: toLink,
@@ -293,6 +294,7 @@ async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, parti
         from: resolveInputs(sub.spec.from, sub, rt),
         to: writeTarget(key, sub, toLink, rt),
         run: runKey(key, 0),
+        timeZone: rt.settings.timeZone,
         chunkRows: chunkRows(fromLink),
       });
       if (!verification.matched) {

@@ -109,11 +109,12 @@ export async function verifyCopy(c: {
   from: InputMap;
   to: InputMap;
   run: RunKey;
+  timeZone?: string;
   chunkRows: number;
 }): Promise<Verification> {
   const toConnector = connectorFor(c.spec.toConnector);
   if (!toConnector.readBack) throw errors.invalidParameter(`ferryConfig.verify: ${toConnector.name} destinations cannot be read back yet.`);
-  const source = await connectorFor(c.spec.fromConnector).openSource!({ link: c.fromLink, from: c.from, run: c.run });
+  const source = await connectorFor(c.spec.fromConnector).openSource!({ link: c.fromLink, from: c.from, run: c.run, timeZone: c.timeZone });
   try {
     const destination = await toConnector.openSource!({ link: c.toLink, from: toConnector.readBack(c.to, source.schema), run: c.run });
     try {

@@ -1,6 +1,6 @@
 // A real S3-protocol server for tests: s3rver, in-process, on a random port, storing
 // its buckets in a throwaway directory. Its one account is S3RVER / S3RVER.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,8 @@ export interface TestS3 {
   /** A client for preparing and checking data directly. */
   readonly client: S3Client;
   createBucket(name: string): Promise<void>;
+  /** Sets an object's last-modified time (s3rver reports its backing file's mtime). */
+  setModified(bucket: string, key: string, at: Date): void;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,10 @@ export async function startS3(): Promise<TestS3> {
     client,
     async createBucket(name) {
       await client.send(new CreateBucketCommand({ Bucket: name }));
+    },
+    setModified(bucket, key, at) {
+      const parts = key.split('/');
+      utimesSync(join(directory, bucket, ...parts.slice(0, -1), `${parts.at(-1)}._S3rver_object`), at, at);
     },
     async close() {
       client.destroy();

@@ -6,6 +6,8 @@ import type { Connector } from '../connector';
 import type { InputDecl } from '../inputs';
 import { checkFileFrom, checkFileTo } from './file-inputs';
 import { openFileSink } from './file-sink';
+import { partitionFiles } from './file-partition';
+import { selectFiles } from './file-select';
 import { openFileSource } from './file-source';
 import type { FileStore } from './file-store';
 
@@ -41,10 +43,18 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
       const store = await spec.openStore(req.link, req.from);
       try {
         await store.check();
-        return await openFileSource(store, req.from);
+        return await openFileSource(store, req.from, { timeZone: req.timeZone });
       } catch (e) {
         await store.close();
         throw e;
+      }
+    },
+    async partition(req, n) {
+      const store = await spec.openStore(req.link, req.from);
+      try {
+        return partitionFiles(req.from, await selectFiles(store, req.from, { timeZone: req.timeZone }), n);
+      } finally {
+        await store.close();
       }
     },
     async openSink(req) {

@@ -4,6 +4,9 @@
 import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import { input, type InputDecl } from '../inputs';
+import { checkTimeFilter } from './file-time-filter';
+import { checkMarkerFile } from './marker-file';
+import { compileLineRegex } from './regex-format';
 import { decoderFor, encoderFor } from './text-encoding';
 
 export const FILE_FORMATS = ['CSV_FILE', 'JSON_FILE', 'BINARY_FILE'] as const;
@@ -24,19 +27,21 @@ export const fileFromInputs: readonly InputDecl[] = [
   input.boolean('fromJobConfig.quoteChar', { default: 'false', description: 'Fields may be enclosed in double quotes.' }),
   input.boolean('fromJobConfig.firstRowAsHeader', { default: 'false' }),
   input.boolean('fromJobConfig.regexSeparator', { default: 'false' }),
-  input.string('fromJobConfig.regex'),
+  input.string('fromJobConfig.regex', { description: 'regexSeparator: each capture group of a line is one field, e.g. ^(\\S+) \\[(.*?)\\] (.*)$.' }),
   input.string('fromJobConfig.columnList', { description: 'Field numbers to read, separated by &, e.g. 1&3&5.' }),
   input.enum('fromJobConfig.jsonType', ['JSON_OBJECT', 'JSON_ARRAY'], { default: 'JSON_OBJECT' }),
   input.string('fromJobConfig.jsonReferenceNode', { description: 'Dot path to the array of records in a JSON document.' }),
   input.enum('fromJobConfig.filterType', ['NONE', 'WILDCARD', 'TIME'], { default: 'NONE' }),
   input.string('fromJobConfig.pathFilter', { description: 'Wildcards (* ?) for directories, separated by commas.' }),
   input.string('fromJobConfig.fileFilter', { description: 'Wildcards (* ?) for file names, separated by commas.' }),
-  input.string('fromJobConfig.startTime'),
-  input.string('fromJobConfig.endTime'),
+  input.string('fromJobConfig.startTime', {
+    description: 'filterType TIME: files modified at or after this, yyyy-MM-dd HH:mm:ss in FERRY_TIMEZONE (macros allowed).',
+  }),
+  input.string('fromJobConfig.endTime', { description: 'filterType TIME: files modified before this (exclusive).' }),
   input.string('fromJobConfig.md5FileSuffix', { description: 'e.g. .md5: verify each file against this sibling.' }),
   input.boolean('fromJobConfig.useMarkerFile', { default: 'false' }),
-  input.string('fromJobConfig.markerFile'),
-  input.integer('fromJobConfig.waitTime', { min: 0 }),
+  input.string('fromJobConfig.markerFile', { description: 'useMarkerFile: read only once this file is in every input directory; it is not migrated.' }),
+  input.integer('fromJobConfig.waitTime', { min: 0, description: 'Seconds to wait for the marker file before failing (default 0: it must be there).' }),
   input.enum('fromJobConfig.splitType', ['FILE', 'SIZE'], { default: 'FILE' }),
   input.enum('fromJobConfig.fromFileOpType', ['DO_NOTHING'], { default: 'DO_NOTHING' }),
 ];
@@ -79,15 +84,22 @@ const any = () => true;
 
 export function checkFileFrom(from: InputMap): void {
   notYet(from, [
-    ['fromJobConfig.fromCompression', (v) => v === 'ZIP'],
-    ['fromJobConfig.regexSeparator', isTrue],
-    ['fromJobConfig.filterType', (v) => v === 'TIME'],
-    ['fromJobConfig.useMarkerFile', isTrue],
     ['fromJobConfig.splitType', (v) => v === 'SIZE'],
   ]);
   decoderFor(from['fromJobConfig.encodeType']!, 'fromJobConfig.encodeType');
+  checkTimeFilter(from);
+  checkMarkerFile(from);
+  if (from['fromJobConfig.regexSeparator'] === 'true') {
+    if (from['fromJobConfig.inputFormat'] !== 'CSV_FILE') {
+      throw errors.invalidParameter('fromJobConfig.regexSeparator applies to fromJobConfig.inputFormat CSV_FILE only.');
+    }
+    compileLineRegex(from['fromJobConfig.regex']);
+  }
   if (from['fromJobConfig.md5FileSuffix'] && from['fromJobConfig.inputFormat'] !== 'BINARY_FILE') {
     throw errors.invalidParameter('fromJobConfig.md5FileSuffix applies to fromJobConfig.inputFormat BINARY_FILE only (as in CDM).');
+  }
+  if (from['fromJobConfig.md5FileSuffix'] && from['fromJobConfig.fromCompression'] === 'ZIP') {
+    throw errors.invalidParameter('fromJobConfig.md5FileSuffix cannot be combined with fromJobConfig.fromCompression ZIP: the entries, not the archive, are copied.');
   }
   const list = from['fromJobConfig.columnList'];
   if (list && !/^\d+(&\d+)*$/.test(list)) {

@@ -1,7 +1,11 @@
-// Which files a job reads: the paths of `inputDirectory`, minus Ferry's bookkeeping and
-// `.md5` siblings, filtered by `filterType` WILDCARD, in one stable order (by path), so
-// a resumed read skips exactly the files an earlier invocation finished.
+// Which files a job reads: the paths of `inputDirectory`, minus Ferry's bookkeeping,
+// `.md5` siblings and marker files, filtered by `filterType` WILDCARD or TIME (modification time), narrowed to the partition's slice
+// (file-partition.ts), in one stable order (by path), so a resumed read skips exactly the
+// files an earlier invocation finished.
 import type { InputMap } from '../../model/config-values';
+import { sliceFilter } from './file-partition';
+import { inWindow, timeWindow } from './file-time-filter';
+import { markerPaths } from './marker-file';
 import { baseName, dirName, isFerryInternal, normalizePath, type FileInfo, type FileStore } from './file-store';
 
 export interface SelectedFile extends FileInfo {
@@ -9,7 +13,12 @@ export interface SelectedFile extends FileInfo {
   readonly rel: string;
 }
 
-export async function selectFiles(store: FileStore, from: InputMap): Promise<SelectedFile[]> {
+export interface SelectOptions {
+  /** Zone of fromJobConfig.startTime/endTime (filterType TIME). */
+  readonly timeZone?: string;
+}
+
+export async function selectFiles(store: FileStore, from: InputMap, opts: SelectOptions = {}): Promise<SelectedFile[]> {
   const roots = from['fromJobConfig.inputDirectory']!
     .split(from['fromJobConfig.fileSeparator'] || '|')
     .map(normalizePath);
@@ -17,15 +26,19 @@ export async function selectFiles(store: FileStore, from: InputMap): Promise<Sel
   const wildcard = from['fromJobConfig.filterType'] === 'WILDCARD';
   const pathFilter = wildcard ? patterns(from['fromJobConfig.pathFilter']) : undefined;
   const fileFilter = wildcard ? patterns(from['fromJobConfig.fileFilter']) : undefined;
+  const inSlice = sliceFilter(from);
+  const markers = new Set(markerPaths(from));
+  const window = timeWindow(from, opts.timeZone ?? 'UTC');
 
   const byPath = new Map<string, SelectedFile>();
   for (const root of roots) {
     for await (const f of store.list(root)) {
-      if (isFerryInternal(f.path)) continue;
+      if (isFerryInternal(f.path) || markers.has(f.path) || !inSlice(f.path)) continue;
       if (md5Suffix && f.path.endsWith(md5Suffix)) continue;
       const rel = f.path === root ? baseName(f.path) : root === '' ? f.path : f.path.slice(root.length + 1);
       if (pathFilter && !pathFilter.some((p) => p.test(dirName(rel)))) continue;
       if (fileFilter && !fileFilter.some((p) => p.test(baseName(rel)))) continue;
+      if (window && !inWindow(window, f.mtime)) continue;
       byPath.set(f.path, { ...f, rel });
     }
   }

@@ -291,7 +291,8 @@ function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
       !json && to['toJobConfig.firstRowAsHeader'] === 'true'
         ? encode(formatCsvLine(columns.map((c) => c.name), opts))
         : undefined,
-    fileName: (n: number) => `${prefix}_${String(n).padStart(5, '0')}.${ext}`,
+    // Partitions write side by side: each names its files apart (partition 0 as an unsplit run).
+    fileName: (n: number) => `${prefix}_${run.partition ? `p${run.partition}_` : ''}${String(n).padStart(5, '0')}.${ext}`,
     encode(row: readonly unknown[]): Buffer {
       if (json) return encode(formatJsonLine(columns, row as never, opts.lineSeparator));
       return encode(formatCsvLine(columns.map((c, i) => valueToText(c.type, (row[i] ?? null) as never)), opts));

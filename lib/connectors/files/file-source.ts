@@ -10,6 +10,10 @@
 // CSV_FILE / JSON_FILE: records become rows of text cells (the schema comes from the
 // first file: its header or field count, or its first object's keys); the position is
 // {file, record}: a resumed read reopens that file and skips its records already written.
+//
+// fromCompression=ZIP: every entry of an archive is read as if it were a file (zip-reader.ts),
+// and the position also names the entry ({file, entry, record|offset}). A BINARY_FILE copy
+// writes each entry as its own file, at `<archive path without .zip>/<entry path>`.
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -18,9 +22,12 @@ import type { Column, Source, TableSchema, Value } from '../../engine/types';
 import type { Counters } from '../../model/submission';
 import type { InputMap } from '../../model/config-values';
 import { CsvParser, CsvSyntaxError, type CsvField } from './csv-format';
+import { compileLineRegex, RegexLineParser } from './regex-format';
 import { JsonLinesParser, JsonSyntaxError, jsonToText, recordsAt, type JsonRecord } from './json-format';
-import { selectFiles, type SelectedFile } from './file-select';
+import { selectFiles, type SelectedFile, type SelectOptions } from './file-select';
+import { awaitMarkers } from './marker-file';
 import { baseName, type FileStore } from './file-store';
+import { entryContent, zipEntries, ZipFormatError, type ZipEntry } from './zip-reader';
 import { decoderFor, unescapeSeparator } from './text-encoding';
 
 /** Largest piece of a binary file in one row, and the byte budget of one binary batch. */
@@ -42,6 +49,8 @@ export const BINARY_SCHEMA: TableSchema = {
 type FilePosition = {
   /** Store path of the file the last batch ended in. */
   file?: string;
+  /** ZIP: index of the entry of `file` the last batch ended in. */
+  entry?: number;
   /** That file was read to its end. */
   done?: boolean;
   /** Binary: bytes of `file` already yielded. */
@@ -52,12 +61,15 @@ type FilePosition = {
   filesRead?: number;
 };
 
-export async function openFileSource(store: FileStore, from: InputMap): Promise<Source> {
-  const files = await selectFiles(store, from);
+export async function openFileSource(store: FileStore, from: InputMap, opts: SelectOptions = {}): Promise<Source> {
+  await awaitMarkers(store, from);
+  const files = await selectFiles(store, from, opts);
   const totalSize = files.reduce((n, f) => n + f.size, 0);
   let filesRead = 0;
   const counters = (): Partial<Counters> => ({ filesRead, totalFiles: files.length, totalSize });
   const format = from['fromJobConfig.inputFormat'];
+  const zip = unitReader(store, from);
+  const unitsOf = zip.unitsOf;
 
   /** Where to start in `f` given the resume position: undefined = skip the file. */
   const startIn = (f: SelectedFile, at: FilePosition | undefined): FilePosition | undefined => {
@@ -83,6 +95,31 @@ export async function openFileSource(store: FileStore, from: InputMap): Promise<
         for (const f of files) {
           const start = startIn(f, at);
           if (!start) continue;
+          const archive = zip.zipped(f) ? await zip.entries(f) : undefined;
+          if (archive) {
+            // Each entry is a file of its own at the destination; resuming inside one re-inflates up to its offset.
+            for (const [i, e] of archive.entries()) {
+              if (start.entry !== undefined && i < start.entry) continue;
+              let offset = i === start.entry ? (start.offset ?? 0) : 0;
+              const rel = zip.entryRel(f, e);
+              for await (const piece of zip.pieces(f, e, offset)) {
+                const end = offset + piece.length;
+                rows.push([rel, BigInt(e.size), BigInt(offset), piece]);
+                bytes += piece.length;
+                offset = end;
+                // A finished entry's position is the next entry's start, so a resume never writes it again.
+                pos = end === e.size ? { file: f.path, entry: i + 1, offset: 0, done: false, filesRead } : { file: f.path, entry: i, offset, done: false, filesRead };
+                if (bytes >= PIECE_BYTES || rows.length >= chunkRows) {
+                  yield { rows, position: pos, bytes };
+                  rows = [];
+                  bytes = 0;
+                }
+              }
+            }
+            filesRead++;
+            pos = { file: f.path, done: true, filesRead };
+            continue;
+          }
           let offset = start.offset ?? 0;
           const expected = md5Suffix ? await expectedMd5(store, f, md5Suffix) : undefined;
           const hash = expected ? createHash('md5') : undefined;
@@ -114,7 +151,7 @@ export async function openFileSource(store: FileStore, from: InputMap): Promise<
 
   const text = textOptions(from);
   const first = files[0];
-  const sample = first ? await firstRecord(store, first, text) : undefined;
+  const sample = first ? await firstRecord(await unitsOf(first), text) : undefined;
   const header = text.header;
   let names: string[];
   if (sample?.kind === 'json') names = Object.keys(sample.record);
@@ -148,34 +185,37 @@ export async function openFileSource(store: FileStore, from: InputMap): Promise<
       for (const f of files) {
         const start = startIn(f, at);
         if (!start) continue;
-        const skip = start.record ?? 0;
-        let n = 0;
-        let headerSkipped = !header || text.format === 'JSON_FILE';
-        for await (const r of records(store, f, text, raw)) {
-          let cells: (string | null)[];
-          if (r.kind === 'json') {
-            cells = names.map((k) => jsonToText(r.record[k]));
-          } else {
-            if (!headerSkipped) {
-              headerSkipped = true;
-              continue;
+        for (const u of await unitsOf(f)) {
+          if (start.entry !== undefined && u.entry !== undefined && u.entry < start.entry) continue;
+          const skip = u.entry === start.entry ? (start.record ?? 0) : 0;
+          let n = 0;
+          let headerSkipped = !header || text.format === 'JSON_FILE';
+          for await (const r of records(u, text, raw)) {
+            let cells: (string | null)[];
+            if (r.kind === 'json') {
+              cells = names.map((k) => jsonToText(r.record[k]));
+            } else {
+              if (!headerSkipped) {
+                headerSkipped = true;
+                continue;
+              }
+              if (r.fields.length === 1 && r.fields[0] === null && width !== 1) continue; // a blank line
+              if (r.fields.length !== width) {
+                throw errors.extractFailed(
+                  `Malformed CSV row in ${u.label} line ${r.line}: ${r.fields.length} fields, expected ${width} ` +
+                    `(as in ${first!.path}).`,
+                );
+              }
+              cells = r.fields;
             }
-            if (r.fields.length === 1 && r.fields[0] === null && width !== 1) continue; // a blank line
-            if (r.fields.length !== width) {
-              throw errors.extractFailed(
-                `Malformed CSV row in ${store.describe(f.path)} line ${r.line}: ${r.fields.length} fields, expected ${width} ` +
-                  `(as in ${first!.path}).`,
-              );
+            if (++n <= skip) continue;
+            rows.push(indexes.map((i) => cells[i] ?? null));
+            pos = { file: f.path, entry: u.entry, record: n, done: false, filesRead };
+            if (rows.length >= chunkRows) {
+              yield { rows, position: pos, bytes: raw.bytes };
+              rows = [];
+              raw.bytes = 0;
             }
-            cells = r.fields;
-          }
-          if (++n <= skip) continue;
-          rows.push(indexes.map((i) => cells[i] ?? null));
-          pos = { file: f.path, record: n, done: false, filesRead };
-          if (rows.length >= chunkRows) {
-            yield { rows, position: pos, bytes: raw.bytes };
-            rows = [];
-            raw.bytes = 0;
           }
         }
         filesRead++;
@@ -191,29 +231,27 @@ export async function openFileSource(store: FileStore, from: InputMap): Promise<
 
 interface TextOptions {
   readonly format: 'CSV_FILE' | 'JSON_FILE';
-  readonly gzip: boolean;
-  /** Which files are compressed: `*` all, else those whose name ends with it (e.g. `.gz`). */
-  readonly gzipSuffix: string;
   readonly encodeType: string;
   readonly header: boolean;
   readonly fieldSeparator: string;
   readonly lineSeparator: string | undefined;
   readonly quote: boolean;
   readonly jsonNode: string | undefined;
+  /** regexSeparator: the regex whose groups are a line's fields. */
+  readonly regex: RegExp | undefined;
 }
 
 function textOptions(from: InputMap): TextOptions {
   const ls = from['fromJobConfig.lineSeparator'];
   return {
     format: from['fromJobConfig.inputFormat'] === 'JSON_FILE' ? 'JSON_FILE' : 'CSV_FILE',
-    gzip: from['fromJobConfig.fromCompression'] === 'GZIP',
-    gzipSuffix: from['fromJobConfig.compressedFileSuffix'] || '*',
     encodeType: from['fromJobConfig.encodeType'] || 'UTF-8',
     header: from['fromJobConfig.firstRowAsHeader'] === 'true',
     fieldSeparator: unescapeSeparator(from['fromJobConfig.fieldSeparator'] || ','),
     // The CDM default (\r\n) reads both \r\n and \n line ends.
     lineSeparator: !ls || ls === '\\r\\n' || ls === '\r\n' || ls === '\\n' || ls === '\n' ? undefined : unescapeSeparator(ls),
     quote: from['fromJobConfig.quoteChar'] === 'true',
+    regex: from['fromJobConfig.regexSeparator'] === 'true' ? compileLineRegex(from['fromJobConfig.regex']) : undefined,
     jsonNode: from['fromJobConfig.jsonType'] === 'JSON_ARRAY' || from['fromJobConfig.jsonReferenceNode']
       ? (from['fromJobConfig.jsonReferenceNode'] ?? '')
       : undefined,
@@ -224,46 +262,146 @@ type TextRecord =
   | { kind: 'csv'; fields: CsvField[]; line: number }
   | { kind: 'json'; record: JsonRecord; line: number };
 
-/** The records of one file, decompressed and decoded; parse errors name the file and line. */
-async function* records(store: FileStore, f: SelectedFile, o: TextOptions, raw: { bytes: number }): AsyncGenerator<TextRecord> {
-  const stream = await openRead(store, f, 0);
-  const gzip = o.gzip && (o.gzipSuffix === '*' || f.path.endsWith(o.gzipSuffix));
-  const input: Readable = gzip ? stream.pipe(createGunzip()) : stream;
-  if (gzip) stream.on('error', (e) => input.destroy(e));
-  stream.on('data', (c: Buffer) => (raw.bytes += c.length));
+/** One stream of records: a whole file, or one entry of a ZIP archive. */
+interface Unit {
+  /** The entry's index in its archive; undefined for a whole file. */
+  readonly entry?: number;
+  /** Names it in messages. */
+  readonly label: string;
+  /** Its bytes, decompressed; `onRead` sees the bytes read from the store. */
+  open(onRead: (n: number) => void): AsyncGenerator<Buffer>;
+}
+
+/** What a file is read as: itself (gunzipped when GZIP applies to it) or, when ZIP applies, its entries. */
+function unitReader(store: FileStore, from: InputMap) {
+  const compression = from['fromJobConfig.fromCompression'];
+  const suffix = from['fromJobConfig.compressedFileSuffix'] || '*';
+  const compressed = (f: SelectedFile) => suffix === '*' || f.path.endsWith(suffix);
+  const zipped = (f: SelectedFile) => compression === 'ZIP' && compressed(f);
+  const gzipped = (f: SelectedFile) => compression === 'GZIP' && compressed(f);
+
+  const zipError = (f: SelectedFile, e: unknown) =>
+    e instanceof ZipFormatError
+      ? errors.extractFailed(`Cannot read ${store.describe(f.path)} as a ZIP archive: ${e.message}.`, e)
+      : e instanceof Error && e.name !== 'CdmError'
+        ? errors.extractFailed(`Cannot read ${store.describe(f.path)}: ${e.message}`, e)
+        : e;
+
+  async function entries(f: SelectedFile): Promise<ZipEntry[]> {
+    try {
+      return await zipEntries(store, f);
+    } catch (e) {
+      throw zipError(f, e);
+    }
+  }
+
+  async function* wholeFile(f: SelectedFile, onRead: (n: number) => void): AsyncGenerator<Buffer> {
+    const stream = await openRead(store, f, 0);
+    const gzip = gzipped(f);
+    const input: Readable = gzip ? stream.pipe(createGunzip()) : stream;
+    if (gzip) stream.on('error', (e) => input.destroy(e));
+    stream.on('data', (c: Buffer) => onRead(c.length));
+    try {
+      yield* input as AsyncIterable<Buffer>;
+    } finally {
+      input.destroy();
+      stream.destroy();
+    }
+  }
+
+  async function* entry(f: SelectedFile, e: ZipEntry, onRead?: (n: number) => void): AsyncGenerator<Buffer> {
+    try {
+      yield* entryContent(store, f.path, e, onRead);
+    } catch (err) {
+      throw zipError(f, err);
+    }
+  }
+
+  return {
+    zipped,
+    entries,
+    async unitsOf(f: SelectedFile): Promise<Unit[]> {
+      if (!zipped(f)) return [{ label: store.describe(f.path), open: (onRead) => wholeFile(f, onRead) }];
+      return (await entries(f)).map((e, i) => ({
+        entry: i,
+        label: `${store.describe(f.path)} entry ${e.name}`,
+        open: (onRead) => entry(f, e, onRead),
+      }));
+    },
+    /** Binary: where an entry lands, `<archive path without .zip>/<entry path>`. */
+    entryRel(f: SelectedFile, e: ZipEntry): string {
+      const parts = e.name.split('/').filter((p) => p !== '' && p !== '.');
+      if (parts.includes('..')) throw errors.extractFailed(`${store.describe(f.path)} entry ${e.name} points outside the archive's directory; it was not copied.`);
+      return [f.rel.replace(/\.zip$/i, ''), ...parts].join('/');
+    },
+    /** Binary: an entry from `offset` in pieces of PIECE_BYTES (an empty entry is one empty piece). */
+    async *pieces(f: SelectedFile, e: ZipEntry, offset: number): AsyncGenerator<Buffer> {
+      if (e.size === 0) {
+        if (offset === 0) yield Buffer.alloc(0);
+        return;
+      }
+      let skip = offset;
+      let held: Buffer[] = [];
+      let heldBytes = 0;
+      for await (let chunk of entry(f, e)) {
+        if (skip > 0) {
+          const n = Math.min(skip, chunk.length);
+          skip -= n;
+          chunk = chunk.subarray(n);
+          if (chunk.length === 0) continue;
+        }
+        held.push(chunk);
+        heldBytes += chunk.length;
+        while (heldBytes >= PIECE_BYTES) {
+          const all = Buffer.concat(held);
+          yield all.subarray(0, PIECE_BYTES);
+          held = [all.subarray(PIECE_BYTES)];
+          heldBytes = all.length - PIECE_BYTES;
+        }
+      }
+      if (heldBytes > 0) yield Buffer.concat(held);
+    },
+  };
+}
+
+/** The records of one file or entry, decompressed and decoded; parse errors name it and the line. */
+async function* records(u: Unit, o: TextOptions, raw: { bytes: number }): AsyncGenerator<TextRecord> {
+  const input = u.open((n) => (raw.bytes += n));
   const decoder = decoderFor(o.encodeType, 'fromJobConfig.encodeType');
   try {
     if (o.format === 'JSON_FILE' && o.jsonNode !== undefined) {
       // A whole document: memory is bounded by the file here, not by a chunk.
       let doc = '';
-      for await (const chunk of input) doc += decoder.decode(chunk as Buffer, { stream: true });
+      for await (const chunk of input) doc += decoder.decode(chunk, { stream: true });
       doc += decoder.decode();
       for (const record of recordsAt(doc, o.jsonNode)) yield { kind: 'json', record, line: 1 };
       return;
     }
-    const csv = o.format === 'CSV_FILE' ? new CsvParser(o) : undefined;
+    const csv = o.format !== 'CSV_FILE' ? undefined : o.regex ? new RegexLineParser(o.regex, o.lineSeparator) : new CsvParser(o);
     const json = o.format === 'JSON_FILE' ? new JsonLinesParser() : undefined;
     const emit = function* (text: string | undefined): Generator<TextRecord> {
       if (csv) for (const r of text === undefined ? csv.end() : csv.push(text)) yield { kind: 'csv', ...r };
       if (json) for (const r of text === undefined ? json.end() : json.push(text)) yield { kind: 'json', ...r };
     };
-    for await (const chunk of input) yield* emit(decoder.decode(chunk as Buffer, { stream: true }));
+    for await (const chunk of input) yield* emit(decoder.decode(chunk, { stream: true }));
     yield* emit(decoder.decode());
     yield* emit(undefined);
   } catch (e) {
-    if (e instanceof CsvSyntaxError) throw errors.extractFailed(`Malformed CSV row in ${store.describe(f.path)} line ${e.line}: ${e.message}.`, e);
-    if (e instanceof JsonSyntaxError) throw errors.extractFailed(`Malformed JSON in ${store.describe(f.path)} line ${e.line}: ${e.message}.`, e);
-    if (e instanceof Error && e.name !== 'CdmError') throw errors.extractFailed(`Reading ${store.describe(f.path)} failed: ${e.message}`, e);
+    if (e instanceof CsvSyntaxError) throw errors.extractFailed(`Malformed CSV row in ${u.label} line ${e.line}: ${e.message}.`, e);
+    if (e instanceof JsonSyntaxError) throw errors.extractFailed(`Malformed JSON in ${u.label} line ${e.line}: ${e.message}.`, e);
+    if (e instanceof Error && e.name !== 'CdmError') throw errors.extractFailed(`Reading ${u.label} failed: ${e.message}`, e);
     throw e;
   } finally {
-    input.destroy();
-    stream.destroy();
+    await input.return(undefined);
   }
 }
 
-async function firstRecord(store: FileStore, f: SelectedFile, o: TextOptions): Promise<TextRecord | undefined> {
-  for await (const r of records(store, f, o, { bytes: 0 })) {
-    if (r.kind === 'json' || !(r.fields.length === 1 && r.fields[0] === null)) return r;
+/** The first non-blank record of the first unit that has one (the schema comes from it). */
+async function firstRecord(units: Unit[], o: TextOptions): Promise<TextRecord | undefined> {
+  for (const u of units) {
+    for await (const r of records(u, o, { bytes: 0 })) {
+      if (r.kind === 'json' || !(r.fields.length === 1 && r.fields[0] === null)) return r;
+    }
   }
   return undefined;
 }

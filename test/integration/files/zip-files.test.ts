@@ -1,0 +1,118 @@
+// fromCompression=ZIP: every entry of an archive is read as if it were a file — its
+// records for CSV/JSON, the entry itself (at <archive>/<entry path>) for BINARY_FILE —
+// streamed from the store by byte ranges, resumable inside an archive.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startApi, type Api } from '../../support/embedded';
+import { bytes, cluster, counters, md5 } from './file-harness';
+import { useStores } from './file-stores';
+import { zipArchive } from './zip-fixture';
+
+let api: Api | undefined;
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
+
+const kinds = useStores();
+
+async function setUp(kind: (typeof kinds)[number], opts: Parameters<typeof startApi>[0] = {}) {
+  api = await startApi(opts);
+  const c = await cluster(api);
+  return { c, area: await kind.area(c) };
+}
+
+describe.each(kinds)('$name', (kind) => {
+  it('CSV entries of every archive are read as files: each header skipped, stored, deflated and streamed entries alike', async () => {
+    const { c, area } = await setUp(kind);
+    await area.write({
+      'in/a.zip': zipArchive([
+        { name: 'dir/', data: '' },
+        { name: 'dir/one.csv', data: 'id,name\n1,one\n2,two\n', method: 'store' },
+        { name: 'two.csv', data: 'id,name\n3,"three, quoted"\n', descriptor: true },
+      ]),
+      'in/b.zip': zipArchive([{ name: 'three.csv', data: 'id,name\r\n4,四\r\n' }]),
+    });
+    await c.job('zcsv', {
+      from: [area.linkName, kind.name],
+      to: [area.linkName, kind.name],
+      fromInputs: area.from('/in', {
+        'fromJobConfig.inputFormat': 'CSV_FILE',
+        'fromJobConfig.fromCompression': 'ZIP',
+        'fromJobConfig.firstRowAsHeader': 'true',
+        'fromJobConfig.quoteChar': 'true',
+      }),
+      toInputs: area.to('/out', { 'toJobConfig.outputFormat': 'CSV_FILE', 'toJobConfig.lineSeparator': '\\n', 'toJobConfig.firstRowAsHeader': 'true' }),
+    });
+    const s = await c.run('zcsv');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect((await area.read('out/zcsv_00000.csv')).toString('utf8')).toBe('id,name\n1,one\n2,two\n3,"three, quoted"\n4,四\n');
+    expect(counters(s)).toMatchObject({ ROWS_READ: 4, ROWS_WRITTEN: 4, FILES_READ: 2, TOTAL_FILES: 2 });
+  });
+
+  it('BINARY_FILE writes each entry as a file under the archive name, byte for byte, across continuations', async () => {
+    // Every invocation has less time left than the margin: each copies one chunk (8 MB at
+    // most) and hands over, so reads resume inside an entry and between entries.
+    const { c, area } = await setUp(kind, { invocationTimeoutMs: 1_000, settings: { continueMarginMs: 5_000 } });
+    const big = bytes(9 * 1024 * 1024 + 3, 21);
+    const mid = bytes(3 * 1024 * 1024, 22);
+    const tail = bytes(6 * 1024 * 1024, 23);
+    await area.write({
+      'in/arch.zip': zipArchive([
+        { name: 'big.bin', data: big },
+        { name: 'sub/mid.bin', data: mid, method: 'store' },
+        { name: 'sub/empty', data: '' },
+        { name: 'tail.bin', data: tail, descriptor: true },
+      ]),
+      'in/plain.bin': 'not an archive',
+    });
+    await c.job('zbin', {
+      from: [area.linkName, kind.name],
+      to: [area.linkName, kind.name],
+      fromInputs: area.from('/in', {
+        'fromJobConfig.inputFormat': 'BINARY_FILE',
+        'fromJobConfig.fromCompression': 'ZIP',
+        'fromJobConfig.compressedFileSuffix': '.zip',
+      }),
+      toInputs: area.to('/out', { 'toJobConfig.outputFormat': 'BINARY_FILE' }),
+    });
+    let continuations = 0;
+    const send = api!.ferry.runtime.queue.send.bind(api!.ferry.runtime.queue);
+    api!.ferry.runtime.queue.send = (m, o) => (m.reason === 'continue' && continuations++, send(m, o));
+    const s = await c.run('zbin');
+    expect(continuations).toBeGreaterThanOrEqual(2);
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(await area.tree('out')).toEqual({
+      'arch/big.bin': md5(big),
+      'arch/sub/mid.bin': md5(mid),
+      'arch/sub/empty': md5(Buffer.alloc(0)),
+      'arch/tail.bin': md5(tail),
+      'plain.bin': md5(Buffer.from('not an archive')),
+    });
+    expect(counters(s)).toMatchObject({ FILES_READ: 2, TOTAL_FILES: 2, FILES_WRITTEN: 5 });
+  });
+});
+
+describe('archives that cannot be read', () => {
+  it.each([
+    ['an encrypted entry', zipArchive([{ name: 'secret.csv', data: 'a\n', encrypted: true }]), 'entry secret.csv is encrypted'],
+    ['a file that is not an archive', Buffer.from('id\n1\n'), 'it is not a ZIP archive'],
+    ['a damaged entry', (() => {
+      const z = zipArchive([{ name: 'x.csv', data: 'id\n1\n2\n', method: 'store' }]);
+      z[30 + 'x.csv'.length]! ^= 0xff; // first data byte: the CRC no longer matches
+      return z;
+    })(), 'entry x.csv fails its CRC-32 check'],
+  ])('%s fails the run naming the archive and why', async (_what, archive, why) => {
+    const kind = kinds[0]!;
+    const { c, area } = await setUp(kind);
+    await area.write({ 'in/bad.zip': archive });
+    await c.job('bad', {
+      from: [area.linkName, kind.name],
+      to: [area.linkName, kind.name],
+      fromInputs: area.from('/in', { 'fromJobConfig.inputFormat': 'CSV_FILE', 'fromJobConfig.fromCompression': 'ZIP' }),
+      toInputs: area.to('/out', { 'toJobConfig.outputFormat': 'CSV_FILE' }),
+    });
+    const s = await c.run('bad');
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(`Cannot read ${area.describe('in/bad.zip')} as a ZIP archive: ${why}`);
+  });
+});
