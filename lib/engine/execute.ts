@@ -23,6 +23,7 @@ import type { Runtime } from '../runtime';
 import type { Partition, PartitionCounts } from '../store/partitions-repo';
 import type { EndFields, SubmissionKey } from '../store/submissions-repo';
 import { resolveMacros } from './macros';
+import { readAhead } from './read-ahead';
 import { CheckpointConflictError, type Checkpoint, type RunKey } from './types';
 import { verifyCopy } from './verify';
 import { afterRun } from '../schedules/after-run'; // issue 7 hook
@@ -198,7 +199,7 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, sub: Submission, p
         bytesRead: c.bytesRead,
         extra: { ...source.counters?.(), ...sink.counters?.() },
       });
-      for await (const batch of source.read(start?.position, chunkRows(fromLink))) {
+      for await (const batch of readAhead(source.read(start?.position, chunkRows(fromLink)))) {
         cp = {
           position: batch.position,
           rowsRead: cp.rowsRead + batch.rows.length,

@@ -250,6 +250,19 @@ describe('source options', () => {
     await source.close();
   });
 
+  it('spatial columns read as their stored bytes (SRID + WKB), from a table and from useSql', async () => {
+    await db.query('CREATE TABLE places (id INT PRIMARY KEY, at POINT, area GEOMETRY, label VARCHAR(10))');
+    await db.query("INSERT INTO places VALUES (1, ST_GeomFromText('POINT(1.5 -2)', 4326), ST_GeomFromText('LINESTRING(0 0, 1 1)'), 'a'), (2, NULL, NULL, 'b')");
+    const stored = await db.query('SELECT HEX(`at`), HEX(area) FROM places ORDER BY id');
+    const expected = [
+      [1n, Buffer.from(stored[0]![0] as string, 'hex'), Buffer.from(stored[0]![1] as string, 'hex'), 'a'],
+      [2n, null, null, 'b'],
+    ];
+    expect((expected[0]![1] as Buffer).readUInt32LE(0)).toBe(4326);
+    expect(await all({ 'fromJobConfig.tableName': 'places' })).toEqual(expected);
+    expect(await all({ 'fromJobConfig.useSql': 'true', 'fromJobConfig.sql': 'SELECT id, `at`, area, label FROM places' })).toEqual(expected);
+  });
+
   it('useSql that does not run is Cdm.0902 with the server’s message', async () => {
     await expect(open({ 'fromJobConfig.useSql': 'true', 'fromJobConfig.sql': 'SELEC 1' })).rejects.toMatchObject({
       code: 'Cdm.0902',

@@ -4,7 +4,6 @@ import mysql from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
 import { errors } from '../../../errors';
 import type { InputMap } from '../../../model/config-values';
-import { rawGeometry } from './mysql-types';
 
 /** Where a link points, for messages: never the password. */
 export function mysqlAddress(link: InputMap): string {
@@ -33,7 +32,6 @@ export async function connectMysql(link: InputMap): Promise<Connection> {
       decimalNumbers: false,
       dateStrings: true,
       jsonStrings: true,
-      typeCast: rawGeometry,
       connectTimeout: 10_000,
       ssl: link['linkConfig.useSSL'] === 'true' ? {} : undefined,
     });

@@ -12,9 +12,11 @@ import { connectMysql, isMissingTable, mysqlAddress, mysqlMessage } from './mysq
 import {
   fieldColumn,
   fromMysql,
+  hasSpatial,
   mysqlColumn,
   mysqlLiteral,
   quoteIdent as q,
+  rawGeometry,
   type MysqlColumnInfo,
 } from './mysql-types';
 
@@ -31,8 +33,8 @@ export async function openMysqlSource(req: SourceRequest): Promise<Source> {
 
 type Row = unknown[];
 
-async function rows(conn: Connection, sql: string, values: unknown[] = []): Promise<Row[]> {
-  const [result] = await conn.query({ sql, values, rowsAsArray: true });
+async function rows(conn: Connection, sql: string, values: unknown[] = [], typeCast?: typeof rawGeometry): Promise<Row[]> {
+  const [result] = await conn.query({ sql, values, rowsAsArray: true, typeCast });
   return result as Row[];
 }
 
@@ -123,7 +125,7 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
   const from = `${q(schemaName)}.${q(table)}`;
   const where = req.from['fromJobConfig.whereClause'] ? `(${req.from['fromJobConfig.whereClause']})` : '1=1';
   const list = columns.map((c) => selectExpr(q(c.name), c)).join(', ');
-  const reader = new Reader(conn, req.link);
+  const reader = new Reader(conn, req.link, hasSpatial(columns) ? rawGeometry : undefined);
 
   return {
     schema: { engine: 'mysql', columns, primaryKey },
@@ -221,7 +223,7 @@ async function querySource(conn: Connection, req: SourceRequest): Promise<Source
   }
   const columns = fields.map(fieldColumn);
   const list = columns.map((c) => selectExpr(`ferry_q.${q(c.name)}`, c)).join(', ');
-  const reader = new Reader(conn, req.link);
+  const reader = new Reader(conn, req.link, hasSpatial(columns) ? rawGeometry : undefined);
   return {
     schema: { engine: 'mysql', columns, primaryKey: [] },
     async estimateRows() {
@@ -242,11 +244,13 @@ class Reader {
   constructor(
     private readonly conn: Connection,
     private readonly link: InputMap,
+    /** Set only for rows with spatial columns. */
+    private readonly typeCast?: typeof rawGeometry,
   ) {}
 
   async run(sql: string, values: unknown[] = []): Promise<Row[]> {
     try {
-      return await rows(this.conn, sql, values);
+      return await rows(this.conn, sql, values, this.typeCast);
     } catch (e) {
       throw this.failure(e);
     }
@@ -262,7 +266,7 @@ class Reader {
     const skip = offset > 0 ? ` LIMIT ${offset}, 18446744073709551615` : '';
     // The promise API has no streams; its core connection does.
     const core = (this.conn as unknown as { connection: CoreConnection }).connection;
-    const stream = core.query({ sql: sql + skip, rowsAsArray: true }).stream({ highWaterMark: Math.min(chunkRows, 1000) });
+    const stream = core.query({ sql: sql + skip, rowsAsArray: true, typeCast: this.typeCast }).stream({ highWaterMark: Math.min(chunkRows, 1000) });
     this.streaming = true;
     let batch: Row[] = [];
     try {

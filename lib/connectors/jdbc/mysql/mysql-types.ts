@@ -124,10 +124,15 @@ export function fieldColumn(f: FieldPacket): Column {
     case T.BIT:
       return len === 1 ? { ...base, type: 'boolean' } : { ...base, type: 'bytes' };
     case T.GEOMETRY:
-      return { ...base, type: 'bytes' };
+      return { ...base, type: 'bytes', nativeType: 'geometry' };
     default:
       return f.characterSet === BINARY_CHARSET ? { ...base, type: 'bytes' } : { ...base, type: 'string' };
   }
+}
+
+/** Whether reading `columns` needs `rawGeometry`: only then, as a typeCast function slows every field of every row. */
+export function hasSpatial(columns: readonly Column[]): boolean {
+  return columns.some((c) => c.type === 'bytes' && SPATIAL.test(/^\w+/.exec(c.nativeType ?? '')?.[0]?.toLowerCase() ?? ''));
 }
 
 /** mysql2 typeCast: spatial values as their raw bytes (SRID + WKB), not parsed points. */
