@@ -4,10 +4,11 @@ import { LinkTestError } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import type { Connector } from '../connector';
 import type { InputDecl } from '../inputs';
-import { checkFileFrom, checkFileTo } from './file-inputs';
+import { decryptingStore, parseDek } from './file-crypto';
+import { checkFileDecryption, checkFileFrom, checkFileTo } from './file-inputs';
 import { openFileSink } from './file-sink';
 import { openFileSource } from './file-source';
-import type { FileStore } from './file-store';
+import { isFerryInternal, type FileStore } from './file-store';
 
 export interface FileConnectorSpec {
   readonly name: string;
@@ -28,7 +29,10 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
     fromInputs: spec.fromInputs,
     toInputs: spec.toInputs,
     checkLink: spec.checkLink,
-    checkFrom: checkFileFrom,
+    checkFrom(from) {
+      checkFileFrom(from);
+      checkFileDecryption(from);
+    },
     checkTo: checkFileTo,
     async testLink(link) {
       try {
@@ -41,7 +45,7 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
       const store = await spec.openStore(req.link, req.from);
       try {
         await store.check();
-        return await openFileSource(store, req.from);
+        return await openFileSource(readable(store, req.from), req.from);
       } catch (e) {
         await store.close();
         throw e;
@@ -58,4 +62,13 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
       }
     },
   };
+}
+
+/** The store as the source reads it: decrypted when the job says its files are encrypted. */
+function readable(store: FileStore, from: InputMap): FileStore {
+  if (from['fromJobConfig.decryption'] !== 'AES-256-GCM') return store;
+  const md5Suffix = from['fromJobConfig.md5FileSuffix'];
+  // MD5 siblings are plain text; what they are checked against is the decrypted content.
+  const isPlain = (path: string) => isFerryInternal(path) || Boolean(md5Suffix && path.endsWith(md5Suffix));
+  return decryptingStore(store, parseDek(from['fromJobConfig.dek'], 'fromJobConfig.dek'), 'fromJobConfig.dek', isPlain);
 }

@@ -4,6 +4,7 @@
 import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import { input, type InputDecl } from '../inputs';
+import { ALGORITHM as ENCRYPTION, parseDek } from './file-crypto';
 import { decoderFor, encoderFor } from './text-encoding';
 
 export const FILE_FORMATS = ['CSV_FILE', 'JSON_FILE', 'BINARY_FILE'] as const;
@@ -54,7 +55,12 @@ export const fileToInputs: readonly InputDecl[] = [
   input.enum('toJobConfig.duplicateFileOpType', ['REPLACE', 'SKIP', 'ABANDON'], { default: 'REPLACE' }),
   input.boolean('toJobConfig.writeToTempFile', { default: 'false' }),
   input.string('toJobConfig.columnList'),
-  input.enum('toJobConfig.encryption', ['NONE', 'KMS'], { default: 'NONE' }),
+  input.enum('toJobConfig.encryption', ['NONE', 'KMS', ENCRYPTION], {
+    default: 'NONE',
+    description: `${ENCRYPTION}: encrypt every file with toJobConfig.dek in Ferry's streaming format (read back with fromJobConfig.decryption).`,
+  }),
+  input.string('toJobConfig.dek', { secret: true, description: 'The AES-256 key for toJobConfig.encryption, 64 hex characters.' }),
+  input.string('toJobConfig.iv', { description: 'Not used: Ferry gives every file and segment its own nonce.' }),
   input.string('toJobConfig.kmsID'),
   input.string('toJobConfig.projectID'),
   input.boolean('toJobConfig.validateMD5', { default: 'false' }),
@@ -64,6 +70,13 @@ export const fileToInputs: readonly InputDecl[] = [
   input.string('toJobConfig.recordMD5Directory'),
   input.string('toJobConfig.markerFile'),
   input.boolean('toJobConfig.copyContentType', { default: 'false' }),
+];
+
+/** Reading files written with toJobConfig.encryption (as CDM's HDFS connector names them). */
+export const fileDecryptionInputs: readonly InputDecl[] = [
+  input.enum('fromJobConfig.decryption', ['NONE', ENCRYPTION], { default: 'NONE' }),
+  input.string('fromJobConfig.dek', { secret: true, description: 'The AES-256 key the files were written with, 64 hex characters.' }),
+  input.string('fromJobConfig.iv', { description: 'Not used: each file holds its own nonces.' }),
 ];
 
 /** Inputs declared because CDM has them, refused until Ferry implements them (never silently ignored). */
@@ -100,11 +113,28 @@ export function checkFileFrom(from: InputMap): void {
 
 export function checkFileTo(to: InputMap): void {
   notYet(to, [
-    ['toJobConfig.encryption', (v) => v !== 'NONE'],
+    ['toJobConfig.encryption', (v) => v === 'KMS'],
     ['toJobConfig.validateMD5', isTrue],
     ['toJobConfig.recordMD5Result', isTrue],
     ['toJobConfig.markerFile', any],
     ['toJobConfig.columnList', any],
   ]);
+  checkKey(to, 'toJobConfig', to['toJobConfig.encryption']);
   encoderFor(to['toJobConfig.encodeType']!, 'toJobConfig.encodeType');
+}
+
+export function checkFileDecryption(from: InputMap): void {
+  checkKey(from, 'fromJobConfig', from['fromJobConfig.decryption']);
+}
+
+/** The key inputs of either side: a dek exactly when the algorithm needs one, and never an IV. */
+function checkKey(values: InputMap, config: string, algorithm: string | undefined): void {
+  const switchName = config === 'toJobConfig' ? 'toJobConfig.encryption' : 'fromJobConfig.decryption';
+  if (values[`${config}.iv`]) {
+    throw errors.invalidParameter(
+      `${config}.iv is not used: Ferry gives every file and segment its own nonce (one IV for many files would break AES-GCM); remove it.`,
+    );
+  }
+  if (algorithm === ENCRYPTION) parseDek(values[`${config}.dek`], `${config}.dek`);
+  else if (values[`${config}.dek`]) throw errors.invalidParameter(`${config}.dek is set but ${switchName} is ${algorithm ?? 'NONE'}; set it to ${ENCRYPTION}.`);
 }

@@ -18,11 +18,18 @@
 // as a small carry file beside the checkpoint (and the checkpoint advances with it), so
 // a crash or a continuation loses nothing; the part later holds the carried bytes. Output
 // files roll over at `writeFileSize` MB.
+//
+// toJobConfig.encryption AES-256-GCM writes each file in file-crypto.ts's segmented
+// format. A file's salt is drawn when it opens and kept in the checkpoint, so a part
+// rewritten after a crash holds the same ciphertext. Parts hold whole segments: a text
+// file's partial last segment waits in a carry file until more output or the file's end.
+// Carry files are sealed too (each with its own salt): nothing plain is left at the destination.
 import { errors } from '../../errors';
 import { CheckpointConflictError, runKeyString, type Checkpoint, type RunKey, type Sink, type TableSchema } from '../../engine/types';
 import type { InputMap } from '../../model/config-values';
 import type { Counters } from '../../model/submission';
 import { formatCsvLine } from './csv-format';
+import { cipherOffset, cipherSize, fileCipher, newSalt, openWhole, parseDek, sealPiece, sealWhole, SEGMENT_BYTES } from './file-crypto';
 import { BINARY_SCHEMA } from './file-source';
 import { CHECKPOINT_DIR, joinPath, normalizePath, type FileStore, type StagedFile } from './file-store';
 import { formatJsonLine } from './json-format';
@@ -36,6 +43,8 @@ interface OpenFile {
   bytes: number;
   /** Binary: the source file's relative path. */
   rel?: string;
+  /** Encrypted: the file's salt (hex), drawn once so that retried parts repeat their bytes. */
+  salt?: string;
 }
 
 interface SinkState {
@@ -78,6 +87,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   const duplicates = to['toJobConfig.duplicateFileOpType'] ?? 'REPLACE';
   const text = binary ? undefined : textWriter(to, schema, run);
   const fileLimit = to['toJobConfig.writeFileSize'] ? Number(to['toJobConfig.writeFileSize']) * MB : Infinity;
+  const dek = to['toJobConfig.encryption'] === 'AES-256-GCM' ? parseDek(to['toJobConfig.dek'], 'toJobConfig.dek') : undefined;
 
   let state: SinkState | undefined;
   let seenSeq = 0;
@@ -93,6 +103,26 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       throw errors.writeFailed(`${what} failed: ${(e as Error).message}`, e);
     }
   };
+
+  const newFile = (staged: StagedFile, rel?: string): OpenFile => ({ staged, parts: 0, bytes: 0, rel, ...(dek ? { salt: newSalt() } : {}) });
+
+  /** Plaintext `data` at the open file's end as the bytes of its next part, and where they go. */
+  const partOf = (open: OpenFile, data: Buffer, last: boolean) =>
+    dek
+      ? { at: cipherOffset(open.bytes), bytes: sealPiece(fileCipher(dek, open.salt!), open.bytes, data, last) }
+      : { at: open.bytes, bytes: data };
+
+  async function putCarry(n: number, data: Buffer): Promise<void> {
+    await store.put(carryPath(n), dek ? sealWhole(dek, data) : data);
+  }
+
+  async function getCarry(n: number): Promise<Buffer> {
+    const raw = await store.get(carryPath(n));
+    if (!raw) throw errors.writeFailed(`The carry file ${store.describe(carryPath(n))} of this run is missing.`);
+    const data = dek ? openWhole(dek, raw) : raw;
+    if (!data) throw errors.writeFailed(`The carry file ${store.describe(carryPath(n))} of this run does not decrypt with toJobConfig.dek: it was altered.`);
+    return data;
+  }
 
   async function readState(): Promise<SinkState | undefined> {
     const raw = await store.get(statePath);
@@ -116,11 +146,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       bytesWritten: 0,
     };
     buffer = [];
-    for (let n = 0; n < state.carry; n++) {
-      const carried = await store.get(carryPath(n));
-      if (!carried) throw errors.writeFailed(`The carry file ${store.describe(carryPath(n))} of this run is missing.`);
-      buffer.push(carried);
-    }
+    for (let n = 0; n < state.carry; n++) buffer.push(await getCarry(n));
     buffered = buffer.reduce((a, b) => a + b.length, 0);
     // Files a crashed invocation saved as complete but may not have committed.
     if (!deferCommit) await commitPending(state);
@@ -146,27 +172,38 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
 
   /** Text: writes the buffer as the open file's next part (starting a file if none is open), then saves. */
   async function flush(s: SinkState, cp: Checkpoint, closeFile: boolean): Promise<void> {
-    if (buffered > 0) {
-      if (!s.open) {
-        const staged = await store.begin(joinPath(outputDir, text!.fileName(s.nextIndex)));
-        s.nextIndex++;
-        s.open = { staged, parts: 0, bytes: 0 };
-        if (text!.header) buffer.unshift(text!.header);
-      }
+    if (buffered > 0 && !s.open) {
+      const staged = await store.begin(joinPath(outputDir, text!.fileName(s.nextIndex)));
+      s.nextIndex++;
+      s.open = newFile(staged);
+      if (text!.header) buffer.unshift(text!.header);
+    }
+    const open = s.open;
+    if (open) {
       const data = Buffer.concat(buffer);
-      const open = s.open;
-      open.staged = await store.writePart(open.staged, open.parts, open.bytes, data);
-      open.parts++;
-      open.bytes += data.length;
-      s.bytesWritten += data.length;
-      buffer = [];
-      buffered = 0;
+      const closing = closeFile || open.bytes + data.length >= fileLimit;
+      // Encrypted, only whole segments go out before the file's end; the rest is carried.
+      const cut = dek && !closing ? data.length - (data.length % SEGMENT_BYTES) : data.length;
+      if (cut > 0 || (dek && closing)) {
+        const part = partOf(open, data.subarray(0, cut), closing);
+        open.staged = await store.writePart(open.staged, open.parts, part.at, part.bytes);
+        open.parts++;
+        open.bytes += cut;
+        s.bytesWritten += part.bytes.length;
+      }
+      buffer = cut < data.length ? [data.subarray(cut)] : [];
+      buffered = data.length - cut;
+      if (closing) {
+        s.pending.push(open.staged);
+        s.open = undefined;
+        s.filesWritten++;
+      }
     }
     s.carry = 0;
-    if (s.open && (closeFile || s.open.bytes >= fileLimit)) {
-      s.pending.push(s.open.staged);
-      s.open = undefined;
-      s.filesWritten++;
+    if (buffered > 0) {
+      await putCarry(0, buffer[0]!);
+      s.carry = 1;
+      s.carryHigh = Math.max(s.carryHigh, 1);
     }
     await save(s, cp);
     if (!deferCommit) await commitPending(s);
@@ -187,14 +224,14 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         // CDM: a duplicate has the same name and size. Files this run staged are not
         // visible yet, so a retried chunk never mistakes its own output for a duplicate.
         const existing = duplicates === 'REPLACE' ? undefined : await store.stat(dest);
-        if (existing && existing.size === size) {
+        if (existing && existing.size === (dek ? cipherSize(size) : size)) {
           if (duplicates === 'ABANDON') {
             throw errors.writeFailed(`${store.describe(dest)} already exists with the same size; toJobConfig.duplicateFileOpType is ABANDON.`);
           }
           s.skipping = rel;
           s.filesSkipped++;
         } else {
-          s.open = { staged: await store.begin(dest), parts: 0, bytes: 0, rel };
+          s.open = newFile(await store.begin(dest), rel);
         }
       }
       if (s.skipping === rel) {
@@ -205,10 +242,11 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       if (!open || open.rel !== rel || open.bytes !== offset) {
         throw errors.writeFailed(`Binary copy out of order at ${rel} offset ${offset}: the sink expected ${open?.rel ?? 'a new file'} at ${open?.bytes ?? 0}.`);
       }
-      open.staged = await store.writePart(open.staged, open.parts, offset, data);
+      const part = partOf(open, data, last);
+      open.staged = await store.writePart(open.staged, open.parts, part.at, part.bytes);
       open.parts++;
       open.bytes += data.length;
-      s.bytesWritten += data.length;
+      s.bytesWritten += part.bytes.length;
       if (last) {
         s.pending.push(open.staged);
         s.open = undefined;
@@ -240,7 +278,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         const fileBytes = (s.open?.bytes ?? 0) + buffered;
         if (buffered >= store.minPartBytes || fileBytes >= fileLimit) return flush(s, cp, false);
         // Too small for a part: keep it durable as the next carry file, then advance.
-        await store.put(carryPath(s.carry), chunk);
+        await putCarry(s.carry, chunk);
         s.carry++;
         s.carryHigh = Math.max(s.carryHigh, s.carry);
         await save(s, cp);
