@@ -313,11 +313,13 @@ async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, parti
         return 'failed';
       }
       await stage?.commit(toLink);
+      await complete(rt, key, sub, toLink, partitions.length);
       await advanceMark(rt, key, sub);
       await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters, verification, partitions: slices });
       return 'succeeded';
     }
     await stage?.commit(toLink);
+    await complete(rt, key, sub, toLink, partitions.length);
     await advanceMark(rt, key, sub);
     await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters, partitions: slices });
     return 'succeeded';
@@ -325,6 +327,12 @@ async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, parti
     await failRun(rt, key, e);
     return 'failed';
   }
+}
+
+/** The destination's work for the run as a whole (file jobs: MD5 result, marker file), after the data is final. */
+async function complete(rt: Runtime, key: SubmissionKey, sub: Submission, toLink: InputMap, partitions: number): Promise<void> {
+  const connector = connectorFor(sub.spec.toConnector);
+  await connector.complete?.({ link: toLink, to: writeTarget(key, sub, toLink, rt), run: runKey(key, 0), partitions });
 }
 
 /**

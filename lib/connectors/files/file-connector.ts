@@ -6,7 +6,7 @@ import type { Connector } from '../connector';
 import type { InputDecl } from '../inputs';
 import { decryptingStore, parseDek } from './file-crypto';
 import { checkFileDecryption, checkFileFrom, checkFileTo } from './file-inputs';
-import { openFileSink } from './file-sink';
+import { completeFileRun, openFileSink } from './file-sink';
 import { openFileSource } from './file-source';
 import { isFerryInternal, type FileStore } from './file-store';
 
@@ -59,6 +59,14 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
       } catch (e) {
         await store.close();
         throw e;
+      }
+    },
+    async complete(req) {
+      const store = await spec.openStore(req.link, req.to);
+      try {
+        await completeFileRun(store, req.to);
+      } finally {
+        await store.close();
       }
     },
   };

@@ -68,7 +68,7 @@ export const fileToInputs: readonly InputDecl[] = [
   input.string('toJobConfig.recordMD5Link'),
   input.string('toJobConfig.recordMD5Bucket'),
   input.string('toJobConfig.recordMD5Directory'),
-  input.string('toJobConfig.markerFile'),
+  input.string('toJobConfig.markerFile', { description: 'An empty file of this name is written in the output directory once a run succeeded.' }),
   input.boolean('toJobConfig.copyContentType', { default: 'false' }),
 ];
 
@@ -116,10 +116,13 @@ export function checkFileTo(to: InputMap): void {
     ['toJobConfig.encryption', (v) => v === 'KMS'],
     ['toJobConfig.validateMD5', isTrue],
     ['toJobConfig.recordMD5Result', isTrue],
-    ['toJobConfig.markerFile', any],
     ['toJobConfig.columnList', any],
   ]);
   checkKey(to, 'toJobConfig', to['toJobConfig.encryption']);
+  const marker = to['toJobConfig.markerFile'];
+  if (marker && (marker.includes('/') || marker === '.' || marker === '..')) {
+    throw errors.invalidParameter(`toJobConfig.markerFile is a file name in toJobConfig.outputDirectory; got "${marker}".`);
+  }
   encoderFor(to['toJobConfig.encodeType']!, 'toJobConfig.encodeType');
 }
 

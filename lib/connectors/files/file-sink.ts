@@ -313,6 +313,17 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   return sink;
 }
 
+/**
+ * Once the run's every file is committed (a successful run only): the marker file
+ * (toJobConfig.markerFile, empty, in the output directory), last, so that whoever waits
+ * for it finds every file in place. Writing it again after a crash is harmless.
+ */
+export async function completeFileRun(store: FileStore, to: InputMap): Promise<void> {
+  const outputDir = normalizePath(to['toJobConfig.outputDirectory']!);
+  const marker = to['toJobConfig.markerFile'];
+  if (marker) await store.put(joinPath(outputDir, marker), Buffer.alloc(0));
+}
+
 function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
   const json = to['toJobConfig.outputFormat'] === 'JSON_FILE';
   const encode = encoderFor(to['toJobConfig.encodeType'] || 'UTF-8', 'toJobConfig.encodeType');
