@@ -63,10 +63,14 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
     },
     async complete(req) {
       const store = await spec.openStore(req.link, req.to);
+      // recordMD5Bucket: the MD5 result goes to another bucket of the same link.
+      const bucket = req.to['toJobConfig.recordMD5Bucket'];
+      const md5Store = bucket ? await spec.openStore(req.link, { ...req.to, 'toJobConfig.bucketName': bucket }) : store;
       try {
-        await completeFileRun(store, req.to);
+        await completeFileRun(store, req.to, req.run, req.partitions, md5Store);
       } finally {
         await store.close();
+        if (md5Store !== store) await md5Store.close();
       }
     },
   };

@@ -259,6 +259,7 @@ export function decryptingStore(store: FileStore, dek: Buffer, input: string, is
     writePart: (f, i, o, d) => store.writePart(f, i, o, d),
     commit: (f) => store.commit(f),
     abort: (f) => store.abort(f),
+    ...(store.reportedMd5 ? { reportedMd5: (p: string) => store.reportedMd5!(p) } : {}),
     close: () => store.close(),
   };
 }

@@ -63,10 +63,12 @@ export const fileToInputs: readonly InputDecl[] = [
   input.string('toJobConfig.iv', { description: 'Not used: Ferry gives every file and segment its own nonce.' }),
   input.string('toJobConfig.kmsID'),
   input.string('toJobConfig.projectID'),
-  input.boolean('toJobConfig.validateMD5', { default: 'false' }),
-  input.boolean('toJobConfig.recordMD5Result', { default: 'false' }),
-  input.string('toJobConfig.recordMD5Link'),
-  input.string('toJobConfig.recordMD5Bucket'),
+  input.boolean('toJobConfig.validateMD5', {
+    default: 'false',
+    description: "Compare each file's MD5, computed while writing, with the one the store reports for it; a mismatch removes the file and fails the run.",
+  }),
+  input.boolean('toJobConfig.recordMD5Result', { default: 'false', description: 'Write `<md5>  <path>` for every file to <job>_<submission-id>.md5 in toJobConfig.recordMD5Directory.' }),
+  input.string('toJobConfig.recordMD5Link', { description: 'Not supported: the result is written with the job\'s to-link.' }),
   input.string('toJobConfig.recordMD5Directory'),
   input.string('toJobConfig.markerFile', { description: 'An empty file of this name is written in the output directory once a run succeeded.' }),
   input.boolean('toJobConfig.copyContentType', { default: 'false' }),
@@ -114,11 +116,17 @@ export function checkFileFrom(from: InputMap): void {
 export function checkFileTo(to: InputMap): void {
   notYet(to, [
     ['toJobConfig.encryption', (v) => v === 'KMS'],
-    ['toJobConfig.validateMD5', isTrue],
-    ['toJobConfig.recordMD5Result', isTrue],
+    ['toJobConfig.recordMD5Link', any],
     ['toJobConfig.columnList', any],
   ]);
   checkKey(to, 'toJobConfig', to['toJobConfig.encryption']);
+  if (to['toJobConfig.validateMD5'] === 'true' && to['toJobConfig.encryption'] !== 'NONE') {
+    // As CDM refuses it with KMS: the store's MD5 is of the ciphertext, not of the data.
+    throw errors.invalidParameter(`toJobConfig.validateMD5 cannot be combined with toJobConfig.encryption ${to['toJobConfig.encryption']}.`);
+  }
+  if (to['toJobConfig.recordMD5Result'] === 'true' && !to['toJobConfig.recordMD5Directory']) {
+    throw errors.invalidParameter('toJobConfig.recordMD5Result needs toJobConfig.recordMD5Directory: the directory the MD5 result file goes to.');
+  }
   const marker = to['toJobConfig.markerFile'];
   if (marker && (marker.includes('/') || marker === '.' || marker === '..')) {
     throw errors.invalidParameter(`toJobConfig.markerFile is a file name in toJobConfig.outputDirectory; got "${marker}".`);

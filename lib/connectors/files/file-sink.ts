@@ -24,6 +24,14 @@
 // rewritten after a crash holds the same ciphertext. Parts hold whole segments: a text
 // file's partial last segment waits in a carry file until more output or the file's end.
 // Carry files are sealed too (each with its own salt): nothing plain is left at the destination.
+//
+// toJobConfig.validateMD5 / recordMD5Result: each file's MD5 is computed from the bytes of
+// its parts as they are written, the running state kept in the checkpoint (md5-state.ts).
+// After a file is committed its MD5 is compared with the one the store reports (see
+// FileStore.reportedMd5); a mismatch removes the file and fails the run. Each partition's
+// `<md5>  <path>` lines wait beside the checkpoint until the run completes; then
+// completeFileRun writes them as one result file, `<job>_<submission>.md5` in
+// recordMD5Directory (md5sum -c reads it from the output directory).
 import { errors } from '../../errors';
 import { CheckpointConflictError, runKeyString, type Checkpoint, type RunKey, type Sink, type TableSchema } from '../../engine/types';
 import type { InputMap } from '../../model/config-values';
@@ -33,6 +41,7 @@ import { cipherOffset, cipherSize, fileCipher, newSalt, openWhole, parseDek, sea
 import { BINARY_SCHEMA } from './file-source';
 import { CHECKPOINT_DIR, joinPath, normalizePath, type FileStore, type StagedFile } from './file-store';
 import { formatJsonLine } from './json-format';
+import { md5Digest, md5Hex, md5Start, md5Update, multipartEtag, type Md5State } from './md5-state';
 import { encoderFor, unescapeSeparator } from './text-encoding';
 import { valueToText } from './value-text';
 
@@ -45,7 +54,13 @@ interface OpenFile {
   rel?: string;
   /** Encrypted: the file's salt (hex), drawn once so that retried parts repeat their bytes. */
   salt?: string;
+  /** MD5 wanted: of the parts written so far, and of each part. */
+  md5?: Md5State;
+  partMd5s?: string[];
 }
+
+/** A complete file waiting to be committed, with its MD5 when one is wanted. */
+type PendingFile = StagedFile & { readonly digest?: { readonly md5: string; readonly parts: readonly string[] } };
 
 interface SinkState {
   v: 1;
@@ -56,7 +71,9 @@ interface SinkState {
   /** Binary: the duplicate being skipped (duplicateFileOpType SKIP). */
   skipping?: string;
   /** Complete files not yet committed. */
-  pending: StagedFile[];
+  pending: PendingFile[];
+  /** MD5 wanted: `[path under outputDirectory, md5]` of every file committed so far. */
+  md5s?: [string, string][];
   /** Text: number of the next output file. */
   nextIndex: number;
   /** Text: carry files 0..carry-1 hold encoded output not yet in a part. */
@@ -88,6 +105,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   const text = binary ? undefined : textWriter(to, schema, run);
   const fileLimit = to['toJobConfig.writeFileSize'] ? Number(to['toJobConfig.writeFileSize']) * MB : Infinity;
   const dek = to['toJobConfig.encryption'] === 'AES-256-GCM' ? parseDek(to['toJobConfig.dek'], 'toJobConfig.dek') : undefined;
+  const validateMd5 = to['toJobConfig.validateMD5'] === 'true';
+  const recordMd5 = to['toJobConfig.recordMD5Result'] === 'true';
+  const hashing = validateMd5 || recordMd5;
+  const md5Path = md5RecordPath(outputDir, run);
 
   let state: SinkState | undefined;
   let seenSeq = 0;
@@ -104,7 +125,33 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     }
   };
 
-  const newFile = (staged: StagedFile, rel?: string): OpenFile => ({ staged, parts: 0, bytes: 0, rel, ...(dek ? { salt: newSalt() } : {}) });
+  const newFile = (staged: StagedFile, rel?: string): OpenFile => ({
+    staged,
+    parts: 0,
+    bytes: 0,
+    rel,
+    ...(dek ? { salt: newSalt() } : {}),
+    ...(hashing ? { md5: md5Start(), partMd5s: [] } : {}),
+  });
+
+  /** Writes `bytes` as the open file's next part. */
+  async function writePart(s: SinkState, open: OpenFile, at: number, bytes: Buffer): Promise<void> {
+    open.staged = await store.writePart(open.staged, open.parts, at, bytes);
+    if (open.md5) {
+      open.md5 = md5Update(open.md5, bytes);
+      open.partMd5s![open.parts] = md5Hex(bytes);
+    }
+    open.parts++;
+    s.bytesWritten += bytes.length;
+  }
+
+  /** The open file is complete: it waits for its commit. */
+  function finishFile(s: SinkState, open: OpenFile): void {
+    const digest = open.md5 && { md5: md5Digest(open.md5), parts: open.partMd5s! };
+    s.pending.push(digest ? { ...open.staged, digest } : open.staged);
+    s.open = undefined;
+    s.filesWritten++;
+  }
 
   /** Plaintext `data` at the open file's end as the bytes of its next part, and where they go. */
   const partOf = (open: OpenFile, data: Buffer, last: boolean) =>
@@ -166,8 +213,25 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   }
 
   async function commitPending(s: SinkState): Promise<void> {
-    for (const f of s.pending) await store.commit(f);
+    for (const f of s.pending) {
+      await store.commit(f);
+      if (f.digest && validateMd5) await checkMd5(f.path, f.digest);
+      if (f.digest && recordMd5) (s.md5s ??= []).push([f.path.slice(outputDir ? outputDir.length + 1 : 0), f.digest.md5]);
+    }
     s.pending = [];
+  }
+
+  /** The store's MD5 of a committed file against the one computed while writing it. */
+  async function checkMd5(path: string, digest: NonNullable<PendingFile['digest']>): Promise<void> {
+    if (!store.reportedMd5) throw errors.writeFailed(`toJobConfig.validateMD5: ${store.label} reports no MD5 of its files.`);
+    const reported = await store.reportedMd5(path);
+    // Object stores name a multipart upload by its parts' MD5s: compare like with like.
+    const expected = reported && /-\d+$/.test(reported) ? multipartEtag(digest.parts) : digest.md5;
+    if (reported === expected) return;
+    await store.delete(path);
+    throw errors.writeFailed(
+      `MD5 check failed for ${store.describe(path)}: Ferry wrote ${expected}, the store reports ${reported ?? 'no file'}; the file was removed.`,
+    );
   }
 
   /** Text: writes the buffer as the open file's next part (starting a file if none is open), then saves. */
@@ -186,18 +250,12 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       const cut = dek && !closing ? data.length - (data.length % SEGMENT_BYTES) : data.length;
       if (cut > 0 || (dek && closing)) {
         const part = partOf(open, data.subarray(0, cut), closing);
-        open.staged = await store.writePart(open.staged, open.parts, part.at, part.bytes);
-        open.parts++;
+        await writePart(s, open, part.at, part.bytes);
         open.bytes += cut;
-        s.bytesWritten += part.bytes.length;
       }
       buffer = cut < data.length ? [data.subarray(cut)] : [];
       buffered = data.length - cut;
-      if (closing) {
-        s.pending.push(open.staged);
-        s.open = undefined;
-        s.filesWritten++;
-      }
+      if (closing) finishFile(s, open);
     }
     s.carry = 0;
     if (buffered > 0) {
@@ -243,15 +301,9 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         throw errors.writeFailed(`Binary copy out of order at ${rel} offset ${offset}: the sink expected ${open?.rel ?? 'a new file'} at ${open?.bytes ?? 0}.`);
       }
       const part = partOf(open, data, last);
-      open.staged = await store.writePart(open.staged, open.parts, part.at, part.bytes);
-      open.parts++;
+      await writePart(s, open, part.at, part.bytes);
       open.bytes += data.length;
-      s.bytesWritten += part.bytes.length;
-      if (last) {
-        s.pending.push(open.staged);
-        s.open = undefined;
-        s.filesWritten++;
-      }
+      if (last) finishFile(s, open);
     }
     await save(s, cp);
     if (!deferCommit) await commitPending(s);
@@ -292,6 +344,8 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         if (text) await flush(s, s.checkpoint, true);
         else await save(s, s.checkpoint);
         await commitPending(s);
+        // This slice's MD5 lines, for the run's result file (completeFileRun).
+        if (recordMd5) await store.put(md5Path, Buffer.from((s.md5s ?? []).map(([p, m]) => `${m}  ${p}\n`).join('')));
       });
     },
     async finish() {
@@ -318,10 +372,36 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
  * (toJobConfig.markerFile, empty, in the output directory), last, so that whoever waits
  * for it finds every file in place. Writing it again after a crash is harmless.
  */
-export async function completeFileRun(store: FileStore, to: InputMap): Promise<void> {
+export async function completeFileRun(store: FileStore, to: InputMap, run: RunKey, partitions: number, md5Store: FileStore): Promise<void> {
   const outputDir = normalizePath(to['toJobConfig.outputDirectory']!);
+  if (to['toJobConfig.recordMD5Result'] === 'true') await writeMd5Result(store, outputDir, to, run, partitions, md5Store);
   const marker = to['toJobConfig.markerFile'];
   if (marker) await store.put(joinPath(outputDir, marker), Buffer.alloc(0));
+}
+
+/** Where a slice's MD5 lines wait for the end of the run. */
+function md5RecordPath(outputDir: string, run: RunKey): string {
+  return joinPath(outputDir, CHECKPOINT_DIR, `${runKeyString(run).replace(/[^A-Za-z0-9._-]/g, '_')}.md5`);
+}
+
+/** Every slice's lines, sorted by path, as `<job>_<submission>.md5` in recordMD5Directory; then the slices' go. */
+async function writeMd5Result(store: FileStore, outputDir: string, to: InputMap, run: RunKey, partitions: number, md5Store: FileStore): Promise<void> {
+  const result = joinPath(normalizePath(to['toJobConfig.recordMD5Directory']!), `${run.job}_${run.submissionId}.md5`);
+  const slices = Array.from({ length: partitions }, (_v, n) => md5RecordPath(outputDir, { ...run, partition: n }));
+  const lines: string[] = [];
+  for (const path of slices) {
+    const part = await store.get(path);
+    // Gone: an earlier attempt of this step wrote the result and removed them.
+    if (!part) {
+      if (await md5Store.stat(result)) return;
+      throw errors.writeFailed(`The MD5 lines of this run are missing (${store.describe(path)}).`);
+    }
+    lines.push(...part.toString('utf8').split('\n').filter(Boolean));
+  }
+  const byPath = (l: string) => l.slice(34);
+  lines.sort((a, b) => (byPath(a) < byPath(b) ? -1 : byPath(a) > byPath(b) ? 1 : 0));
+  await md5Store.put(result, Buffer.from(lines.map((l) => `${l}\n`).join('')));
+  for (const path of slices) await store.delete(path);
 }
 
 function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {

@@ -18,4 +18,8 @@ export const obsLinkInputs = [
 ] as const;
 
 export const obsFromInputs = [input.string('fromJobConfig.bucketName', { mandatory: true }), ...fileFromInputs, ...fileDecryptionInputs];
-export const obsToInputs = [input.string('toJobConfig.bucketName', { mandatory: true }), ...fileToInputs];
+export const obsToInputs = [
+  input.string('toJobConfig.bucketName', { mandatory: true }),
+  ...fileToInputs,
+  input.string('toJobConfig.recordMD5Bucket', { description: 'Bucket for the MD5 result file (default: toJobConfig.bucketName).' }),
+];

@@ -1,14 +1,20 @@
-// What a file job leaves beside its data for whoever consumes it: the marker file of a
-// successful run (toJobConfig.markerFile), through the CDM API on the embedded runtime,
-// to a directory (nas-connector) and a bucket of an S3-protocol server (s3rver).
+// What a file job checks and leaves beside its data for whoever consumes it: MD5
+// validation against what the store reports (toJobConfig.validateMD5), the MD5 result file
+// (recordMD5Result), the marker file of a successful run (markerFile); through the CDM API
+// on the embedded runtime, to a directory (nas-connector) and a bucket of an S3-protocol
+// server (s3rver, once behind a proxy that corrupts what it forwards).
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type Api } from '../../support/embedded';
 import { S3_ACCESS_KEY, S3_SECRET_KEY, startS3, type TestS3 } from '../../support/s3';
-import { bytes, cluster, link, md5, writeTree } from './file-harness';
+import { sqliteLink } from '../../support/cdm-bodies';
+import { makeOrders } from '../../support/sqlite-fixtures';
+import { bytes, cluster, link, md5, treeMd5, writeTree } from './file-harness';
 
 const NAS = 'nas-connector';
 const OBS = 'obs-connector';
@@ -25,22 +31,46 @@ afterEach(async () => {
   api = undefined;
 });
 
+const s3Link = (name: string, port: number) =>
+  link(name, OBS, {
+    'linkConfig.server': s3.server,
+    'linkConfig.port': String(port),
+    'linkConfig.accessKey': S3_ACCESS_KEY,
+    'linkConfig.securityKey': S3_SECRET_KEY,
+  });
+
 async function setUp() {
   api = await startApi();
   const c = await cluster(api);
   const root = mkdtempSync(join(tmpdir(), 'ferry-results-'));
-  const bucket = `results-${++bucketNo}`;
-  await s3.createBucket(bucket);
-  await c.links(
-    link('disk', NAS, { 'linkConfig.rootDirectory': root }),
-    link('s3', OBS, {
-      'linkConfig.server': s3.server,
-      'linkConfig.port': String(s3.port),
-      'linkConfig.accessKey': S3_ACCESS_KEY,
-      'linkConfig.securityKey': S3_SECRET_KEY,
-    }),
-  );
+  const bucket = await newBucket();
+  await c.links(link('disk', NAS, { 'linkConfig.rootDirectory': root }), s3Link('s3', s3.port));
   return { api, c, root, bucket };
+}
+
+async function newBucket(): Promise<string> {
+  const name = `results-${++bucketNo}`;
+  await s3.createBucket(name);
+  return name;
+}
+
+/** Forwards to s3rver, flipping one byte of every uploaded part on the way: corruption S3 itself cannot see. */
+async function corruptingProxy(): Promise<Server & { port: number }> {
+  const server = createServer((req, res) => {
+    const body: Buffer[] = [];
+    req.on('data', (c: Buffer) => body.push(c));
+    req.on('end', () => {
+      const data = Buffer.concat(body);
+      if (req.method === 'PUT' && req.url?.includes('partNumber=') && data.length > 1000) data[data.length - 500] = data[data.length - 500]! ^ 0x01;
+      const out = request({ host: '127.0.0.1', port: s3.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 500, r.headers);
+        r.pipe(res);
+      });
+      out.end(data);
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return Object.assign(server, { port: (server.address() as AddressInfo).port });
 }
 
 const fromDisk = (extra: Record<string, string> = {}) => ({
@@ -111,4 +141,96 @@ describe('toJobConfig.markerFile', () => {
   });
 });
 
-void text;
+describe('toJobConfig.validateMD5 and recordMD5Result', () => {
+  it('a binary copy to a bucket checks every object against its ETag and lists each file\'s MD5 in a result in another bucket', async () => {
+    const { c, root, bucket } = await setUp();
+    const results = await newBucket();
+    const files = { 'a.bin': bytes(3000, 1), 'empty.bin': Buffer.alloc(0), 'deep/big.bin': bytes(9 * 1024 * 1024 + 1, 2) };
+    writeTree(join(root, 'in'), files);
+    await c.job('up', {
+      from: ['disk', NAS],
+      to: ['s3', OBS],
+      fromInputs: fromDisk(),
+      toInputs: {
+        'toJobConfig.bucketName': bucket,
+        'toJobConfig.outputDirectory': 'out',
+        'toJobConfig.outputFormat': 'BINARY_FILE',
+        'toJobConfig.validateMD5': 'true',
+        'toJobConfig.recordMD5Result': 'true',
+        'toJobConfig.recordMD5Bucket': results,
+        'toJobConfig.recordMD5Directory': '/md5',
+      },
+    });
+    const s = await c.run('up');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(await keys(bucket)).toEqual(['out/a.bin', 'out/deep/big.bin', 'out/empty.bin']); // no bookkeeping left
+    expect(await keys(results)).toEqual([`md5/up_${s['submission-id']}.md5`]);
+    expect(await text(results, `md5/up_${s['submission-id']}.md5`)).toBe(
+      `${md5(files['a.bin'])}  a.bin\n${md5(files['deep/big.bin'])}  deep/big.bin\n${md5(files['empty.bin'])}  empty.bin\n`,
+    );
+  });
+
+  it('a table exported as CSV to a directory, in several files, is validated and recorded file by file', async () => {
+    const { c, root } = await setUp();
+    const db = join(root, 'db.sqlite');
+    makeOrders(db, 30_000);
+    await c.links(sqliteLink('db', db, { 'linkConfig.fetchSize': '2000' }));
+    await c.job('export', {
+      from: ['db', 'generic-jdbc-connector'],
+      to: ['disk', NAS],
+      fromInputs: { 'fromJobConfig.schemaName': 'main', 'fromJobConfig.tableName': 'orders', 'fromJobConfig.columnList': 'id&sku&note&amount&big&created_at' },
+      toInputs: {
+        'toJobConfig.outputDirectory': '/csv',
+        'toJobConfig.outputFormat': 'CSV_FILE',
+        'toJobConfig.writeFileSize': '1',
+        'toJobConfig.validateMD5': 'true',
+        'toJobConfig.recordMD5Result': 'true',
+        'toJobConfig.recordMD5Directory': '/md5',
+      },
+    });
+    const s = await c.run('export');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    const written = treeMd5(join(root, 'csv'));
+    expect(Object.keys(written).length).toBeGreaterThan(1);
+    const lines = readFileSync(join(root, 'md5', `export_${s['submission-id']}.md5`), 'utf8');
+    expect(lines).toBe(Object.entries(written).sort().map(([p, m]) => `${m}  ${p}\n`).join(''));
+  });
+
+  it('an object that arrives corrupted fails the run, naming it and both MD5s, and is removed', async () => {
+    const { c, root, bucket } = await setUp();
+    const proxy = await corruptingProxy();
+    try {
+      await c.links(s3Link('bad-net', proxy.port));
+      writeTree(join(root, 'in'), { 'a.bin': bytes(5000, 4) });
+      await c.job('up', {
+        from: ['disk', NAS],
+        to: ['bad-net', OBS],
+        fromInputs: fromDisk(),
+        toInputs: { 'toJobConfig.bucketName': bucket, 'toJobConfig.outputDirectory': 'out', 'toJobConfig.outputFormat': 'BINARY_FILE', 'toJobConfig.validateMD5': 'true' },
+      });
+      const s = await c.run('up');
+      expect(s.status).toBe('FAILED');
+      expect(s['error-summary']).toMatch(
+        new RegExp(`MD5 check failed for obs://${bucket}/out/a\\.bin: Ferry wrote ${md5(bytes(5000, 4))}, the store reports [0-9a-f]{32}; the file was removed\\.`),
+      );
+      expect(await keys(bucket, 'out/a')).toEqual([]);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it.each([
+    ['validateMD5 with encryption', { 'toJobConfig.validateMD5': 'true', 'toJobConfig.encryption': 'AES-256-GCM', 'toJobConfig.dek': 'ab'.repeat(32) }, 'toJobConfig.validateMD5 cannot be combined with toJobConfig.encryption AES-256-GCM.'],
+    ['recordMD5Result without a directory', { 'toJobConfig.recordMD5Result': 'true' }, 'toJobConfig.recordMD5Result needs toJobConfig.recordMD5Directory'],
+    ['recordMD5Link', { 'toJobConfig.recordMD5Result': 'true', 'toJobConfig.recordMD5Directory': '/m', 'toJobConfig.recordMD5Link': 'other' }, 'toJobConfig.recordMD5Link=other is not supported by Ferry yet.'],
+  ])('%s is refused when the job is created', async (_what, to, message) => {
+    const { c, bucket } = await setUp();
+    const err = await c.refusedJob('bad', {
+      from: ['disk', NAS],
+      to: ['s3', OBS],
+      fromInputs: fromDisk(),
+      toInputs: { 'toJobConfig.bucketName': bucket, 'toJobConfig.outputDirectory': 'out', 'toJobConfig.outputFormat': 'BINARY_FILE', ...to },
+    });
+    expect(err).toEqual({ errCode: 'Cdm.0014', externalMessage: expect.stringContaining(message) });
+  });
+});
