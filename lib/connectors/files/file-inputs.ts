@@ -54,7 +54,7 @@ export const fileToInputs: readonly InputDecl[] = [
   input.string('toJobConfig.filePrefix', { description: 'Output file name prefix (default: the job name).' }),
   input.enum('toJobConfig.duplicateFileOpType', ['REPLACE', 'SKIP', 'ABANDON'], { default: 'REPLACE' }),
   input.boolean('toJobConfig.writeToTempFile', { default: 'false' }),
-  input.string('toJobConfig.columnList'),
+  input.string('toJobConfig.columnList', { description: 'Source columns to write, by position, separated by &, e.g. 1&3 (CSV_FILE, JSON_FILE).' }),
   input.enum('toJobConfig.encryption', ['NONE', 'KMS', ENCRYPTION], {
     default: 'NONE',
     description: `${ENCRYPTION}: encrypt every file with toJobConfig.dek in Ferry's streaming format (read back with fromJobConfig.decryption).`,
@@ -117,7 +117,6 @@ export function checkFileTo(to: InputMap): void {
   notYet(to, [
     ['toJobConfig.encryption', (v) => v === 'KMS'],
     ['toJobConfig.recordMD5Link', any],
-    ['toJobConfig.columnList', any],
   ]);
   checkKey(to, 'toJobConfig', to['toJobConfig.encryption']);
   if (to['toJobConfig.validateMD5'] === 'true' && to['toJobConfig.encryption'] !== 'NONE') {
@@ -126,6 +125,13 @@ export function checkFileTo(to: InputMap): void {
   }
   if (to['toJobConfig.recordMD5Result'] === 'true' && !to['toJobConfig.recordMD5Directory']) {
     throw errors.invalidParameter('toJobConfig.recordMD5Result needs toJobConfig.recordMD5Directory: the directory the MD5 result file goes to.');
+  }
+  const columns = to['toJobConfig.columnList'];
+  if (columns && !/^\d+(&\d+)*$/.test(columns)) {
+    throw errors.invalidParameter(`toJobConfig.columnList must be column numbers separated by &, e.g. 1&3; got "${columns}".`);
+  }
+  if (columns && to['toJobConfig.outputFormat'] === 'BINARY_FILE') {
+    throw errors.invalidParameter('toJobConfig.columnList picks columns of CSV_FILE or JSON_FILE output; a BINARY_FILE copy has none.');
   }
   const marker = to['toJobConfig.markerFile'];
   if (marker && (marker.includes('/') || marker === '.' || marker === '..')) {

@@ -412,7 +412,16 @@ function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
     lineSeparator: json ? '\n' : unescapeSeparator(to['toJobConfig.lineSeparator'] || '\\r\\n'),
     quote: to['toJobConfig.quoteChar'] === 'true',
   };
-  const { columns } = schema;
+  // toJobConfig.columnList: the source's columns to write, by position (1&3), in that order.
+  const picked = (to['toJobConfig.columnList'] || '').split('&').filter(Boolean).map((n) => {
+    const i = Number(n) - 1;
+    if (i < 0 || i >= schema.columns.length) {
+      throw errors.invalidParameter(`toJobConfig.columnList names column ${n}, but the source has ${schema.columns.length}.`);
+    }
+    return i;
+  });
+  const indexes = picked.length ? picked : schema.columns.map((_c, i) => i);
+  const columns = indexes.map((i) => schema.columns[i]!);
   const prefix = to['toJobConfig.filePrefix'] || run.job;
   const ext = json ? 'json' : 'csv';
   return {
@@ -422,8 +431,9 @@ function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
         : undefined,
     fileName: (n: number) => `${prefix}_${String(n).padStart(5, '0')}.${ext}`,
     encode(row: readonly unknown[]): Buffer {
-      if (json) return encode(formatJsonLine(columns, row as never, opts.lineSeparator));
-      return encode(formatCsvLine(columns.map((c, i) => valueToText(c.type, (row[i] ?? null) as never)), opts));
+      const values = indexes.map((i) => row[i] ?? null);
+      if (json) return encode(formatJsonLine(columns, values as never, opts.lineSeparator));
+      return encode(formatCsvLine(columns.map((c, i) => valueToText(c.type, values[i] as never)), opts));
     },
   };
 }
