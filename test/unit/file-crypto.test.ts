@@ -84,6 +84,10 @@ describe('the encrypted file format', () => {
     await expect(readAll(file, key)).rejects.toThrow(REFUSED);
   });
 
+  it('a read from a later segment fails the same way when the header was altered', async () => {
+    await expect(readAll(flip(encrypted(bytes(3 * S, 6)), 30), KEY, 2 * S)).rejects.toThrow(REFUSED);
+  });
+
   it('a dek that is not 64 hex characters is refused without echoing it', () => {
     expect(() => parseDek('abc123', 'toJobConfig.dek')).toThrow('toJobConfig.dek must be 64 hexadecimal characters (a 256-bit AES key).');
     expect(() => parseDek('zz'.repeat(32), 'toJobConfig.dek')).toThrow(expect.objectContaining({ code: 'Cdm.0014' }));

@@ -181,7 +181,10 @@ export function decryptingStore(store: FileStore, dek: Buffer, input: string, is
       let held: Buffer[] = [];
       let heldBytes = 0;
       let cipher: FileCipher | undefined;
-      if (first > 0) cipher = cipherOf(dek, await readHeader(path));
+      if (first > 0) {
+        cipher = cipherOf(dek, await readHeader(path));
+        if (!cipher) throw refused(path);
+      }
       let index = first;
       let skip = start - first * SEGMENT_BYTES;
       const emit = (sealed: Buffer, last: boolean): Buffer => {
