@@ -76,8 +76,10 @@ interface SinkState {
   md5s?: [string, string][];
   /** Text: number of the next output file. */
   nextIndex: number;
-  /** Text: carry files 0..carry-1 hold encoded output not yet in a part. */
+  /** Text: carry files carryAt..carryAt+carry-1 hold encoded output not yet in a part. */
   carry: number;
+  /** Text: the first carry file (absent: 0). */
+  carryAt?: number;
   /** Text: carry files ever used (for cleanup). */
   carryHigh: number;
   filesWritten: number;
@@ -193,7 +195,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       bytesWritten: 0,
     };
     buffer = [];
-    for (let n = 0; n < state.carry; n++) buffer.push(await getCarry(n));
+    for (let n = 0; n < state.carry; n++) buffer.push(await getCarry((state.carryAt ?? 0) + n));
     buffered = buffer.reduce((a, b) => a + b.length, 0);
     // Files a crashed invocation saved as complete but may not have committed.
     if (!deferCommit) await commitPending(state);
@@ -257,11 +259,17 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       buffered = data.length - cut;
       if (closing) finishFile(s, open);
     }
+    // The rest goes to a carry file the saved checkpoint does not name (index 0 unless the
+    // named ones start there): a crash before the save below leaves those intact.
+    const at = s.carryAt ?? 0;
+    const tailAt = at === 0 ? s.carry : 0;
     s.carry = 0;
+    s.carryAt = 0;
     if (buffered > 0) {
-      await putCarry(0, buffer[0]!);
+      await putCarry(tailAt, buffer[0]!);
+      s.carryAt = tailAt;
       s.carry = 1;
-      s.carryHigh = Math.max(s.carryHigh, 1);
+      s.carryHigh = Math.max(s.carryHigh, tailAt + 1);
     }
     await save(s, cp);
     if (!deferCommit) await commitPending(s);
@@ -330,9 +338,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         const fileBytes = (s.open?.bytes ?? 0) + buffered;
         if (buffered >= store.minPartBytes || fileBytes >= fileLimit) return flush(s, cp, false);
         // Too small for a part: keep it durable as the next carry file, then advance.
-        await putCarry(s.carry, chunk);
+        const next = (s.carryAt ?? 0) + s.carry;
+        await putCarry(next, chunk);
         s.carry++;
-        s.carryHigh = Math.max(s.carryHigh, s.carry);
+        s.carryHigh = Math.max(s.carryHigh, next + 1);
         await save(s, cp);
       });
     },
