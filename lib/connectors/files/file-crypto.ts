@@ -16,7 +16,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { errors } from '../../errors';
-import type { FileInfo, FileStore } from './file-store';
+import type { FileInfo, FileStore, StagedFile } from './file-store';
 
 const MAGIC = Buffer.from('FERRYGCM', 'latin1');
 const VERSION = 1;
@@ -263,6 +263,7 @@ export function decryptingStore(store: FileStore, dek: Buffer, input: string, is
     commit: (f) => store.commit(f),
     abort: (f) => store.abort(f),
     ...(store.reportedMd5 ? { reportedMd5: (p: string) => store.reportedMd5!(p) } : {}),
+    ...(store.partMd5s ? { partMd5s: (f: StagedFile) => store.partMd5s!(f) } : {}),
     close: () => store.close(),
   };
 }

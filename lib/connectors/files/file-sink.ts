@@ -27,8 +27,9 @@
 //
 // toJobConfig.validateMD5 / recordMD5Result: each file's MD5 is computed from the bytes of
 // its parts as they are written, the running state kept in the checkpoint (md5-state.ts).
-// After a file is committed its MD5 is compared with the one the store reports (see
-// FileStore.reportedMd5); a mismatch removes the file and fails the run. Each partition's
+// Each part's MD5 is compared with the one the store reports for it where it reports one
+// (S3 part ETags: nothing is committed yet), and after a file is committed its MD5 with the
+// store's for the file (FileStore.reportedMd5); a mismatch removes the file and fails the run. Each partition's
 // `<md5>  <path>` lines wait beside the checkpoint until the run completes; then
 // completeFileRun writes them as one result file, `<job>_<submission>.md5` in
 // recordMD5Directory (md5sum -c reads it from the output directory).
@@ -140,8 +141,16 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   async function writePart(s: SinkState, open: OpenFile, at: number, bytes: Buffer): Promise<void> {
     open.staged = await store.writePart(open.staged, open.parts, at, bytes);
     if (open.md5) {
+      const sent = md5Hex(bytes);
+      // Checked before the file is committed: with writeToTempFile a bad part leaves nothing visible.
+      const reported = validateMd5 ? store.partMd5s?.(open.staged)[open.parts] : undefined;
+      if (reported !== undefined && reported !== sent) {
+        throw errors.writeFailed(
+          `MD5 check failed for ${store.describe(open.staged.path)} (part ${open.parts + 1}): Ferry wrote ${sent}, the store reports ${reported}; the file was not committed.`,
+        );
+      }
       open.md5 = md5Update(open.md5, bytes);
-      open.partMd5s![open.parts] = md5Hex(bytes);
+      open.partMd5s![open.parts] = sent;
     }
     open.parts++;
     s.bytesWritten += bytes.length;
@@ -377,9 +386,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
 }
 
 /**
- * Once the run's every file is committed (a successful run only): the marker file
- * (toJobConfig.markerFile, empty, in the output directory), last, so that whoever waits
- * for it finds every file in place. Writing it again after a crash is harmless.
+ * Once the run's every file is committed (a successful run only): the MD5 result file
+ * (recordMD5Result), then the marker file (toJobConfig.markerFile, empty, in the output
+ * directory), last, so that whoever waits for it finds everything in place. Both may be
+ * written again after a crash.
  */
 export async function completeFileRun(store: FileStore, to: InputMap, run: RunKey, partitions: number, md5Store: FileStore): Promise<void> {
   const outputDir = normalizePath(to['toJobConfig.outputDirectory']!);

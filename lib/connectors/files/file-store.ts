@@ -67,6 +67,8 @@ export interface FileStore {
    * parts' MD5s>-<parts>`), a file system's hash of what it holds. Undefined when missing.
    */
   reportedMd5?(path: string): Promise<string | undefined>;
+  /** Optional: the MD5s the store reported for a staged file's parts as it took them (S3's part ETags), by part index. */
+  partMd5s?(file: StagedFile): readonly (string | undefined)[];
   close(): Promise<void>;
 }
 
