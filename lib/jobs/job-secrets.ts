@@ -7,16 +7,11 @@ import type { InputMap } from '../model/config-values';
 import type { JobSpec } from '../model/job';
 import { SECRET_MASK } from '../model/link';
 import type { Runtime } from '../runtime';
-
-export interface JobRef {
-  project: string;
-  cluster: string;
-  /** The job's name: a ciphertext copied onto another job does not open. */
-  job: string;
-}
+import type { JobRef } from './start-job';
 
 type Sides = Pick<JobSpec, 'fromConnector' | 'toConnector' | 'from' | 'to'>;
 
+// Bound to the job's coordinates: a ciphertext copied onto another job does not open.
 const context = (ref: JobRef, input: string) => ({ project: ref.project, cluster: ref.cluster, job: ref.job, input });
 
 async function mapSecrets<T extends Sides>(spec: T, fn: (name: string, value: string) => Promise<string>): Promise<T> {

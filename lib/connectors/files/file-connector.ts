@@ -4,7 +4,7 @@ import { LinkTestError } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import type { Connector } from '../connector';
 import type { InputDecl } from '../inputs';
-import { decryptingStore, parseDek } from './file-crypto';
+import { ALGORITHM, decryptingStore, parseDek } from './file-crypto';
 import { checkFileDecryption, checkFileFrom, checkFileTo } from './file-inputs';
 import { completeFileRun, openFileSink } from './file-sink';
 import { openFileSource } from './file-source';
@@ -78,7 +78,7 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
 
 /** The store as the source reads it: decrypted when the job says its files are encrypted. */
 function readable(store: FileStore, from: InputMap): FileStore {
-  if (from['fromJobConfig.decryption'] !== 'AES-256-GCM') return store;
+  if (from['fromJobConfig.decryption'] !== ALGORITHM) return store;
   const md5Suffix = from['fromJobConfig.md5FileSuffix'];
   // MD5 siblings are plain text; what they are checked against is the decrypted content.
   const isPlain = (path: string) => isFerryInternal(path) || Boolean(md5Suffix && path.endsWith(md5Suffix));

@@ -38,7 +38,7 @@ import { CheckpointConflictError, runKeyString, type Checkpoint, type RunKey, ty
 import type { InputMap } from '../../model/config-values';
 import type { Counters } from '../../model/submission';
 import { formatCsvLine } from './csv-format';
-import { cipherOffset, cipherSize, fileCipher, newSalt, openWhole, parseDek, sealPiece, sealWhole, SEGMENT_BYTES } from './file-crypto';
+import { ALGORITHM, cipherOffset, cipherSize, fileCipher, newSalt, openWhole, parseDek, sealPiece, sealWhole, SEGMENT_BYTES } from './file-crypto';
 import { BINARY_SCHEMA } from './file-source';
 import { CHECKPOINT_DIR, joinPath, normalizePath, type FileStore, type StagedFile } from './file-store';
 import { formatJsonLine } from './json-format';
@@ -107,7 +107,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   const duplicates = to['toJobConfig.duplicateFileOpType'] ?? 'REPLACE';
   const text = binary ? undefined : textWriter(to, schema, run);
   const fileLimit = to['toJobConfig.writeFileSize'] ? Number(to['toJobConfig.writeFileSize']) * MB : Infinity;
-  const dek = to['toJobConfig.encryption'] === 'AES-256-GCM' ? parseDek(to['toJobConfig.dek'], 'toJobConfig.dek') : undefined;
+  const dek = to['toJobConfig.encryption'] === ALGORITHM ? parseDek(to['toJobConfig.dek'], 'toJobConfig.dek') : undefined;
   const validateMd5 = to['toJobConfig.validateMD5'] === 'true';
   const recordMd5 = to['toJobConfig.recordMD5Result'] === 'true';
   const hashing = validateMd5 || recordMd5;
