@@ -50,6 +50,12 @@ export interface Connector {
    * (undefined when there is nothing new).
    */
   incremental?(req: { link: InputMap; from: InputMap; schema: TableSchema; run: RunKey }, column: string, after: string | undefined): Promise<{ from: InputMap; upTo?: string }>;
+  /**
+   * Optional, once a run's every slice is final and before it is SUCCEEDED (never after a
+   * failure): what the destination gets for the run as a whole (file jobs: the MD5 result
+   * file, the marker file). Must be idempotent: a crash before SUCCEEDED repeats it.
+   */
+  complete?(req: { link: InputMap; to: InputMap; run: RunKey; partitions: number }): Promise<void>;
   /** The run's stage when the job asks for one (toJobConfig.useStageTable). */
   stage?(link: InputMap, to: InputMap, run: RunKey): StagePlan | undefined;
   /**

@@ -20,3 +20,8 @@ export function allConnectors(): Connector[] {
 export function linkSecrets(connector: string): Set<string> {
   return secretInputs(connectorFor(connector).linkInputs);
 }
+
+/** The secret inputs of a job between these connectors (e.g. the file key `toJobConfig.dek`). */
+export function jobSecrets(fromConnector: string, toConnector: string): { from: Set<string>; to: Set<string> } {
+  return { from: secretInputs(connectorFor(fromConnector).fromInputs), to: secretInputs(connectorFor(toConnector).toInputs) };
+}

@@ -11,8 +11,9 @@
 // time, so when every executor of a run has died the reaper re-queues the run message,
 // and the coordinator re-dispatches the partitions whose leases expired.
 import { releaseSlot, takeSlot } from '../clusters/slots';
-import { connectorFor } from '../connectors/registry';
+import { connectorFor, jobSecrets } from '../connectors/registry';
 import { CdmError, describeError } from '../errors';
+import { openJobSecrets, secretsFrom } from '../jobs/job-secrets';
 import { resolveLink } from '../links/links';
 import type { InputMap } from '../model/config-values';
 import { withPath } from '../model/parse';
@@ -106,7 +107,8 @@ async function coordinate(rt: Runtime, key: SubmissionKey, inv: Invocation): Pro
 }
 
 /** Once per run: the estimate, the destination's preparation, and the partitions. */
-async function plan(rt: Runtime, key: SubmissionKey, sub: Submission, owner: string): Promise<void> {
+async function plan(rt: Runtime, key: SubmissionKey, stored: Submission, owner: string): Promise<void> {
+  const sub = await openRun(rt, key, stored);
   const { spec } = sub;
   const [fromLink, toLink] = await links(rt, key, sub);
   const to = writeTarget(key, sub, toLink, rt);
@@ -122,7 +124,9 @@ async function plan(rt: Runtime, key: SubmissionKey, sub: Submission, owner: str
       await sink.prepare();
       const wanted = Number(spec.driver[EXTRACTORS_INPUT] ?? 1);
       const slices = (wanted > 1 && (await fromConnector.partition?.({ link: fromLink, from, schema: source.schema, run, timeZone }, wanted))) || [from];
-      await rt.store.partitions.create(key, slices);
+      // Slices are stored: their secret inputs stay sealed.
+      const secret = jobSecrets(spec.fromConnector, spec.toConnector).from;
+      await rt.store.partitions.create(key, slices.map((slice) => secretsFrom(slice, stored.spec.from, secret)));
       if (!(await rt.store.submissions.markPlanned(key, owner, { estimate, partitions: slices.length, incremental }, rt.now()))) {
         throw new LeaseLostError();
       }
@@ -176,11 +180,13 @@ async function runPartition(rt: Runtime, key: SubmissionKey, n: number, inv: Inv
   }
 }
 
-async function copyPartition(rt: Runtime, key: SubmissionKey, sub: Submission, part: Partition, inv: Invocation): Promise<Outcome> {
+async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission, part: Partition, inv: Invocation): Promise<Outcome> {
+  const sub = await openRun(rt, key, stored);
   const { spec } = sub;
   const [fromLink, toLink] = await links(rt, key, sub);
   const run = runKey(key, part.n);
-  const source = await connectorFor(spec.fromConnector).openSource!({ link: fromLink, from: part.from, run, timeZone: rt.settings.timeZone });
+  const from = secretsFrom(part.from, spec.from, jobSecrets(spec.fromConnector, spec.toConnector).from);
+  const source = await connectorFor(spec.fromConnector).openSource!({ link: fromLink, from, run, timeZone: rt.settings.timeZone });
   try {
     const sink = await connectorFor(spec.toConnector).openSink!({
       link: toLink,
@@ -279,11 +285,12 @@ async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, parti
   // The submission's lease makes one invocation the finisher when partitions end together.
   const now = rt.now();
   if (!leased && !(await rt.store.submissions.acquireLease(key, inv.owner, now, now + rt.settings.leaseMs))) return 'partition-done';
-  const sub = await rt.store.submissions.get(key);
-  if (!sub || sub.status !== 'RUNNING') return 'gone';
+  const stored = await rt.store.submissions.get(key);
+  if (!stored || stored.status !== 'RUNNING') return 'gone';
   const counters = tableCounters(sumOf(partitions));
   const slices = partitions.map((p) => ({ partition: p.n, state: p.state, rowsWritten: p.rowsWritten }));
   try {
+    const sub = await openRun(rt, key, stored);
     const [fromLink, toLink] = await links(rt, key, sub);
     const stage = stageOf(key, sub, toLink, rt);
     if (sub.spec.driver[VERIFY_INPUT] === 'true') {
@@ -309,11 +316,13 @@ async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, parti
         return 'failed';
       }
       await stage?.commit(toLink);
+      await complete(rt, key, sub, toLink, partitions.length);
       await advanceMark(rt, key, sub);
       await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters, verification, partitions: slices });
       return 'succeeded';
     }
     await stage?.commit(toLink);
+    await complete(rt, key, sub, toLink, partitions.length);
     await advanceMark(rt, key, sub);
     await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters, partitions: slices });
     return 'succeeded';
@@ -321,6 +330,12 @@ async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, parti
     await failRun(rt, key, e);
     return 'failed';
   }
+}
+
+/** The destination's work for the run as a whole (file jobs: MD5 result, marker file), after the data is final. */
+async function complete(rt: Runtime, key: SubmissionKey, sub: Submission, toLink: InputMap, partitions: number): Promise<void> {
+  const connector = connectorFor(sub.spec.toConnector);
+  await connector.complete?.({ link: toLink, to: writeTarget(key, sub, toLink, rt), run: runKey(key, 0), partitions });
 }
 
 /**
@@ -403,6 +418,11 @@ function writeTarget(key: SubmissionKey, sub: Submission, toLink: InputMap, rt: 
 }
 
 const chunkRows = (fromLink: InputMap) => Number(fromLink[CHUNK_ROWS_INPUT] ?? 10_000);
+
+/** The run with its job's secret inputs opened (in memory only: what is stored stays sealed). */
+async function openRun(rt: Runtime, key: SubmissionKey, sub: Submission): Promise<Submission> {
+  return { ...sub, spec: await openJobSecrets(rt, key, sub.spec) };
+}
 
 async function links(rt: Runtime, key: SubmissionKey, sub: Submission): Promise<[InputMap, InputMap]> {
   const [from, to] = await Promise.all([

@@ -2,7 +2,7 @@
 import type { Principal } from '../auth/token';
 import { requireCluster } from '../clusters/clusters';
 import { validateInputs } from '../connectors/inputs';
-import { connectorFor } from '../connectors/registry';
+import { connectorFor, jobSecrets } from '../connectors/registry';
 import { errors } from '../errors';
 import { z } from 'zod';
 import { createJobsBodySchema, JOB_TYPES, jobSpecFromBody, renderJob, type Job, type JobSpec } from '../model/job';
@@ -12,6 +12,7 @@ import { DRIVER_CONFIGS, driverInputs } from './driver-inputs';
 import { checkMacros } from '../engine/macros';
 import type { Connector } from '../connectors/connector';
 import type { InputMap } from '../model/config-values';
+import { jobMask, keepStoredSecrets, openJobSecrets, sealJobSecrets } from './job-secrets';
 
 // issue 7: schedules and S3 triggers follow the job's driver inputs.
 import { removeAutomation, syncAutomation, validateAutomation } from '../schedules/sync';
@@ -39,8 +40,9 @@ export async function createJobs(rt: Runtime, by: Principal, project: string, cl
       updatedBy: by.subject,
       lastSubmissionId: 0,
     };
-    await rt.store.jobs.create(job);
-    await syncAutomation(rt, job); // issue 7
+    const sealed = await sealJobSecrets(rt, { project, cluster, job: job.name }, job);
+    await rt.store.jobs.create(sealed);
+    await syncAutomation(rt, sealed); // issue 7
   }
   return { name: names.at(-1)!, 'validation-result': specs.map(() => ({})) };
 }
@@ -66,7 +68,11 @@ export async function validateJob(rt: Runtime, project: string, cluster: string,
   }
   const fromValues = validateInputs(from.fromInputs, spec.from, ['fromJobConfig']);
   const toValues = validateInputs(to.toInputs, spec.to, ['toJobConfig']);
-  for (const [name, value] of [...Object.entries(fromValues), ...Object.entries(toValues)]) withPath(name, () => checkMacros(value));
+  // Secrets take no macros (and an error about one must not echo it).
+  const secret = jobSecrets(from.name, to.name);
+  for (const [name, value] of [...Object.entries(fromValues), ...Object.entries(toValues)]) {
+    if (!secret.from.has(name) && !secret.to.has(name)) withPath(name, () => checkMacros(value));
+  }
   from.checkFrom?.(fromValues);
   to.checkTo?.(toValues);
   // issue 7: Ferry's automation inputs (ferryConfig.s3Trigger*, schedulerTimeZone) and the schedule's rules.
@@ -89,14 +95,14 @@ export async function showJobs(rt: Runtime, project: string, cluster: string, na
   if (name !== 'all') {
     const job = await rt.store.jobs.get(project, cluster, name);
     if (!job) throw errors.jobNotFound(name);
-    return { total: 0, jobs: [renderJob(job)], page_no: 1, page_size: 10 };
+    return { total: 0, jobs: [renderJob(job, jobMask(job))], page_no: 1, page_size: 10 };
   }
   const q = parseWith(listQuerySchema, query, 'query');
   const matching = (await rt.store.jobs.list(project, cluster)).filter(
     (j) => j.jobType === q.jobType && (!q.filter || j.name.includes(q.filter)),
   );
   const page = matching.slice((q.page_no - 1) * q.page_size, q.page_no * q.page_size);
-  return { total: matching.length, jobs: page.map(renderJob), page_no: q.page_no, page_size: q.page_size };
+  return { total: matching.length, jobs: page.map((j) => renderJob(j, jobMask(j))), page_no: q.page_no, page_size: q.page_size };
 }
 
 /** Replaces a job (PUT …/job/{name} with `{"jobs":[…]}`); a run in flight keeps its own copy. */
@@ -105,8 +111,16 @@ export async function updateJob(rt: Runtime, by: Principal, project: string, clu
   const { jobs } = parseWith(createJobsBodySchema, body);
   if (jobs.length !== 1) throw errors.invalidParameter('jobs must hold exactly the one job to modify.');
   if (jobs[0]!.name !== name) throw errors.invalidParameter(`jobs[0].name ${jobs[0]!.name} does not match the job in the path, ${name}.`);
-  const spec = await withPathAsync('jobs[0]', () => validateJob(rt, project, cluster, jobSpecFromBody(jobs[0]!)));
-  if (!(await rt.store.jobs.update(project, cluster, spec, by.subject, rt.now()))) throw errors.jobUpdateMissing(name);
+  const ref = { project, cluster, job: name };
+  const stored = await rt.store.jobs.get(project, cluster, name);
+  const spec = await withPathAsync('jobs[0]', async () => {
+    const given = jobSpecFromBody(jobs[0]!);
+    // A masked (or omitted) secret keeps the stored one; it is validated as what it will be.
+    return validateJob(rt, project, cluster, keepStoredSecrets(given, stored && (await openJobSecrets(rt, ref, stored))));
+  });
+  if (!(await rt.store.jobs.update(project, cluster, await sealJobSecrets(rt, ref, spec), by.subject, rt.now()))) {
+    throw errors.jobUpdateMissing(name);
+  }
   const saved = await rt.store.jobs.get(project, cluster, name); // issue 7
   if (saved) await syncAutomation(rt, saved);
   return { 'validation-result': [{}] };

@@ -82,7 +82,8 @@ export function jobSpecFromBody(body: JobBody): JobSpec {
   };
 }
 
-export function renderJob(job: Job) {
+/** `mask` shows each input's value (secret inputs as a placeholder, see lib/jobs/job-secrets.ts). */
+export function renderJob(job: Job, mask?: (name: string, value: string) => string) {
   return {
     job_type: job.jobType,
     name: job.name,
@@ -90,8 +91,8 @@ export function renderJob(job: Job) {
     'to-connector-name': job.toConnector,
     'from-link-name': job.fromLink,
     'to-link-name': job.toLink,
-    'from-config-values': renderConfigValues(job.from, job.extended.from),
-    'to-config-values': renderConfigValues(job.to, job.extended.to),
+    'from-config-values': renderConfigValues(job.from, job.extended.from, mask),
+    'to-config-values': renderConfigValues(job.to, job.extended.to, mask),
     'driver-config-values': renderConfigValues(job.driver),
     'creation-user': job.createdBy,
     'creation-date': job.createdAt,

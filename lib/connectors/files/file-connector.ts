@@ -4,12 +4,13 @@ import { LinkTestError } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import type { Connector } from '../connector';
 import type { InputDecl } from '../inputs';
-import { checkFileFrom, checkFileTo } from './file-inputs';
-import { openFileSink } from './file-sink';
+import { ALGORITHM, decryptingStore, parseDek } from './file-crypto';
+import { checkFileDecryption, checkFileFrom, checkFileTo } from './file-inputs';
+import { completeFileRun, openFileSink } from './file-sink';
 import { partitionFiles } from './file-partition';
 import { selectFiles } from './file-select';
 import { openFileSource } from './file-source';
-import type { FileStore } from './file-store';
+import { isFerryInternal, type FileStore } from './file-store';
 
 export interface FileConnectorSpec {
   readonly name: string;
@@ -30,7 +31,10 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
     fromInputs: spec.fromInputs,
     toInputs: spec.toInputs,
     checkLink: spec.checkLink,
-    checkFrom: checkFileFrom,
+    checkFrom(from) {
+      checkFileFrom(from);
+      checkFileDecryption(from);
+    },
     checkTo: checkFileTo,
     async testLink(link) {
       try {
@@ -43,7 +47,7 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
       const store = await spec.openStore(req.link, req.from);
       try {
         await store.check();
-        return await openFileSource(store, req.from, { timeZone: req.timeZone });
+        return await openFileSource(readable(store, req.from), req.from, { timeZone: req.timeZone });
       } catch (e) {
         await store.close();
         throw e;
@@ -52,7 +56,7 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
     async partition(req, n) {
       const store = await spec.openStore(req.link, req.from);
       try {
-        return partitionFiles(req.from, await selectFiles(store, req.from, { timeZone: req.timeZone }), n);
+        return partitionFiles(req.from, await selectFiles(readable(store, req.from), req.from, { timeZone: req.timeZone }), n);
       } finally {
         await store.close();
       }
@@ -67,5 +71,26 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
         throw e;
       }
     },
+    async complete(req) {
+      const store = await spec.openStore(req.link, req.to);
+      // recordMD5Bucket: the MD5 result goes to another bucket of the same link.
+      const bucket = req.to['toJobConfig.recordMD5Bucket'];
+      const md5Store = bucket ? await spec.openStore(req.link, { ...req.to, 'toJobConfig.bucketName': bucket }) : store;
+      try {
+        await completeFileRun(store, req.to, req.run, req.partitions, md5Store);
+      } finally {
+        await store.close();
+        if (md5Store !== store) await md5Store.close();
+      }
+    },
   };
+}
+
+/** The store as the source reads it: decrypted when the job says its files are encrypted. */
+function readable(store: FileStore, from: InputMap): FileStore {
+  if (from['fromJobConfig.decryption'] !== ALGORITHM) return store;
+  const md5Suffix = from['fromJobConfig.md5FileSuffix'];
+  // MD5 siblings are plain text; what they are checked against is the decrypted content.
+  const isPlain = (path: string) => isFerryInternal(path) || Boolean(md5Suffix && path.endsWith(md5Suffix));
+  return decryptingStore(store, parseDek(from['fromJobConfig.dek'], 'fromJobConfig.dek'), 'fromJobConfig.dek', isPlain);
 }

@@ -4,6 +4,7 @@
 import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import { input, type InputDecl } from '../inputs';
+import { ALGORITHM as ENCRYPTION, parseDek } from './file-crypto';
 import { checkTimeFilter } from './file-time-filter';
 import { checkMarkerFile } from './marker-file';
 import { compileLineRegex } from './regex-format';
@@ -58,17 +59,31 @@ export const fileToInputs: readonly InputDecl[] = [
   input.string('toJobConfig.filePrefix', { description: 'Output file name prefix (default: the job name).' }),
   input.enum('toJobConfig.duplicateFileOpType', ['REPLACE', 'SKIP', 'ABANDON'], { default: 'REPLACE' }),
   input.boolean('toJobConfig.writeToTempFile', { default: 'false' }),
-  input.string('toJobConfig.columnList'),
-  input.enum('toJobConfig.encryption', ['NONE', 'KMS'], { default: 'NONE' }),
+  input.string('toJobConfig.columnList', { description: 'Source columns to write, by position, separated by &, e.g. 1&3 (CSV_FILE, JSON_FILE).' }),
+  input.enum('toJobConfig.encryption', ['NONE', 'KMS', ENCRYPTION], {
+    default: 'NONE',
+    description: `${ENCRYPTION}: encrypt every file with toJobConfig.dek in Ferry's streaming format (read back with fromJobConfig.decryption).`,
+  }),
+  input.string('toJobConfig.dek', { secret: true, description: 'The AES-256 key for toJobConfig.encryption, 64 hex characters.' }),
+  input.string('toJobConfig.iv', { description: 'Not used: Ferry gives every file and segment its own nonce.' }),
   input.string('toJobConfig.kmsID'),
   input.string('toJobConfig.projectID'),
-  input.boolean('toJobConfig.validateMD5', { default: 'false' }),
-  input.boolean('toJobConfig.recordMD5Result', { default: 'false' }),
-  input.string('toJobConfig.recordMD5Link'),
-  input.string('toJobConfig.recordMD5Bucket'),
+  input.boolean('toJobConfig.validateMD5', {
+    default: 'false',
+    description: "Compare each file's MD5, computed while writing, with the one the store reports for it; a mismatch removes the file and fails the run.",
+  }),
+  input.boolean('toJobConfig.recordMD5Result', { default: 'false', description: 'Write `<md5>  <path>` for every file to <job>_<submission-id>.md5 in toJobConfig.recordMD5Directory.' }),
+  input.string('toJobConfig.recordMD5Link', { description: 'Not supported: the result is written with the job\'s to-link.' }),
   input.string('toJobConfig.recordMD5Directory'),
-  input.string('toJobConfig.markerFile'),
+  input.string('toJobConfig.markerFile', { description: 'An empty file of this name is written in the output directory once a run succeeded.' }),
   input.boolean('toJobConfig.copyContentType', { default: 'false' }),
+];
+
+/** Reading files written with toJobConfig.encryption (as CDM's HDFS connector names them). */
+export const fileDecryptionInputs: readonly InputDecl[] = [
+  input.enum('fromJobConfig.decryption', ['NONE', ENCRYPTION], { default: 'NONE' }),
+  input.string('fromJobConfig.dek', { secret: true, description: 'The AES-256 key the files were written with, 64 hex characters.' }),
+  input.string('fromJobConfig.iv', { description: 'Not used: each file holds its own nonces.' }),
 ];
 
 /** Inputs declared because CDM has them, refused until Ferry implements them (never silently ignored). */
@@ -112,11 +127,43 @@ export function checkFileFrom(from: InputMap): void {
 
 export function checkFileTo(to: InputMap): void {
   notYet(to, [
-    ['toJobConfig.encryption', (v) => v !== 'NONE'],
-    ['toJobConfig.validateMD5', isTrue],
-    ['toJobConfig.recordMD5Result', isTrue],
-    ['toJobConfig.markerFile', any],
-    ['toJobConfig.columnList', any],
+    ['toJobConfig.encryption', (v) => v === 'KMS'],
+    ['toJobConfig.recordMD5Link', any],
   ]);
+  checkKey(to, 'toJobConfig', to['toJobConfig.encryption']);
+  if (to['toJobConfig.validateMD5'] === 'true' && to['toJobConfig.encryption'] !== 'NONE') {
+    // As CDM refuses it with KMS: the store's MD5 is of the ciphertext, not of the data.
+    throw errors.invalidParameter(`toJobConfig.validateMD5 cannot be combined with toJobConfig.encryption ${to['toJobConfig.encryption']}.`);
+  }
+  if (to['toJobConfig.recordMD5Result'] === 'true' && !to['toJobConfig.recordMD5Directory']) {
+    throw errors.invalidParameter('toJobConfig.recordMD5Result needs toJobConfig.recordMD5Directory: the directory the MD5 result file goes to.');
+  }
+  const columns = to['toJobConfig.columnList'];
+  if (columns && !/^\d+(&\d+)*$/.test(columns)) {
+    throw errors.invalidParameter(`toJobConfig.columnList must be column numbers separated by &, e.g. 1&3; got "${columns}".`);
+  }
+  if (columns && to['toJobConfig.outputFormat'] === 'BINARY_FILE') {
+    throw errors.invalidParameter('toJobConfig.columnList picks columns of CSV_FILE or JSON_FILE output; a BINARY_FILE copy has none.');
+  }
+  const marker = to['toJobConfig.markerFile'];
+  if (marker && (marker.includes('/') || marker === '.' || marker === '..')) {
+    throw errors.invalidParameter(`toJobConfig.markerFile is a file name in toJobConfig.outputDirectory; got "${marker}".`);
+  }
   encoderFor(to['toJobConfig.encodeType']!, 'toJobConfig.encodeType');
+}
+
+export function checkFileDecryption(from: InputMap): void {
+  checkKey(from, 'fromJobConfig', from['fromJobConfig.decryption']);
+}
+
+/** The key inputs of either side: a dek exactly when the algorithm needs one, and never an IV. */
+function checkKey(values: InputMap, config: string, algorithm: string | undefined): void {
+  const switchName = config === 'toJobConfig' ? 'toJobConfig.encryption' : 'fromJobConfig.decryption';
+  if (values[`${config}.iv`]) {
+    throw errors.invalidParameter(
+      `${config}.iv is not used: Ferry gives every file and segment its own nonce (one IV for many files would break AES-GCM); remove it.`,
+    );
+  }
+  if (algorithm === ENCRYPTION) parseDek(values[`${config}.dek`], `${config}.dek`);
+  else if (values[`${config}.dek`]) throw errors.invalidParameter(`${config}.dek is set but ${switchName} is ${algorithm ?? 'NONE'}; set it to ${ENCRYPTION}.`);
 }

@@ -18,14 +18,31 @@
 // as a small carry file beside the checkpoint (and the checkpoint advances with it), so
 // a crash or a continuation loses nothing; the part later holds the carried bytes. Output
 // files roll over at `writeFileSize` MB.
+//
+// toJobConfig.encryption AES-256-GCM writes each file in file-crypto.ts's segmented
+// format. A file's salt is drawn when it opens and kept in the checkpoint, so a part
+// rewritten after a crash holds the same ciphertext. Parts hold whole segments: a text
+// file's partial last segment waits in a carry file until more output or the file's end.
+// Carry files are sealed too (each with its own salt): nothing plain is left at the destination.
+//
+// toJobConfig.validateMD5 / recordMD5Result: each file's MD5 is computed from the bytes of
+// its parts as they are written, the running state kept in the checkpoint (md5-state.ts).
+// Each part's MD5 is compared with the one the store reports for it where it reports one
+// (S3 part ETags: nothing is committed yet), and after a file is committed its MD5 with the
+// store's for the file (FileStore.reportedMd5); a mismatch removes the file and fails the run. Each partition's
+// `<md5>  <path>` lines wait beside the checkpoint until the run completes; then
+// completeFileRun writes them as one result file, `<job>_<submission>.md5` in
+// recordMD5Directory (md5sum -c reads it from the output directory).
 import { errors } from '../../errors';
 import { CheckpointConflictError, runKeyString, type Checkpoint, type RunKey, type Sink, type TableSchema } from '../../engine/types';
 import type { InputMap } from '../../model/config-values';
 import type { Counters } from '../../model/submission';
 import { formatCsvLine } from './csv-format';
+import { ALGORITHM, cipherOffset, cipherSize, fileCipher, newSalt, openWhole, parseDek, sealPiece, sealWhole, SEGMENT_BYTES } from './file-crypto';
 import { BINARY_SCHEMA } from './file-source';
 import { CHECKPOINT_DIR, joinPath, normalizePath, type FileStore, type StagedFile } from './file-store';
 import { formatJsonLine } from './json-format';
+import { md5Digest, md5Hex, md5Start, md5Update, multipartEtag, type Md5State } from './md5-state';
 import { encoderFor, unescapeSeparator } from './text-encoding';
 import { valueToText } from './value-text';
 
@@ -36,7 +53,15 @@ interface OpenFile {
   bytes: number;
   /** Binary: the source file's relative path. */
   rel?: string;
+  /** Encrypted: the file's salt (hex), drawn once so that retried parts repeat their bytes. */
+  salt?: string;
+  /** MD5 wanted: of the parts written so far, and of each part. */
+  md5?: Md5State;
+  partMd5s?: string[];
 }
+
+/** A complete file waiting to be committed, with its MD5 when one is wanted. */
+type PendingFile = StagedFile & { readonly digest?: { readonly md5: string; readonly parts: readonly string[] } };
 
 interface SinkState {
   v: 1;
@@ -47,11 +72,15 @@ interface SinkState {
   /** Binary: the duplicate being skipped (duplicateFileOpType SKIP). */
   skipping?: string;
   /** Complete files not yet committed. */
-  pending: StagedFile[];
+  pending: PendingFile[];
+  /** MD5 wanted: `[path under outputDirectory, md5]` of every file committed so far. */
+  md5s?: [string, string][];
   /** Text: number of the next output file. */
   nextIndex: number;
-  /** Text: carry files 0..carry-1 hold encoded output not yet in a part. */
+  /** Text: carry files carryAt..carryAt+carry-1 hold encoded output not yet in a part. */
   carry: number;
+  /** Text: the first carry file (absent: 0). */
+  carryAt?: number;
   /** Text: carry files ever used (for cleanup). */
   carryHigh: number;
   filesWritten: number;
@@ -78,6 +107,11 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   const duplicates = to['toJobConfig.duplicateFileOpType'] ?? 'REPLACE';
   const text = binary ? undefined : textWriter(to, schema, run);
   const fileLimit = to['toJobConfig.writeFileSize'] ? Number(to['toJobConfig.writeFileSize']) * MB : Infinity;
+  const dek = to['toJobConfig.encryption'] === ALGORITHM ? parseDek(to['toJobConfig.dek'], 'toJobConfig.dek') : undefined;
+  const validateMd5 = to['toJobConfig.validateMD5'] === 'true';
+  const recordMd5 = to['toJobConfig.recordMD5Result'] === 'true';
+  const hashing = validateMd5 || recordMd5;
+  const md5Path = md5RecordPath(outputDir, run);
 
   let state: SinkState | undefined;
   let seenSeq = 0;
@@ -93,6 +127,60 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       throw errors.writeFailed(`${what} failed: ${(e as Error).message}`, e);
     }
   };
+
+  const newFile = (staged: StagedFile, rel?: string): OpenFile => ({
+    staged,
+    parts: 0,
+    bytes: 0,
+    rel,
+    ...(dek ? { salt: newSalt() } : {}),
+    ...(hashing ? { md5: md5Start(), partMd5s: [] } : {}),
+  });
+
+  /** Writes `bytes` as the open file's next part. */
+  async function writePart(s: SinkState, open: OpenFile, at: number, bytes: Buffer): Promise<void> {
+    open.staged = await store.writePart(open.staged, open.parts, at, bytes);
+    if (open.md5) {
+      const sent = md5Hex(bytes);
+      // Checked before the file is committed: with writeToTempFile a bad part leaves nothing visible.
+      const reported = validateMd5 ? store.partMd5s?.(open.staged)[open.parts] : undefined;
+      if (reported !== undefined && reported !== sent) {
+        throw errors.writeFailed(
+          `MD5 check failed for ${store.describe(open.staged.path)} (part ${open.parts + 1}): Ferry wrote ${sent}, the store reports ${reported}; the file was not committed.`,
+        );
+      }
+      open.md5 = md5Update(open.md5, bytes);
+      open.partMd5s![open.parts] = sent;
+    }
+    open.parts++;
+    s.bytesWritten += bytes.length;
+  }
+
+  /** The open file is complete: it waits for its commit. */
+  function finishFile(s: SinkState, open: OpenFile): void {
+    const digest = open.md5 && { md5: md5Digest(open.md5), parts: open.partMd5s! };
+    s.pending.push(digest ? { ...open.staged, digest } : open.staged);
+    s.open = undefined;
+    s.filesWritten++;
+  }
+
+  /** Plaintext `data` at the open file's end as the bytes of its next part, and where they go. */
+  const partOf = (open: OpenFile, data: Buffer, last: boolean) =>
+    dek
+      ? { at: cipherOffset(open.bytes), bytes: sealPiece(fileCipher(dek, open.salt!), open.bytes, data, last) }
+      : { at: open.bytes, bytes: data };
+
+  async function putCarry(n: number, data: Buffer): Promise<void> {
+    await store.put(carryPath(n), dek ? sealWhole(dek, data) : data);
+  }
+
+  async function getCarry(n: number): Promise<Buffer> {
+    const raw = await store.get(carryPath(n));
+    if (!raw) throw errors.writeFailed(`The carry file ${store.describe(carryPath(n))} of this run is missing.`);
+    const data = dek ? openWhole(dek, raw) : raw;
+    if (!data) throw errors.writeFailed(`The carry file ${store.describe(carryPath(n))} of this run does not decrypt with toJobConfig.dek: it was altered.`);
+    return data;
+  }
 
   async function readState(): Promise<SinkState | undefined> {
     const raw = await store.get(statePath);
@@ -116,11 +204,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       bytesWritten: 0,
     };
     buffer = [];
-    for (let n = 0; n < state.carry; n++) {
-      const carried = await store.get(carryPath(n));
-      if (!carried) throw errors.writeFailed(`The carry file ${store.describe(carryPath(n))} of this run is missing.`);
-      buffer.push(carried);
-    }
+    for (let n = 0; n < state.carry; n++) buffer.push(await getCarry((state.carryAt ?? 0) + n));
     buffered = buffer.reduce((a, b) => a + b.length, 0);
     // Files a crashed invocation saved as complete but may not have committed.
     if (!deferCommit) await commitPending(state);
@@ -140,33 +224,61 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   }
 
   async function commitPending(s: SinkState): Promise<void> {
-    for (const f of s.pending) await store.commit(f);
+    for (const f of s.pending) {
+      await store.commit(f);
+      if (f.digest && validateMd5) await checkMd5(f.path, f.digest);
+      if (f.digest && recordMd5) (s.md5s ??= []).push([f.path.slice(outputDir ? outputDir.length + 1 : 0), f.digest.md5]);
+    }
     s.pending = [];
+  }
+
+  /** The store's MD5 of a committed file against the one computed while writing it. */
+  async function checkMd5(path: string, digest: NonNullable<PendingFile['digest']>): Promise<void> {
+    if (!store.reportedMd5) throw errors.writeFailed(`toJobConfig.validateMD5: ${store.label} reports no MD5 of its files.`);
+    const reported = await store.reportedMd5(path);
+    // Object stores name a multipart upload by its parts' MD5s: compare like with like.
+    const expected = reported && /-\d+$/.test(reported) ? multipartEtag(digest.parts) : digest.md5;
+    if (reported === expected) return;
+    await store.delete(path);
+    throw errors.writeFailed(
+      `MD5 check failed for ${store.describe(path)}: Ferry wrote ${expected}, the store reports ${reported ?? 'no file'}; the file was removed.`,
+    );
   }
 
   /** Text: writes the buffer as the open file's next part (starting a file if none is open), then saves. */
   async function flush(s: SinkState, cp: Checkpoint, closeFile: boolean): Promise<void> {
-    if (buffered > 0) {
-      if (!s.open) {
-        const staged = await store.begin(joinPath(outputDir, text!.fileName(s.nextIndex)));
-        s.nextIndex++;
-        s.open = { staged, parts: 0, bytes: 0 };
-        if (text!.header) buffer.unshift(text!.header);
-      }
-      const data = Buffer.concat(buffer);
-      const open = s.open;
-      open.staged = await store.writePart(open.staged, open.parts, open.bytes, data);
-      open.parts++;
-      open.bytes += data.length;
-      s.bytesWritten += data.length;
-      buffer = [];
-      buffered = 0;
+    if (buffered > 0 && !s.open) {
+      const staged = await store.begin(joinPath(outputDir, text!.fileName(s.nextIndex)));
+      s.nextIndex++;
+      s.open = newFile(staged);
+      if (text!.header) buffer.unshift(text!.header);
     }
+    const open = s.open;
+    if (open) {
+      const data = Buffer.concat(buffer);
+      const closing = closeFile || open.bytes + data.length >= fileLimit;
+      // Encrypted, only whole segments go out before the file's end; the rest is carried.
+      const cut = dek && !closing ? data.length - (data.length % SEGMENT_BYTES) : data.length;
+      if (cut > 0 || (dek && closing)) {
+        const part = partOf(open, data.subarray(0, cut), closing);
+        await writePart(s, open, part.at, part.bytes);
+        open.bytes += cut;
+      }
+      buffer = cut < data.length ? [data.subarray(cut)] : [];
+      buffered = data.length - cut;
+      if (closing) finishFile(s, open);
+    }
+    // The rest goes to a carry file the saved checkpoint does not name (index 0 unless the
+    // named ones start there): a crash before the save below leaves those intact.
+    const at = s.carryAt ?? 0;
+    const tailAt = at === 0 ? s.carry : 0;
     s.carry = 0;
-    if (s.open && (closeFile || s.open.bytes >= fileLimit)) {
-      s.pending.push(s.open.staged);
-      s.open = undefined;
-      s.filesWritten++;
+    s.carryAt = 0;
+    if (buffered > 0) {
+      await putCarry(tailAt, buffer[0]!);
+      s.carryAt = tailAt;
+      s.carry = 1;
+      s.carryHigh = Math.max(s.carryHigh, tailAt + 1);
     }
     await save(s, cp);
     if (!deferCommit) await commitPending(s);
@@ -187,14 +299,14 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         // CDM: a duplicate has the same name and size. Files this run staged are not
         // visible yet, so a retried chunk never mistakes its own output for a duplicate.
         const existing = duplicates === 'REPLACE' ? undefined : await store.stat(dest);
-        if (existing && existing.size === size) {
+        if (existing && existing.size === (dek ? cipherSize(size) : size)) {
           if (duplicates === 'ABANDON') {
             throw errors.writeFailed(`${store.describe(dest)} already exists with the same size; toJobConfig.duplicateFileOpType is ABANDON.`);
           }
           s.skipping = rel;
           s.filesSkipped++;
         } else {
-          s.open = { staged: await store.begin(dest), parts: 0, bytes: 0, rel };
+          s.open = newFile(await store.begin(dest), rel);
         }
       }
       if (s.skipping === rel) {
@@ -205,15 +317,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       if (!open || open.rel !== rel || open.bytes !== offset) {
         throw errors.writeFailed(`Binary copy out of order at ${rel} offset ${offset}: the sink expected ${open?.rel ?? 'a new file'} at ${open?.bytes ?? 0}.`);
       }
-      open.staged = await store.writePart(open.staged, open.parts, offset, data);
-      open.parts++;
+      const part = partOf(open, data, last);
+      await writePart(s, open, part.at, part.bytes);
       open.bytes += data.length;
-      s.bytesWritten += data.length;
-      if (last) {
-        s.pending.push(open.staged);
-        s.open = undefined;
-        s.filesWritten++;
-      }
+      if (last) finishFile(s, open);
     }
     await save(s, cp);
     if (!deferCommit) await commitPending(s);
@@ -240,9 +347,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         const fileBytes = (s.open?.bytes ?? 0) + buffered;
         if (buffered >= store.minPartBytes || fileBytes >= fileLimit) return flush(s, cp, false);
         // Too small for a part: keep it durable as the next carry file, then advance.
-        await store.put(carryPath(s.carry), chunk);
+        const next = (s.carryAt ?? 0) + s.carry;
+        await putCarry(next, chunk);
         s.carry++;
-        s.carryHigh = Math.max(s.carryHigh, s.carry);
+        s.carryHigh = Math.max(s.carryHigh, next + 1);
         await save(s, cp);
       });
     },
@@ -254,6 +362,8 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         if (text) await flush(s, s.checkpoint, true);
         else await save(s, s.checkpoint);
         await commitPending(s);
+        // This slice's MD5 lines, for the run's result file (completeFileRun).
+        if (recordMd5) await store.put(md5Path, Buffer.from((s.md5s ?? []).map(([p, m]) => `${m}  ${p}\n`).join('')));
       });
     },
     async finish() {
@@ -275,6 +385,44 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   return sink;
 }
 
+/**
+ * Once the run's every file is committed (a successful run only): the MD5 result file
+ * (recordMD5Result), then the marker file (toJobConfig.markerFile, empty, in the output
+ * directory), last, so that whoever waits for it finds everything in place. Both may be
+ * written again after a crash.
+ */
+export async function completeFileRun(store: FileStore, to: InputMap, run: RunKey, partitions: number, md5Store: FileStore): Promise<void> {
+  const outputDir = normalizePath(to['toJobConfig.outputDirectory']!);
+  if (to['toJobConfig.recordMD5Result'] === 'true') await writeMd5Result(store, outputDir, to, run, partitions, md5Store);
+  const marker = to['toJobConfig.markerFile'];
+  if (marker) await store.put(joinPath(outputDir, marker), Buffer.alloc(0));
+}
+
+/** Where a slice's MD5 lines wait for the end of the run. */
+function md5RecordPath(outputDir: string, run: RunKey): string {
+  return joinPath(outputDir, CHECKPOINT_DIR, `${runKeyString(run).replace(/[^A-Za-z0-9._-]/g, '_')}.md5`);
+}
+
+/** Every slice's lines, sorted by path, as `<job>_<submission>.md5` in recordMD5Directory; then the slices' go. */
+async function writeMd5Result(store: FileStore, outputDir: string, to: InputMap, run: RunKey, partitions: number, md5Store: FileStore): Promise<void> {
+  const result = joinPath(normalizePath(to['toJobConfig.recordMD5Directory']!), `${run.job}_${run.submissionId}.md5`);
+  const slices = Array.from({ length: partitions }, (_v, n) => md5RecordPath(outputDir, { ...run, partition: n }));
+  const lines: string[] = [];
+  for (const path of slices) {
+    const part = await store.get(path);
+    // Gone: an earlier attempt of this step wrote the result and removed them.
+    if (!part) {
+      if (await md5Store.stat(result)) return;
+      throw errors.writeFailed(`The MD5 lines of this run are missing (${store.describe(path)}).`);
+    }
+    lines.push(...part.toString('utf8').split('\n').filter(Boolean));
+  }
+  const byPath = (l: string) => l.slice(34);
+  lines.sort((a, b) => (byPath(a) < byPath(b) ? -1 : byPath(a) > byPath(b) ? 1 : 0));
+  await md5Store.put(result, Buffer.from(lines.map((l) => `${l}\n`).join('')));
+  for (const path of slices) await store.delete(path);
+}
+
 function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
   const json = to['toJobConfig.outputFormat'] === 'JSON_FILE';
   const encode = encoderFor(to['toJobConfig.encodeType'] || 'UTF-8', 'toJobConfig.encodeType');
@@ -283,7 +431,16 @@ function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
     lineSeparator: json ? '\n' : unescapeSeparator(to['toJobConfig.lineSeparator'] || '\\r\\n'),
     quote: to['toJobConfig.quoteChar'] === 'true',
   };
-  const { columns } = schema;
+  // toJobConfig.columnList: the source's columns to write, by position (1&3), in that order.
+  const picked = (to['toJobConfig.columnList'] || '').split('&').filter(Boolean).map((n) => {
+    const i = Number(n) - 1;
+    if (i < 0 || i >= schema.columns.length) {
+      throw errors.invalidParameter(`toJobConfig.columnList names column ${n}, but the source has ${schema.columns.length}.`);
+    }
+    return i;
+  });
+  const indexes = picked.length ? picked : schema.columns.map((_c, i) => i);
+  const columns = indexes.map((i) => schema.columns[i]!);
   const prefix = to['toJobConfig.filePrefix'] || run.job;
   const ext = json ? 'json' : 'csv';
   return {
@@ -294,8 +451,9 @@ function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
     // Partitions write side by side: each names its files apart (partition 0 as an unsplit run).
     fileName: (n: number) => `${prefix}_${run.partition ? `p${run.partition}_` : ''}${String(n).padStart(5, '0')}.${ext}`,
     encode(row: readonly unknown[]): Buffer {
-      if (json) return encode(formatJsonLine(columns, row as never, opts.lineSeparator));
-      return encode(formatCsvLine(columns.map((c, i) => valueToText(c.type, (row[i] ?? null) as never)), opts));
+      const values = indexes.map((i) => row[i] ?? null);
+      if (json) return encode(formatJsonLine(columns, values as never, opts.lineSeparator));
+      return encode(formatCsvLine(columns.map((c, i) => valueToText(c.type, values[i] as never)), opts));
     },
   };
 }

@@ -61,6 +61,14 @@ export interface FileStore {
   commit(file: StagedFile): Promise<void>;
   /** Drops a staged file that will not be committed. */
   abort(file: StagedFile): Promise<void>;
+  /**
+   * Optional: the MD5 the store itself gives a committed file (toJobConfig.validateMD5):
+   * an object store's ETag (the content's MD5, or for a multipart upload `<MD5 of the
+   * parts' MD5s>-<parts>`), a file system's hash of what it holds. Undefined when missing.
+   */
+  reportedMd5?(path: string): Promise<string | undefined>;
+  /** Optional: the MD5s the store reported for a staged file's parts as it took them (S3's part ETags), by part index. */
+  partMd5s?(file: StagedFile): readonly (string | undefined)[];
   close(): Promise<void>;
 }
 

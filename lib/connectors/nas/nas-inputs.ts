@@ -2,7 +2,7 @@
 // documents no link inputs; Ferry's one link input is the mounted directory the job
 // paths live under (`linkConfig.rootDirectory`), and the job inputs are the shared file
 // inputs (shared/reference/cdm-api.md §2.5).
-import { fileFromInputs, fileToInputs } from '../files/file-inputs';
+import { fileDecryptionInputs, fileFromInputs, fileToInputs } from '../files/file-inputs';
 import { input } from '../inputs';
 
 export const nasLinkInputs = [
@@ -12,5 +12,5 @@ export const nasLinkInputs = [
   }),
 ] as const;
 
-export const nasFromInputs = fileFromInputs;
+export const nasFromInputs = [...fileFromInputs, ...fileDecryptionInputs];
 export const nasToInputs = fileToInputs;

@@ -1,6 +1,7 @@
 // A mounted file system (NAS, SFS, a local disk) as a FileStore: paths resolve under the
 // link's root directory and may not climb out of it; staged files are hidden temp files
 // beside their destination, written at part offsets and renamed into place.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, opendir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -100,6 +101,16 @@ export function nasStore(rootDirectory: string): FileStore {
     },
     async abort(file) {
       await rm(full(file.state.temp as string), { force: true });
+    },
+    async reportedMd5(path) {
+      const hash = createHash('md5');
+      try {
+        for await (const chunk of createReadStream(full(path))) hash.update(chunk as Buffer);
+      } catch (e) {
+        if (isMissing(e)) return undefined;
+        throw e;
+      }
+      return hash.digest('hex');
     },
     async close() {},
   };

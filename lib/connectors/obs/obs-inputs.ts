@@ -1,7 +1,7 @@
 // The inputs of `obs-connector` and `thirdparty-obs-connector` links and jobs, as CDM
 // names them (shared/reference/cdm-api.md §2.5, §3.4): the endpoint and the access keys
 // (secrets: sealed at rest, masked on read), and the bucket on top of the shared file inputs.
-import { fileFromInputs, fileToInputs } from '../files/file-inputs';
+import { fileDecryptionInputs, fileFromInputs, fileToInputs } from '../files/file-inputs';
 import { input } from '../inputs';
 
 export const obsLinkInputs = [
@@ -17,5 +17,9 @@ export const obsLinkInputs = [
   input.string('linkConfig.region', { description: 'Signing region; default: read from the endpoint name, else us-east-1.' }),
 ] as const;
 
-export const obsFromInputs = [input.string('fromJobConfig.bucketName', { mandatory: true }), ...fileFromInputs];
-export const obsToInputs = [input.string('toJobConfig.bucketName', { mandatory: true }), ...fileToInputs];
+export const obsFromInputs = [input.string('fromJobConfig.bucketName', { mandatory: true }), ...fileFromInputs, ...fileDecryptionInputs];
+export const obsToInputs = [
+  input.string('toJobConfig.bucketName', { mandatory: true }),
+  ...fileToInputs,
+  input.string('toJobConfig.recordMD5Bucket', { description: 'Bucket for the MD5 result file (default: toJobConfig.bucketName).' }),
+];

@@ -204,6 +204,18 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
         .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: file.path, UploadId: file.state.uploadId as string }))
         .catch(() => undefined);
     },
+    partMd5s(file) {
+      return (file.state.etags as (string | undefined)[]).map((t) => t?.replace(/"/g, '').toLowerCase());
+    },
+    async reportedMd5(path) {
+      try {
+        const h = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: path }));
+        return h.ETag?.replace(/"/g, '').toLowerCase();
+      } catch (e) {
+        if (isMissing(e)) return undefined;
+        throw explainS3(e, `Reading ${url(path)}`);
+      }
+    },
     async close() {
       client.destroy();
     },
