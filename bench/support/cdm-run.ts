@@ -1,5 +1,6 @@
-// CDM bodies for the relational bench (generic-jdbc-connector links and a table job), and
-// one job run over the API: create, start, poll to the end, with the child's peak RSS.
+// CDM bodies for the benches (links and a job; generic-jdbc-connector unless another
+// connector is named), and one job run over the API: create, start, poll to the end, with
+// the child's peak RSS.
 import type { FerryProcess } from './ferry-process';
 
 export type LinkInputs = Record<string, string>;
@@ -8,9 +9,11 @@ const configs = (name: string, inputs: Record<string, string>) => ({
   configs: [{ name, inputs: Object.entries(inputs).map(([n, value]) => ({ name: n, value })) }],
 });
 
-export const linkBody = (name: string, inputs: LinkInputs) => ({
+const JDBC = 'generic-jdbc-connector';
+
+export const linkBody = (name: string, inputs: LinkInputs, connector = JDBC) => ({
   name,
-  'connector-name': 'generic-jdbc-connector',
+  'connector-name': connector,
   'link-config-values': configs('linkConfig', inputs),
 });
 
@@ -18,6 +21,8 @@ export interface TableJob {
   name: string;
   fromLink: string;
   toLink: string;
+  fromConnector?: string;
+  toConnector?: string;
   from: Record<string, string>;
   to: Record<string, string>;
   numExtractors: number;
@@ -27,8 +32,8 @@ export interface TableJob {
 export const jobBody = (j: TableJob) => ({
   job_type: 'NORMAL_JOB',
   name: j.name,
-  'from-connector-name': 'generic-jdbc-connector',
-  'to-connector-name': 'generic-jdbc-connector',
+  'from-connector-name': j.fromConnector ?? JDBC,
+  'to-connector-name': j.toConnector ?? JDBC,
   'from-link-name': j.fromLink,
   'to-link-name': j.toLink,
   'from-config-values': configs('fromJobConfig', j.from),
@@ -49,6 +54,8 @@ export interface RunResult {
   observedSeconds: number;
   rows: number;
   bytesRead: number;
+  /** The submission's Sqoop counters (FILES_WRITTEN, BYTES_WRITTEN, …). */
+  counters: Record<string, number>;
   /** The child's VmHWM after the run, KiB. */
   peakRssKb: number;
   submission: any;
@@ -73,6 +80,7 @@ export async function runJob(ferry: FerryProcess, cdm: string, job: TableJob, ti
         observedSeconds,
         rows: counters.ROWS_WRITTEN ?? 0,
         bytesRead: counters.BYTES_READ ?? 0,
+        counters,
         peakRssKb: ferry.memory().peakKb,
         submission: s,
       };
