@@ -25,18 +25,22 @@ export const s3Remote = (name: string, endpoint: string, accessKey: string, secr
   });
 
 export interface RcloneRun extends TimedRun {
-  /** From rclone's final stats: files transferred, and how many of them the server copied itself. */
+  /** Files copied, and how many of them the server copied itself. */
   files: number;
   serverSideCopies: number;
 }
 
 /** `rclone copy <from> <to> [flags…]` with the remotes in `env`. */
 export async function rcloneCopy(path: string, from: string, to: string, env: Record<string, string>, flags: string[] = []): Promise<RcloneRun> {
+  // rclone's AWS SDK refuses AWS_CA_BUNDLE with its own HTTP transport ("unsupported
+  // transport"); the bench's endpoints are plain HTTP and need no CA bundle.
+  const { AWS_CA_BUNDLE: _ignored, ...inherited } = process.env;
   const run = await runTimed(path, ['copy', from, to, '-v', '--stats', '0', ...flags], {
-    ...process.env,
+    ...inherited,
     RCLONE_CONFIG: '/dev/null',
     ...env,
   });
-  const count = (label: string) => Number(new RegExp(`^${label}:\\s+(\\d+) / \\d+,`, "m").exec(run.output)?.[1] ?? 0);
-  return { ...run, files: count('Transferred'), serverSideCopies: count('Server Side Copies') };
+  // -v logs every file: `INFO  : a.bin: Copied (new)`, or `Copied (server-side copy)`.
+  const copied = run.output.split('\n').filter((l) => / INFO {2}: .*: Copied \(/.test(l));
+  return { ...run, files: copied.length, serverSideCopies: copied.filter((l) => l.endsWith('Copied (server-side copy)')).length };
 }
