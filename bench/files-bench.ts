@@ -13,6 +13,7 @@
 //
 // Options: --quick (256 MiB of objects, 100 files over SFTP, 100,000 rows), --only=objects,sftp,orders,
 // --profile (CPU profiles of the Ferry children in bench/.profiles).
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -28,7 +29,7 @@ import { spawnFerry } from './support/ferry-process';
 import { ensureRclone, rcloneCopy, remoteEnv, s3Remote } from './support/rclone';
 import { writeSection } from './support/results';
 import { S3_ACCESS_KEY, S3_SECRET_KEY, startS3Server, type BenchS3 } from './support/s3-server';
-import { runTimed } from './support/timed-process';
+import { processCpuSeconds, runTimed } from './support/timed-process';
 
 const MiB = 1024 * 1024;
 const argv = process.argv.slice(2);
@@ -64,7 +65,19 @@ interface Figure {
   label: string;
   seconds: number;
   peakRssKb?: number;
+  /** CPU seconds of the tool's process during the copy, and of the S3 server. */
+  cpuSeconds?: number;
+  serverCpuSeconds?: number;
   check: string;
+}
+
+const cpu = (s?: number) => (s === undefined || Number.isNaN(s) ? '—' : s.toFixed(1));
+
+/** Runs `copy` and adds what it cost the S3 server in CPU. */
+async function withServerCpu<T extends Figure>(s3: BenchS3, copy: () => Promise<T>): Promise<T> {
+  const before = s3.cpuSeconds();
+  const f = await copy();
+  return { ...f, serverCpuSeconds: s3.cpuSeconds() - before };
 }
 
 // ---- Ferry: a fresh embedded runtime per run ----
@@ -128,10 +141,9 @@ async function objectsScenario(s3: BenchS3, rclone: { path: string } | { missing
   }
   log(`source: ${count} objects of ${OBJECT_BYTES / MiB} MiB in bucket source/data (${fmt(OBJECTS_TOTAL / 1e6)} MB)`);
   const figures: Figure[] = [];
-  let ferry: (Figure & { idleRssKb: number; counters: Record<string, number> }) | undefined;
 
   await s3.createBucket('ferry');
-  {
+  const ferry: Figure & { idleRssKb: number; counters: Record<string, number> } = await withServerCpu(s3, async () => {
     const { run, idleRssKb } = await ferryRun('objects', [obsLink(s3)], {
       name: 'objects',
       fromLink: 's3',
@@ -142,11 +154,12 @@ async function objectsScenario(s3: BenchS3, rclone: { path: string } | { missing
       from: { 'fromJobConfig.bucketName': 'source', 'fromJobConfig.inputDirectory': '/data/', 'fromJobConfig.inputFormat': 'BINARY_FILE' },
       to: { 'toJobConfig.bucketName': 'ferry', 'toJobConfig.outputDirectory': '/data', 'toJobConfig.outputFormat': 'BINARY_FILE' },
     });
-    ferry = { label: 'Ferry, BINARY_FILE job, obs-connector → obs-connector', seconds: run.serverSeconds, peakRssKb: run.peakRssKb, idleRssKb, counters: run.counters, check: await checkObjects(s3, 'ferry', 'data/', expected) };
-    figures.push(ferry);
-    log(`  Ferry: ${run.serverSeconds.toFixed(2)} s, peak RSS ${mb(run.peakRssKb)} (idle ${mb(idleRssKb)}), ${ferry.check}`);
-    await s3.empty('ferry');
-  }
+    return { label: 'Ferry, BINARY_FILE job, obs-connector → obs-connector', seconds: run.serverSeconds, peakRssKb: run.peakRssKb, cpuSeconds: run.cpuSeconds, idleRssKb, counters: run.counters, check: '' };
+  });
+  ferry.check = await checkObjects(s3, 'ferry', 'data/', expected);
+  figures.push(ferry);
+  log(`  Ferry: ${ferry.seconds.toFixed(2)} s, peak RSS ${mb(ferry.peakRssKb!)} (idle ${mb(ferry.idleRssKb)}), CPU ${cpu(ferry.cpuSeconds)} s (s3rver ${cpu(ferry.serverCpuSeconds)} s), ${ferry.check}`);
+  await s3.empty('ferry');
 
   let rcloneStreamed: Figure | undefined;
   if ('path' in rclone) {
@@ -156,14 +169,20 @@ async function objectsScenario(s3: BenchS3, rclone: { path: string } | { missing
       ['rclone-server-side', 'rclone copy, its default here: server-side copy (no bytes through rclone)', []],
     ] as const) {
       await s3.createBucket(bucket);
-      const r = await rcloneCopy(rclone.path, 's3:source/data', `s3:${bucket}/data`, env, [...flags]);
       const streamed = flags.length > 0;
-      const sides = `${r.files} files, ${r.serverSideCopies} server-side`;
-      if (streamed !== (r.serverSideCopies === 0)) throw new Error(`rclone ${label}: ${sides}, not what was asked for:\n${r.output.slice(-2000)}`);
-      const f: Figure = { label, seconds: r.wallSeconds, peakRssKb: r.peakRssKb, check: await checkObjects(s3, bucket, 'data/', expected) };
+      let sides = '';
+      const f = await withServerCpu(s3, async (): Promise<Figure> => {
+        const r = await rcloneCopy(rclone.path, 's3:source/data', `s3:${bucket}/data`, env, [...flags]);
+        sides = `${r.files} files, ${r.serverSideCopies} server-side`;
+        if (r.files !== count || streamed !== (r.serverSideCopies === 0)) {
+          throw new Error(`rclone ${label}: ${sides}, not what was asked for:\n${r.output.slice(-2000)}`);
+        }
+        return { label, seconds: r.wallSeconds, peakRssKb: r.peakRssKb, cpuSeconds: r.cpuSeconds, check: '' };
+      });
+      f.check = await checkObjects(s3, bucket, 'data/', expected);
       figures.push(f);
       if (streamed) rcloneStreamed = f;
-      log(`  ${label}: ${r.wallSeconds.toFixed(2)} s (${sides}), peak RSS ${mb(r.peakRssKb)}, ${f.check}`);
+      log(`  ${label}: ${f.seconds.toFixed(2)} s (${sides}), peak RSS ${mb(f.peakRssKb!)}, CPU ${cpu(f.cpuSeconds)} s (s3rver ${cpu(f.serverCpuSeconds)} s), ${f.check}`);
       await s3.empty(bucket);
     }
   } else {
@@ -172,17 +191,20 @@ async function objectsScenario(s3: BenchS3, rclone: { path: string } | { missing
 
   await s3.createBucket('plain');
   const main = join(PROJECT_ROOT, 'bench/support/s3-plain-copy-main.ts');
-  const p = await runTimed(process.execPath, ['--import', 'tsx', main, s3.endpoint, 'source', 'data/', 'plain', String(PLAIN_CONCURRENCY)]);
-  // Its own time from listing to the last PUT (node and tsx starting up are not the copy).
-  const plainSeconds = Number(/ in ([\d.]+) s/.exec(p.output)?.[1] ?? p.wallSeconds);
-  const plain: Figure = {
-    label: `plain SDK copy (GetObject body → PutObject, ${PLAIN_CONCURRENCY} objects at a time)`,
-    seconds: plainSeconds,
-    peakRssKb: p.peakRssKb,
-    check: await checkObjects(s3, 'plain', 'data/', expected),
-  };
+  const plain = await withServerCpu(s3, async (): Promise<Figure> => {
+    const p = await runTimed(process.execPath, ['--import', 'tsx', main, s3.endpoint, 'source', 'data/', 'plain', String(PLAIN_CONCURRENCY)]);
+    return {
+      label: `plain SDK copy (GetObject body → PutObject, ${PLAIN_CONCURRENCY} objects at a time)`,
+      // Its own time from listing to the last PUT (node and tsx starting up are not the copy).
+      seconds: Number(/ in ([\d.]+) s/.exec(p.output)?.[1] ?? p.wallSeconds),
+      peakRssKb: p.peakRssKb,
+      cpuSeconds: p.cpuSeconds,
+      check: '',
+    };
+  });
+  plain.check = await checkObjects(s3, 'plain', 'data/', expected);
   figures.push(plain);
-  log(`  plain SDK copy: ${plainSeconds.toFixed(2)} s, peak RSS ${mb(p.peakRssKb)}, ${plain.check}`);
+  log(`  plain SDK copy: ${plain.seconds.toFixed(2)} s, peak RSS ${mb(plain.peakRssKb!)}, CPU ${cpu(plain.cpuSeconds)} s (s3rver ${cpu(plain.serverCpuSeconds)} s), ${plain.check}`);
   await s3.empty('plain');
   await s3.empty('source');
 
@@ -190,9 +212,13 @@ async function objectsScenario(s3: BenchS3, rclone: { path: string } | { missing
   const lines = [
     `### (1) ${fmt(OBJECTS_TOTAL / MiB)} MiB in ${count} objects of ${OBJECT_BYTES / MiB} MiB, bucket to bucket on one local S3 server`,
     '',
-    '| run | time | MB/s | peak RSS | MD5 of every object vs source |',
-    '|---|---|---|---|---|',
-    ...figures.map((f) => `| ${f.label} | ${f.seconds.toFixed(2)} s | ${fmt(rate(f), 1)} | ${f.peakRssKb ? mb(f.peakRssKb) : '—'}${f === ferry ? ` (idle ${mb(ferry.idleRssKb)})` : ''} | ${f.check} |`),
+    '| run | time | MB/s | peak RSS | CPU s (tool; s3rver) | MD5 of every object vs source |',
+    '|---|---|---|---|---|---|',
+    ...figures.map(
+      (f) =>
+        `| ${f.label} | ${f.seconds.toFixed(2)} s | ${fmt(rate(f), 1)} | ${f.peakRssKb ? mb(f.peakRssKb) : '—'}${f === ferry ? ` (idle ${mb(ferry.idleRssKb)})` : ''} ` +
+        `| ${cpu(f.cpuSeconds)}; ${cpu(f.serverCpuSeconds)} | ${f.check} |`,
+    ),
     '',
     `Ferry: ${fmt(rate(ferry) / rate(plain), 2)}× the plain copy (target ≥ 0.8×)` +
       (rcloneStreamed ? `, ${fmt(rate(ferry) / rate(rcloneStreamed), 2)}× rclone streaming (target ≥ 1×)` : '') +
@@ -314,12 +340,19 @@ async function digestLines(input: Readable, digest: LineDigest, normalize: (line
   for await (const line of createInterface({ input, crlfDelay: Infinity })) if (line !== '') digest.add(normalize(line));
 }
 
+/** CPU seconds MariaDB's server process has used so far (NaN when it is not found here). */
+function mariadbCpuSeconds(): number {
+  const pid = spawnSync('pidof', ['-s', 'mariadbd', 'mysqld'], { encoding: 'utf8' }).stdout?.trim();
+  return pid ? processCpuSeconds(Number(pid)) : NaN;
+}
+
 async function ordersScenario(s3: BenchS3): Promise<string[]> {
   log(`bench.orders: ${await ensureOrders(SQL_FILE, ORDERS)} (${fmt(ORDERS)} rows, ${SQL_FILE})`);
   const where = ORDER_ROWS < ORDERS ? `id <= ${ORDER_ROWS}` : '';
   const conn = await mysql.createConnection({ ...MARIADB });
   const outfile = join(tmpdir(), `ferry-bench-orders-${process.pid}.csv`);
   let outfileSeconds: number;
+  const dbCpu0 = mariadbCpuSeconds();
   try {
     // One full read first warms MariaDB's buffer pool alike for both.
     await conn.query(`SELECT COUNT(*), SUM(LENGTH(note)) FROM bench.orders ${where ? `WHERE ${where}` : ''}`);
@@ -332,9 +365,11 @@ async function ordersScenario(s3: BenchS3): Promise<string[]> {
   } finally {
     await conn.end();
   }
+  const outfileDbCpu = mariadbCpuSeconds() - dbCpu0;
   log(`  SELECT … INTO OUTFILE: ${outfileSeconds.toFixed(2)} s`);
 
   await s3.createBucket('orders');
+  const ferryDbCpu0 = mariadbCpuSeconds();
   const { run, idleRssKb } = await ferryRun('orders', [
     obsLink(s3),
     { name: 'db', connector: 'generic-jdbc-connector', inputs: mysqlLink('bench', FETCH_SIZE) },
@@ -355,7 +390,8 @@ async function ordersScenario(s3: BenchS3): Promise<string[]> {
       'toJobConfig.filePrefix': 'orders',
     },
   });
-  log(`  Ferry: ${run.serverSeconds.toFixed(2)} s, peak RSS ${mb(run.peakRssKb)} (idle ${mb(idleRssKb)})`);
+  const ferryDbCpu = mariadbCpuSeconds() - ferryDbCpu0;
+  log(`  Ferry: ${run.serverSeconds.toFixed(2)} s, peak RSS ${mb(run.peakRssKb)} (idle ${mb(idleRssKb)}), CPU ${cpu(run.cpuSeconds)} s (MariaDB ${cpu(ferryDbCpu)} s)`);
 
   // Both exports line by line, in Ferry's spelling of two values: NULL, which INTO OUTFILE
   // writes as \N and Ferry as an empty field, and the TINYINT(1) `paid`, which Ferry reads as
@@ -383,10 +419,11 @@ async function ordersScenario(s3: BenchS3): Promise<string[]> {
   return [
     `### (3) ${fmt(ORDER_ROWS)} rows of MariaDB bench.orders exported to CSV`,
     '',
-    '| run | time | rows/s | peak RSS | lines vs INTO OUTFILE |',
-    '|---|---|---|---|---|',
-    `| MariaDB \`SELECT * … INTO OUTFILE\` (server-side file) | ${outfileSeconds.toFixed(2)} s | ${fmt(outfileRate)} | — | (reference) |`,
-    `| Ferry, table → obs-connector CSV_FILE objects (writeFileSize ${CSV_FILE_MB} MB, fetchSize ${fmt(FETCH_SIZE)}) | ${run.serverSeconds.toFixed(2)} s | ${fmt(ferryRate)} | ${mb(run.peakRssKb)} (idle ${mb(idleRssKb)}) | ${check} |`,
+    '| run | time | rows/s | peak RSS | CPU s (tool; MariaDB) | lines vs INTO OUTFILE |',
+    '|---|---|---|---|---|---|',
+    `| MariaDB \`SELECT * … INTO OUTFILE\` (server-side file) | ${outfileSeconds.toFixed(2)} s | ${fmt(outfileRate)} | — | —; ${cpu(outfileDbCpu)} | (reference) |`,
+    `| Ferry, table → obs-connector CSV_FILE objects (writeFileSize ${CSV_FILE_MB} MB, fetchSize ${fmt(FETCH_SIZE)}) | ${run.serverSeconds.toFixed(2)} s | ${fmt(ferryRate)} ` +
+      `| ${mb(run.peakRssKb)} (idle ${mb(idleRssKb)}) | ${cpu(run.cpuSeconds)}; ${cpu(ferryDbCpu)} | ${check} |`,
     '',
     `Ferry: ${fmt(ferryRate / outfileRate, 2)}× INTO OUTFILE's rows/s (target ≥ 0.5×); peak RSS ${mb(run.peakRssKb)} (target < ${RSS_TARGET_MB} MB).`,
     '',

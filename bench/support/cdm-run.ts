@@ -58,6 +58,8 @@ export interface RunResult {
   counters: Record<string, number>;
   /** The child's VmHWM after the run, KiB. */
   peakRssKb: number;
+  /** CPU seconds the child used from the start call to the end. */
+  cpuSeconds: number;
   submission: any;
 }
 
@@ -67,6 +69,7 @@ const SQOOP = 'org.apache.sqoop.submission.counter.SqoopCounters';
 export async function runJob(ferry: FerryProcess, cdm: string, job: TableJob, timeoutMs = 30 * 60_000): Promise<RunResult> {
   await ferry.call('DELETE', `${cdm}/job/${job.name}`).catch(() => undefined);
   await ferry.call('POST', `${cdm}/job`, { jobs: [jobBody(job)] });
+  const cpu0 = ferry.cpuSeconds();
   const t0 = performance.now();
   await ferry.call('PUT', `${cdm}/job/${job.name}/start`);
   for (;;) {
@@ -82,6 +85,7 @@ export async function runJob(ferry: FerryProcess, cdm: string, job: TableJob, ti
         bytesRead: counters.BYTES_READ ?? 0,
         counters,
         peakRssKb: ferry.memory().peakKb,
+        cpuSeconds: ferry.cpuSeconds() - cpu0,
         submission: s,
       };
     }

@@ -13,6 +13,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { PROJECT_ROOT } from '../../lib/local/embedded';
+import { processCpuSeconds } from './timed-process';
 
 export const S3_ACCESS_KEY = 'S3RVER';
 export const S3_SECRET_KEY = 'S3RVER';
@@ -24,6 +25,8 @@ export interface BenchS3 {
   readonly endpoint: string;
   /** Plain requests: no flexible checksums, so a streamed body goes as it is. */
   readonly client: S3Client;
+  /** CPU seconds the server has used so far: what a peer's run cost it is the difference. */
+  cpuSeconds(): number;
   createBucket(name: string): Promise<void>;
   put(bucket: string, key: string, body: Buffer): Promise<void>;
   /** Key → MD5 of every object in the bucket (the ETag when it is one, else read and hashed). */
@@ -76,6 +79,7 @@ export async function startS3Server(directory: string): Promise<BenchS3> {
     port,
     endpoint,
     client,
+    cpuSeconds: () => processCpuSeconds(child.pid!),
     async createBucket(name) {
       await client.send(new CreateBucketCommand({ Bucket: name }));
     },
