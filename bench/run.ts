@@ -5,6 +5,7 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 const benches: Record<string, () => Promise<unknown>> = {
   start: () => import('./start-bench'),
   relational: () => import('./relational-bench'),
+  files: () => import('./files-bench'),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,5 +1,6 @@
-// CDM bodies for the relational bench (generic-jdbc-connector links and a table job), and
-// one job run over the API: create, start, poll to the end, with the child's peak RSS.
+// CDM bodies for the benches (links and a job; generic-jdbc-connector unless another
+// connector is named), and one job run over the API: create, start, poll to the end, with
+// the child's peak RSS.
 import type { FerryProcess } from './ferry-process';
 
 export type LinkInputs = Record<string, string>;
@@ -8,9 +9,11 @@ const configs = (name: string, inputs: Record<string, string>) => ({
   configs: [{ name, inputs: Object.entries(inputs).map(([n, value]) => ({ name: n, value })) }],
 });
 
-export const linkBody = (name: string, inputs: LinkInputs) => ({
+const JDBC = 'generic-jdbc-connector';
+
+export const linkBody = (name: string, inputs: LinkInputs, connector = JDBC) => ({
   name,
-  'connector-name': 'generic-jdbc-connector',
+  'connector-name': connector,
   'link-config-values': configs('linkConfig', inputs),
 });
 
@@ -18,6 +21,8 @@ export interface TableJob {
   name: string;
   fromLink: string;
   toLink: string;
+  fromConnector?: string;
+  toConnector?: string;
   from: Record<string, string>;
   to: Record<string, string>;
   numExtractors: number;
@@ -27,8 +32,8 @@ export interface TableJob {
 export const jobBody = (j: TableJob) => ({
   job_type: 'NORMAL_JOB',
   name: j.name,
-  'from-connector-name': 'generic-jdbc-connector',
-  'to-connector-name': 'generic-jdbc-connector',
+  'from-connector-name': j.fromConnector ?? JDBC,
+  'to-connector-name': j.toConnector ?? JDBC,
   'from-link-name': j.fromLink,
   'to-link-name': j.toLink,
   'from-config-values': configs('fromJobConfig', j.from),
@@ -49,8 +54,12 @@ export interface RunResult {
   observedSeconds: number;
   rows: number;
   bytesRead: number;
+  /** The submission's Sqoop counters (FILES_WRITTEN, BYTES_WRITTEN, …). */
+  counters: Record<string, number>;
   /** The child's VmHWM after the run, KiB. */
   peakRssKb: number;
+  /** CPU seconds the child used from the start call to the end. */
+  cpuSeconds: number;
   submission: any;
 }
 
@@ -60,6 +69,7 @@ const SQOOP = 'org.apache.sqoop.submission.counter.SqoopCounters';
 export async function runJob(ferry: FerryProcess, cdm: string, job: TableJob, timeoutMs = 30 * 60_000): Promise<RunResult> {
   await ferry.call('DELETE', `${cdm}/job/${job.name}`).catch(() => undefined);
   await ferry.call('POST', `${cdm}/job`, { jobs: [jobBody(job)] });
+  const cpu0 = ferry.cpuSeconds();
   const t0 = performance.now();
   await ferry.call('PUT', `${cdm}/job/${job.name}/start`);
   for (;;) {
@@ -73,7 +83,9 @@ export async function runJob(ferry: FerryProcess, cdm: string, job: TableJob, ti
         observedSeconds,
         rows: counters.ROWS_WRITTEN ?? 0,
         bytesRead: counters.BYTES_READ ?? 0,
+        counters,
         peakRssKb: ferry.memory().peakKb,
+        cpuSeconds: ferry.cpuSeconds() - cpu0,
         submission: s,
       };
     }

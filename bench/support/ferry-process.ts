@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadOrCreateKeys } from '../../lib/local/local-keys';
 import { issueToken } from '../../lib/local/tokens';
 import { PROJECT_ROOT } from '../../lib/local/embedded';
+import { processCpuSeconds } from './timed-process';
 
 export const PROJECT = 'bench';
 
@@ -17,6 +18,8 @@ export interface FerryProcess {
   call(method: string, path: string, body?: unknown): Promise<any>;
   /** The child's memory from /proc/<pid>/status, in KiB: now (VmRSS) and its peak so far (VmHWM). */
   memory(): { rssKb: number; peakKb: number };
+  /** CPU seconds the child has used so far. */
+  cpuSeconds(): number;
   /** SIGTERM (the embedded runtime closes, a CPU profile is written), then waits for the exit. */
   stop(): Promise<void>;
 }
@@ -63,6 +66,7 @@ export async function spawnFerry(opts: SpawnOptions): Promise<FerryProcess> {
       const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
       return { rssKb: kb('VmRSS'), peakKb: kb('VmHWM') };
     },
+    cpuSeconds: () => processCpuSeconds(pid),
     async stop() {
       child.kill('SIGTERM');
       await exited;

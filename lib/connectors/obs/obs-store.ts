@@ -17,13 +17,20 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import type { FileInfo, FileStore, StagedFile } from '../files/file-store';
 
 /** S3 refuses parts below 5 MiB except the last one. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
+
+/**
+ * Bytes of an object read ahead of its reader: a copy alternates between reading a piece and
+ * writing it, and without this the download stalls while the upload runs. One binary piece
+ * (file-source.ts PIECE_BYTES), so the next one is there when the sink asks.
+ */
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 
 export function obsClient(link: InputMap): S3Client {
   const raw = (link['linkConfig.server'] ?? '').trim();
@@ -140,7 +147,11 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
       const r = await send(`Reading ${url(path)}`, () =>
         client.send(new GetObjectCommand({ Bucket: bucket, Key: path, Range: start > 0 ? `bytes=${start}-` : undefined })),
       );
-      return r.Body as Readable;
+      const ahead = new PassThrough({ readableHighWaterMark: READ_AHEAD_BYTES });
+      // An error of either ends both: the reader sees the download's error, and a reader that
+      // stops early (destroys its stream) closes the download.
+      pipeline(r.Body as Readable, ahead, () => undefined);
+      return ahead;
     },
     async get(path) {
       try {

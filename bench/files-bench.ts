@@ -1,0 +1,475 @@
+// Files and objects (issue 6), every peer in the same run on the same data, all through one
+// local S3 server (s3rver in a process of its own, buckets in a temp dir):
+//   (1) objects: 2 GiB in 64 MiB objects copied between two buckets — Ferry (embedded, in a
+//       child process as `npm start` runs it, a BINARY_FILE job between obs links, driven over
+//       the CDM API), `rclone copy` streaming the bytes as Ferry does (and, for reference, with
+//       its default server-side copy), and a plain streaming copy with the SDK (the limit here);
+//   (2) sftp: 1,000 files of 1 MB from an SFTP server to a bucket, Ferry against `rclone copy`;
+//   (3) orders: the 1,000,000-row MariaDB `bench.orders` (../shared/bench/) exported to CSV
+//       objects, against MariaDB's own `SELECT … INTO OUTFILE`.
+// Every copy is checked: each object's MD5 against the source's, each CSV export's lines
+// against INTO OUTFILE's file. Peak RSS is each process's own (VmHWM, /usr/bin/time -v).
+// Figures go to stdout and to the `## files` section of bench/RESULTS.md.
+//
+// Options: --quick (256 MiB of objects, 100 files over SFTP, 100,000 rows), --only=objects,sftp,orders,
+// --profile (CPU profiles of the Ferry children in bench/.profiles).
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import mysql from 'mysql2/promise';
+import { PROJECT_ROOT } from '../lib/local/embedded';
+import { ensureOrders, mysqlLink, MARIADB } from './support/bench-databases';
+import { linkBody, runJob, type RunResult, type TableJob } from './support/cdm-run';
+import { spawnFerry } from './support/ferry-process';
+import { ensureRclone, rcloneCopy, remoteEnv, s3Remote } from './support/rclone';
+import { writeSection } from './support/results';
+import { S3_ACCESS_KEY, S3_SECRET_KEY, startS3Server, type BenchS3 } from './support/s3-server';
+import { processCpuSeconds, runTimed } from './support/timed-process';
+
+const MiB = 1024 * 1024;
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const profile = argv.includes('--profile');
+const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const wanted = (scenario: string) => !only || only.includes(scenario);
+
+const OBJECT_BYTES = 64 * MiB;
+const OBJECTS_TOTAL = (quick ? 256 : 2048) * MiB;
+const SFTP_FILES = quick ? 100 : 1000;
+const SFTP_FILE_BYTES = 1 * MiB;
+const ORDERS = 1_000_000;
+/** --quick exports the first 100,000 orders (the same WHERE for Ferry and INTO OUTFILE). */
+const ORDER_ROWS = quick ? 100_000 : ORDERS;
+/** Objects in flight in the plain SDK copy: rclone's default --transfers. */
+const PLAIN_CONCURRENCY = 4;
+/** Rows per chunk of the orders export (the MariaDB link's fetchSize), as in the relational bench. */
+const FETCH_SIZE = 20_000;
+/** Output objects of the orders export roll over at this size (toJobConfig.writeFileSize, MB). */
+const CSV_FILE_MB = 64;
+const SQL_FILE = join(PROJECT_ROOT, '../shared/bench/orders-mysql.sql');
+const COMMAND = `npm run bench -- files${quick ? ' --quick' : ''}`;
+const RSS_TARGET_MB = 256;
+/** bench.orders' TINYINT(1) column `paid`, the 7th. */
+const PAID = 6;
+
+const log = (line: string) => console.log(line);
+const mb = (kb: number) => `${((kb * 1024) / 1e6).toFixed(0)} MB`;
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+interface Figure {
+  label: string;
+  seconds: number;
+  peakRssKb?: number;
+  /** CPU seconds of the tool's process during the copy, and of the S3 server. */
+  cpuSeconds?: number;
+  serverCpuSeconds?: number;
+  check: string;
+}
+
+const cpu = (s?: number) => (s === undefined || Number.isNaN(s) ? '—' : s.toFixed(1));
+
+/** Runs `copy` and adds what it cost the S3 server in CPU. */
+async function withServerCpu<T extends Figure>(s3: BenchS3, copy: () => Promise<T>): Promise<T> {
+  const before = s3.cpuSeconds();
+  const f = await copy();
+  return { ...f, serverCpuSeconds: s3.cpuSeconds() - before };
+}
+
+// ---- Ferry: a fresh embedded runtime per run ----
+
+interface LinkSpec {
+  name: string;
+  connector: string;
+  inputs: Record<string, string>;
+}
+
+/** Links and one job in a fresh embedded child; the run must succeed. */
+async function ferryRun(label: string, links: LinkSpec[], job: TableJob): Promise<{ run: RunResult; idleRssKb: number }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ferry-bench-files-'));
+  const profDir = profile ? join(PROJECT_ROOT, 'bench/.profiles', label.replace(/\W+/g, '-')) : undefined;
+  const ferry = await spawnFerry({ dataDir, cpuProfDir: profDir });
+  try {
+    const idleRssKb = ferry.memory().rssKb;
+    const cluster = (await ferry.call('POST', '/clusters', { cluster: { name: 'bench' } })).id as string;
+    const cdm = `/clusters/${cluster}/cdm`;
+    await ferry.call('POST', `${cdm}/link`, { links: links.map((l) => linkBody(l.name, l.inputs, l.connector)) });
+    const run = await runJob(ferry, cdm, job);
+    if (run.status !== 'SUCCEEDED') throw new Error(`${label} ended ${run.status}: ${run.submission['error-summary']}`);
+    return { run, idleRssKb };
+  } finally {
+    await ferry.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const obsLink = (s3: BenchS3): LinkSpec => ({
+  name: 's3',
+  connector: 'obs-connector',
+  inputs: {
+    'linkConfig.server': 'http://127.0.0.1',
+    'linkConfig.port': String(s3.port),
+    'linkConfig.accessKey': S3_ACCESS_KEY,
+    'linkConfig.securityKey': S3_SECRET_KEY,
+  },
+});
+
+/** The objects of `bucket` are exactly `expected` (key under `prefix` → MD5), nothing more. */
+async function checkObjects(s3: BenchS3, bucket: string, prefix: string, expected: Map<string, string>): Promise<string> {
+  const got = await s3.md5s(bucket);
+  const wrong = [...expected].filter(([k, md5]) => got.get(prefix + k) !== md5).map(([k]) => k);
+  const extra = [...got.keys()].filter((k) => !k.startsWith(prefix) || !expected.has(k.slice(prefix.length)));
+  if (!wrong.length && !extra.length) return `PASS (${expected.size} MD5s)`;
+  return `FAIL (${wrong.length} missing or different${wrong.length ? `, e.g. ${wrong[0]}` : ''}; ${extra.length} unexpected${extra.length ? `, e.g. ${extra[0]}` : ''})`;
+}
+
+// ---- (1) objects between two buckets ----
+
+async function objectsScenario(s3: BenchS3, rclone: { path: string } | { missing: string }): Promise<string[]> {
+  const count = OBJECTS_TOTAL / OBJECT_BYTES;
+  await s3.createBucket('source');
+  const expected = new Map<string, string>();
+  for (let i = 0; i < count; i++) {
+    const body = randomBytes(OBJECT_BYTES);
+    const rel = `part-${String(i).padStart(4, '0')}.bin`;
+    expected.set(rel, createHash('md5').update(body).digest('hex'));
+    await s3.put('source', `data/${rel}`, body);
+  }
+  log(`source: ${count} objects of ${OBJECT_BYTES / MiB} MiB in bucket source/data (${fmt(OBJECTS_TOTAL / 1e6)} MB)`);
+  const figures: Figure[] = [];
+
+  await s3.createBucket('ferry');
+  const ferry: Figure & { idleRssKb: number; counters: Record<string, number> } = await withServerCpu(s3, async () => {
+    const { run, idleRssKb } = await ferryRun('objects', [obsLink(s3)], {
+      name: 'objects',
+      fromLink: 's3',
+      toLink: 's3',
+      fromConnector: 'obs-connector',
+      toConnector: 'obs-connector',
+      numExtractors: 1,
+      from: { 'fromJobConfig.bucketName': 'source', 'fromJobConfig.inputDirectory': '/data/', 'fromJobConfig.inputFormat': 'BINARY_FILE' },
+      to: { 'toJobConfig.bucketName': 'ferry', 'toJobConfig.outputDirectory': '/data', 'toJobConfig.outputFormat': 'BINARY_FILE' },
+    });
+    return { label: 'Ferry, BINARY_FILE job, obs-connector → obs-connector', seconds: run.serverSeconds, peakRssKb: run.peakRssKb, cpuSeconds: run.cpuSeconds, idleRssKb, counters: run.counters, check: '' };
+  });
+  ferry.check = await checkObjects(s3, 'ferry', 'data/', expected);
+  figures.push(ferry);
+  log(`  Ferry: ${ferry.seconds.toFixed(2)} s, peak RSS ${mb(ferry.peakRssKb!)} (idle ${mb(ferry.idleRssKb)}), CPU ${cpu(ferry.cpuSeconds)} s (s3rver ${cpu(ferry.serverCpuSeconds)} s), ${ferry.check}`);
+  await s3.empty('ferry');
+
+  let rcloneStreamed: Figure | undefined;
+  if ('path' in rclone) {
+    const env = s3Remote('s3', s3.endpoint, S3_ACCESS_KEY, S3_SECRET_KEY);
+    for (const [bucket, label, flags] of [
+      ['rclone', 'rclone copy, streamed through rclone (--disable copy)', ['--disable', 'copy']],
+      ['rclone-server-side', 'rclone copy, its default here: server-side copy (no bytes through rclone)', []],
+    ] as const) {
+      await s3.createBucket(bucket);
+      const streamed = flags.length > 0;
+      let sides = '';
+      const f = await withServerCpu(s3, async (): Promise<Figure> => {
+        const r = await rcloneCopy(rclone.path, 's3:source/data', `s3:${bucket}/data`, env, [...flags]);
+        sides = `${r.files} files, ${r.serverSideCopies} server-side`;
+        if (r.files !== count || streamed !== (r.serverSideCopies === 0)) {
+          throw new Error(`rclone ${label}: ${sides}, not what was asked for:\n${r.output.slice(-2000)}`);
+        }
+        return { label, seconds: r.wallSeconds, peakRssKb: r.peakRssKb, cpuSeconds: r.cpuSeconds, check: '' };
+      });
+      f.check = await checkObjects(s3, bucket, 'data/', expected);
+      figures.push(f);
+      if (streamed) rcloneStreamed = f;
+      log(`  ${label}: ${f.seconds.toFixed(2)} s (${sides}), peak RSS ${mb(f.peakRssKb!)}, CPU ${cpu(f.cpuSeconds)} s (s3rver ${cpu(f.serverCpuSeconds)} s), ${f.check}`);
+      await s3.empty(bucket);
+    }
+  } else {
+    log(`  rclone skipped: ${rclone.missing}`);
+  }
+
+  await s3.createBucket('plain');
+  const main = join(PROJECT_ROOT, 'bench/support/s3-plain-copy-main.ts');
+  const plain = await withServerCpu(s3, async (): Promise<Figure> => {
+    const p = await runTimed(process.execPath, ['--import', 'tsx', main, s3.endpoint, 'source', 'data/', 'plain', String(PLAIN_CONCURRENCY)]);
+    return {
+      label: `plain SDK copy (GetObject body → PutObject, ${PLAIN_CONCURRENCY} objects at a time)`,
+      // Its own time from listing to the last PUT (node and tsx starting up are not the copy).
+      seconds: Number(/ in ([\d.]+) s/.exec(p.output)?.[1] ?? p.wallSeconds),
+      peakRssKb: p.peakRssKb,
+      cpuSeconds: p.cpuSeconds,
+      check: '',
+    };
+  });
+  plain.check = await checkObjects(s3, 'plain', 'data/', expected);
+  figures.push(plain);
+  log(`  plain SDK copy: ${plain.seconds.toFixed(2)} s, peak RSS ${mb(plain.peakRssKb!)}, CPU ${cpu(plain.cpuSeconds)} s (s3rver ${cpu(plain.serverCpuSeconds)} s), ${plain.check}`);
+  await s3.empty('plain');
+  await s3.empty('source');
+
+  const rate = (f: Figure) => OBJECTS_TOTAL / 1e6 / f.seconds;
+  const lines = [
+    `### (1) ${fmt(OBJECTS_TOTAL / MiB)} MiB in ${count} objects of ${OBJECT_BYTES / MiB} MiB, bucket to bucket on one local S3 server`,
+    '',
+    '| run | time | MB/s | peak RSS | CPU s (tool; s3rver) | MD5 of every object vs source |',
+    '|---|---|---|---|---|---|',
+    ...figures.map(
+      (f) =>
+        `| ${f.label} | ${f.seconds.toFixed(2)} s | ${fmt(rate(f), 1)} | ${f.peakRssKb ? mb(f.peakRssKb) : '—'}${f === ferry ? ` (idle ${mb(ferry.idleRssKb)})` : ''} ` +
+        `| ${cpu(f.cpuSeconds)}; ${cpu(f.serverCpuSeconds)} | ${f.check} |`,
+    ),
+    '',
+    `Ferry: ${fmt(rate(ferry) / rate(plain), 2)}× the plain copy (target ≥ 0.8×)` +
+      (rcloneStreamed ? `, ${fmt(rate(ferry) / rate(rcloneStreamed), 2)}× rclone streaming (target ≥ 1×)` : '') +
+      `; peak RSS ${mb(ferry.peakRssKb!)} (target < ${RSS_TARGET_MB} MB). Ferry's counters: FILES_WRITTEN ${ferry.counters.FILES_WRITTEN}, BYTES_WRITTEN ${fmt(ferry.counters.BYTES_WRITTEN ?? 0)}.`,
+    '',
+  ];
+  return lines;
+}
+
+// ---- (2) files from an SFTP server to a bucket ----
+
+/** What this bench needs from test/support/sftp-server.ts: a real sshd serving a local directory. */
+interface SftpServer {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  /** The local directory the server's login lands in. */
+  root: string;
+  close(): Promise<void>;
+}
+
+async function sftpScenario(s3: BenchS3, rclone: { path: string } | { missing: string }): Promise<string[]> {
+  const helper = join(PROJECT_ROOT, 'test/support/sftp-server.ts');
+  if (!existsSync(helper)) {
+    log('sftp scenario: not yet available');
+    return ['### (2) SFTP to a bucket', '', 'sftp scenario: not yet available (no test/support/sftp-server.ts, the sshd helper, in this tree).', ''];
+  }
+  const mod = (await import(helper)) as { startSftp?: () => Promise<SftpServer> };
+  if (typeof mod.startSftp !== 'function') throw new Error(`${helper} has no startSftp(): the sftp scenario cannot start its server`);
+  const sftp = await mod.startSftp();
+  try {
+    mkdirSync(join(sftp.root, 'files'), { recursive: true });
+    const expected = new Map<string, string>();
+    for (let i = 0; i < SFTP_FILES; i++) {
+      const body = randomBytes(SFTP_FILE_BYTES);
+      const rel = `f-${String(i).padStart(5, '0')}.bin`;
+      writeFileSync(join(sftp.root, 'files', rel), body);
+      expected.set(rel, createHash('md5').update(body).digest('hex'));
+    }
+    const figures: Figure[] = [];
+    await s3.createBucket('sftp-ferry');
+    const { run, idleRssKb } = await ferryRun('sftp', [
+      obsLink(s3),
+      {
+        name: 'sftp',
+        connector: 'sftp-connector',
+        inputs: {
+          'linkConfig.server': sftp.host,
+          'linkConfig.port': String(sftp.port),
+          'linkConfig.username': sftp.username,
+          'linkConfig.password': sftp.password,
+        },
+      },
+    ], {
+      name: 'sftp',
+      fromLink: 'sftp',
+      toLink: 's3',
+      fromConnector: 'sftp-connector',
+      toConnector: 'obs-connector',
+      numExtractors: 1,
+      from: { 'fromJobConfig.inputDirectory': '/files/', 'fromJobConfig.inputFormat': 'BINARY_FILE' },
+      to: { 'toJobConfig.bucketName': 'sftp-ferry', 'toJobConfig.outputDirectory': '/files', 'toJobConfig.outputFormat': 'BINARY_FILE' },
+    });
+    const ferry = { label: 'Ferry, BINARY_FILE job, sftp-connector → obs-connector', seconds: run.serverSeconds, peakRssKb: run.peakRssKb, check: await checkObjects(s3, 'sftp-ferry', 'files/', expected) };
+    figures.push(ferry);
+    log(`  Ferry: ${run.serverSeconds.toFixed(2)} s, peak RSS ${mb(run.peakRssKb)} (idle ${mb(idleRssKb)}), ${ferry.check}`);
+    let peer: Figure | undefined;
+    if ('path' in rclone) {
+      await s3.createBucket('sftp-rclone');
+      // rclone takes only an obscured password in its configuration.
+      const obscured = (await runTimed(rclone.path, ['obscure', sftp.password])).output.split('\n')[0]!.trim();
+      const env = {
+        ...s3Remote('s3', s3.endpoint, S3_ACCESS_KEY, S3_SECRET_KEY),
+        ...remoteEnv('sftp', { type: 'sftp', host: sftp.host, port: String(sftp.port), user: sftp.username, pass: obscured }),
+      };
+      const r = await rcloneCopy(rclone.path, 'sftp:files', 's3:sftp-rclone/files', env);
+      peer = { label: 'rclone copy over SFTP', seconds: r.wallSeconds, peakRssKb: r.peakRssKb, check: await checkObjects(s3, 'sftp-rclone', 'files/', expected) };
+      figures.push(peer);
+      log(`  rclone: ${r.wallSeconds.toFixed(2)} s, peak RSS ${mb(r.peakRssKb)}, ${peer.check}`);
+    } else {
+      log(`  rclone skipped: ${rclone.missing}`);
+    }
+    const rate = (f: Figure) => SFTP_FILES / f.seconds;
+    return [
+      `### (2) ${fmt(SFTP_FILES)} files of ${SFTP_FILE_BYTES / MiB} MiB from an SFTP server (sshd) to a bucket`,
+      '',
+      '| run | time | files/s | peak RSS | MD5 of every object vs source file |',
+      '|---|---|---|---|---|',
+      ...figures.map((f) => `| ${f.label} | ${f.seconds.toFixed(2)} s | ${fmt(rate(f), 1)} | ${f.peakRssKb ? mb(f.peakRssKb) : '—'} | ${f.check} |`),
+      '',
+      `Ferry: ${peer ? `${fmt(rate(ferry) / rate(peer), 2)}× rclone's files/s (target ≥ 1×)` : 'no rclone figure'}; peak RSS ${mb(ferry.peakRssKb)} (target < ${RSS_TARGET_MB} MB).`,
+      '',
+    ];
+  } finally {
+    await sftp.close();
+  }
+}
+
+// ---- (3) bench.orders to CSV objects ----
+
+/** Count and order-independent digest of text lines (the sum of their MD5s). */
+class LineDigest {
+  rows = 0;
+  /** Shown when two digests differ. */
+  first: string | undefined;
+  private sum = 0n;
+  add(line: string): void {
+    this.rows++;
+    this.first ??= line;
+    this.sum = (this.sum + BigInt(`0x${createHash('md5').update(line).digest('hex')}`)) & ((1n << 128n) - 1n);
+  }
+  get digest(): string {
+    return this.sum.toString(16).padStart(32, '0');
+  }
+}
+
+async function digestLines(input: Readable, digest: LineDigest, normalize: (line: string) => string = (l) => l): Promise<void> {
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) if (line !== '') digest.add(normalize(line));
+}
+
+/** CPU seconds MariaDB's server process has used so far (NaN when it is not found here). */
+function mariadbCpuSeconds(): number {
+  const pid = spawnSync('pidof', ['-s', 'mariadbd', 'mysqld'], { encoding: 'utf8' }).stdout?.trim();
+  return pid ? processCpuSeconds(Number(pid)) : NaN;
+}
+
+async function ordersScenario(s3: BenchS3): Promise<string[]> {
+  log(`bench.orders: ${await ensureOrders(SQL_FILE, ORDERS)} (${fmt(ORDERS)} rows, ${SQL_FILE})`);
+  const where = ORDER_ROWS < ORDERS ? `id <= ${ORDER_ROWS}` : '';
+  const conn = await mysql.createConnection({ ...MARIADB });
+  const outfile = join(tmpdir(), `ferry-bench-orders-${process.pid}.csv`);
+  let outfileSeconds: number;
+  const dbCpu0 = mariadbCpuSeconds();
+  try {
+    // One full read first warms MariaDB's buffer pool alike for both.
+    await conn.query(`SELECT COUNT(*), SUM(LENGTH(note)) FROM bench.orders ${where ? `WHERE ${where}` : ''}`);
+    rmSync(outfile, { force: true });
+    const t0 = performance.now();
+    await conn.query(
+      `SELECT * FROM bench.orders ${where ? `WHERE ${where}` : ''} INTO OUTFILE ${conn.escape(outfile)} FIELDS TERMINATED BY ',' LINES TERMINATED BY '\\n'`,
+    );
+    outfileSeconds = (performance.now() - t0) / 1000;
+  } finally {
+    await conn.end();
+  }
+  const outfileDbCpu = mariadbCpuSeconds() - dbCpu0;
+  log(`  SELECT … INTO OUTFILE: ${outfileSeconds.toFixed(2)} s`);
+
+  await s3.createBucket('orders');
+  const ferryDbCpu0 = mariadbCpuSeconds();
+  const { run, idleRssKb } = await ferryRun('orders', [
+    obsLink(s3),
+    { name: 'db', connector: 'generic-jdbc-connector', inputs: mysqlLink('bench', FETCH_SIZE) },
+  ], {
+    name: 'orders',
+    fromLink: 'db',
+    toLink: 's3',
+    toConnector: 'obs-connector',
+    numExtractors: 1,
+    from: { 'fromJobConfig.schemaName': 'bench', 'fromJobConfig.tableName': 'orders', ...(where ? { 'fromJobConfig.whereClause': where } : {}) },
+    to: {
+      'toJobConfig.bucketName': 'orders',
+      'toJobConfig.outputDirectory': '/orders',
+      'toJobConfig.outputFormat': 'CSV_FILE',
+      'toJobConfig.fieldSeparator': ',',
+      'toJobConfig.lineSeparator': '\\n',
+      'toJobConfig.writeFileSize': String(CSV_FILE_MB),
+      'toJobConfig.filePrefix': 'orders',
+    },
+  });
+  const ferryDbCpu = mariadbCpuSeconds() - ferryDbCpu0;
+  log(`  Ferry: ${run.serverSeconds.toFixed(2)} s, peak RSS ${mb(run.peakRssKb)} (idle ${mb(idleRssKb)}), CPU ${cpu(run.cpuSeconds)} s (MariaDB ${cpu(ferryDbCpu)} s)`);
+
+  // Both exports line by line, in Ferry's spelling of two values: NULL, which INTO OUTFILE
+  // writes as \N and Ferry as an empty field, and the TINYINT(1) `paid`, which Ferry reads as
+  // a boolean (true/false) and INTO OUTFILE writes as 1/0. No field of bench.orders holds a comma.
+  const want = new LineDigest();
+  const asFerry = (f: string, i: number) => (f === '\\N' ? '' : i === PAID ? ({ '1': 'true', '0': 'false' }[f] ?? f) : f);
+  await digestLines(createReadStream(outfile), want, (l) => l.split(',').map(asFerry).join(','));
+  rmSync(outfile, { force: true });
+  const got = new LineDigest();
+  const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'orders', Prefix: 'orders/' }));
+  const keys = (listed.Contents ?? []).map((o) => o.Key!);
+  for (const key of keys) {
+    const r = await s3.client.send(new GetObjectCommand({ Bucket: 'orders', Key: key }));
+    await digestLines(r.Body as Readable, got);
+  }
+  await s3.empty('orders');
+  const check =
+    want.rows === got.rows && want.digest === got.digest
+      ? `PASS (${fmt(got.rows)} lines in ${keys.length} objects)`
+      : `FAIL (${fmt(got.rows)} lines, digest ${got.digest}, first \`${got.first}\`; INTO OUTFILE ${fmt(want.rows)}, ${want.digest}, first \`${want.first}\`)`;
+  log(`  check: ${check}`);
+
+  const ferryRate = ORDER_ROWS / run.serverSeconds;
+  const outfileRate = ORDER_ROWS / outfileSeconds;
+  return [
+    `### (3) ${fmt(ORDER_ROWS)} rows of MariaDB bench.orders exported to CSV`,
+    '',
+    '| run | time | rows/s | peak RSS | CPU s (tool; MariaDB) | lines vs INTO OUTFILE |',
+    '|---|---|---|---|---|---|',
+    `| MariaDB \`SELECT * … INTO OUTFILE\` (server-side file) | ${outfileSeconds.toFixed(2)} s | ${fmt(outfileRate)} | — | —; ${cpu(outfileDbCpu)} | (reference) |`,
+    `| Ferry, table → obs-connector CSV_FILE objects (writeFileSize ${CSV_FILE_MB} MB, fetchSize ${fmt(FETCH_SIZE)}) | ${run.serverSeconds.toFixed(2)} s | ${fmt(ferryRate)} ` +
+      `| ${mb(run.peakRssKb)} (idle ${mb(idleRssKb)}) | ${cpu(run.cpuSeconds)}; ${cpu(ferryDbCpu)} | ${check} |`,
+    '',
+    `Ferry: ${fmt(ferryRate / outfileRate, 2)}× INTO OUTFILE's rows/s (target ≥ 0.5×); peak RSS ${mb(run.peakRssKb)} (target < ${RSS_TARGET_MB} MB).`,
+    '',
+  ];
+}
+
+// ---- the run ----
+
+const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-files-s3-'));
+const s3 = await startS3Server(dir);
+const rclone = wanted('objects') || wanted('sftp') ? ensureRclone(log) : { missing: 'not needed' };
+const sections: string[] = [];
+try {
+  if (wanted('objects')) sections.push(...(await objectsScenario(s3, rclone)));
+  if (wanted('sftp')) sections.push(...(await sftpScenario(s3, rclone)));
+  if (wanted('orders')) sections.push(...(await ordersScenario(s3)));
+} finally {
+  await s3.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const notes = [
+  `Ferry's time is the submission's creation-date → last-update-date at SUCCEEDED (start call to end, listing and planning included); ` +
+    `the embedded runtime runs in a child process (\`npm start\`'s lib/local/main.ts), links and job created and started over the CDM API; ` +
+    `its peak RSS is that child's VmHWM, the embedded runtime (dynalite, gateway, queue) included. rclone ${
+      'path' in rclone ? `(${rclone.path}, Debian's package) ` : ''
+    }is timed from spawn to exit and its peak RSS taken from /usr/bin/time -v; the plain SDK copy times itself from its listing to its last PUT ` +
+    `(its process start excluded) and its peak RSS comes from /usr/bin/time -v. s3rver (one Node process, every object also MD5-hashed and ` +
+    `written to disk, a multipart upload rewritten whole on completion) is shared by every peer and bounds them all. MB = 10^6 bytes.`,
+];
+const section = [
+  '## files',
+  '',
+  `Command: \`${COMMAND}\` — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ` +
+    `s3rver in its own process on a temp dir, MariaDB on the same machine, Node ${process.version}.`,
+  '',
+  '> The machine is shared and noisy: absolute times move from run to run; only ratios measured in the same run count.',
+  '',
+  ...sections,
+  ...notes,
+  '',
+].join('\n');
+log(`\n${section}`);
+if (!only) {
+  writeSection('files', section);
+  log('written to bench/RESULTS.md (## files)');
+} else {
+  log('(--only: bench/RESULTS.md left as it is)');
+}
