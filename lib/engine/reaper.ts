@@ -8,8 +8,8 @@ export async function reap(rt: Runtime): Promise<{ requeued: number; failed: num
   let requeued = 0;
   let failed = 0;
   for (const k of await rt.store.submissions.listStale(now)) {
-    const n = await rt.store.submissions.noteRequeue(k, now + rt.settings.leaseMs + rt.settings.bootGraceMs);
-    if (n < 0) continue; // finished meanwhile
+    const n = await rt.store.submissions.noteRequeue(k, now, now + rt.settings.leaseMs + rt.settings.bootGraceMs);
+    if (n < 0) continue; // finished, or fresh again, since the index was read
     if (n > rt.settings.maxRequeues) {
       const summary = `The executor stopped responding ${n - 1} times; the run was abandoned.`;
       await discardStage(rt, k);
