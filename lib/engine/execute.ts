@@ -330,16 +330,21 @@ async function advanceMark(rt: Runtime, key: SubmissionKey, sub: Submission): Pr
   await rt.store.jobs.advanceMark(key.project, key.cluster, key.job, w.column, w.after, w.upTo);
 }
 
-/** Ends an active run (whoever holds what: the status condition makes the first end the only one). */
-async function endRun(
+/**
+ * Ends an active run (whoever holds what: the status condition makes the first end the only
+ * one). Every end goes through here, the reaper's too: the job, the cluster slot and the
+ * after-run work (retries, disposable jobs, pending events) follow each the same way.
+ */
+export async function endRun(
   rt: Runtime,
   key: SubmissionKey,
   status: 'SUCCEEDED' | 'FAILED',
   fields: EndFields,
+  by = 'ferry-executor',
 ): Promise<boolean> {
   // The stage goes first, so that a run seen FAILED has no stage left.
   if (status === 'FAILED') await discardStage(rt, key);
-  if (!(await rt.store.submissions.finish(key, status, { now: rt.now(), by: 'ferry-executor', ...fields }))) return false;
+  if (!(await rt.store.submissions.finish(key, status, { now: rt.now(), by, ...fields }))) return false;
   await rt.store.jobs.release(key.project, key.cluster, key.job, key.id, status);
   await releaseSlot(rt, key);
   await afterRun(rt, key, status); // issue 7 hook: RETRY_TRIPLE, disposableType, coalesced S3 events
@@ -347,7 +352,7 @@ async function endRun(
 }
 
 /** A failed run's stage goes (the target never saw it); a failure to drop it only leaves litter. */
-export async function discardStage(rt: Runtime, key: SubmissionKey): Promise<void> {
+async function discardStage(rt: Runtime, key: SubmissionKey): Promise<void> {
   try {
     const sub = await rt.store.submissions.get(key);
     if (sub?.spec.to[STAGE_INPUT] !== 'true') return;

@@ -91,7 +91,10 @@ it.each([
   expect((await store.submissions.get(key))?.requeues).toBeUndefined();
 });
 
-it('fails a run whose executor stopped more than FERRY_MAX_REQUEUES times, saying so, and takes it off the index', async () => {
+it('fails a run whose executor stopped more than FERRY_MAX_REQUEUES times, saying so, and gives back what it held', async () => {
+  const clusters = api.ferry.runtime.store.clusters;
+  await clusters.put({ project: 'p1', id: 'c1', name: 'c1', maxConcurrentJobs: 1, createdAt: T0, createdBy: 'test' });
+  expect(await clusters.takeSlot('p1', 'c1', 'j#1', 1)).toBe(true);
   await running(T0 + LEASE);
   let now = T0 + LEASE + 1;
   // Each re-queue pushes the stale time out by a lease and the boot grace; nobody heartbeats.
@@ -102,6 +105,8 @@ it('fails a run whose executor stopped more than FERRY_MAX_REQUEUES times, sayin
   expect(run).toMatchObject({ status: 'FAILED', progress: -1, errorSummary: 'The executor stopped responding 2 times; the run was abandoned.' });
   expect(sent).toHaveLength(2);
   expect(await api.ferry.runtime.store.submissions.listStale(now + 3_600_000)).toEqual([]);
+  // The run ended as any run ends: its cluster slot is free for the next.
+  expect(await clusters.slotHolders('p1', 'c1')).toEqual([]);
 });
 
 const pick = (k: SubmissionKey) => ({ project: k.project, cluster: k.cluster, job: k.job });
