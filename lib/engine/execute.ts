@@ -86,7 +86,7 @@ async function coordinate(rt: Runtime, key: SubmissionKey, inv: Invocation): Pro
     return 'failed';
   }
   try {
-    if (!sub.planned) await plan(rt, key, sub, inv.owner);
+    if (!sub.planned) await holdingRun(rt, key, inv.owner, () => plan(rt, key, sub, inv.owner));
     const partitions = await rt.store.partitions.list(key);
     // Every slice copied, but the run never finished (its finisher died): finish it now.
     if (partitions.length && partitions.every((p) => p.state === 'DONE')) return await finishRun(rt, key, inv, partitions, true);
@@ -277,6 +277,10 @@ async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, parti
   // The submission's lease makes one invocation the finisher when partitions end together.
   const now = rt.now();
   if (!leased && !(await rt.store.submissions.acquireLease(key, inv.owner, now, now + rt.settings.leaseMs))) return 'partition-done';
+  return holdingRun(rt, key, inv.owner, () => finishHeld(rt, key, partitions));
+}
+
+async function finishHeld(rt: Runtime, key: SubmissionKey, partitions: Partition[]): Promise<Outcome> {
   const sub = await rt.store.submissions.get(key);
   if (!sub || sub.status !== 'RUNNING') return 'gone';
   const counters = tableCounters(sumOf(partitions));
@@ -374,6 +378,27 @@ async function failRun(rt: Runtime, key: SubmissionKey, e: unknown): Promise<voi
 }
 
 // ---- helpers ----
+
+/**
+ * Runs `work` holding the run's lease, renewed every third of a lease. Planning and finishing
+ * (a row estimate, a verification over both tables, a stage swap) make no chunk heartbeats;
+ * without renewals a long one looks stalled, and the reaper re-queues the run beside it.
+ */
+async function holdingRun<T>(rt: Runtime, key: SubmissionKey, owner: string, work: () => Promise<T>): Promise<T> {
+  const renew = () => {
+    const now = rt.now();
+    return rt.store.submissions.acquireLease(key, owner, now, now + rt.settings.leaseMs).catch(() => undefined);
+  };
+  let renewing: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => void (renewing = renew()), Math.max(1, Math.floor(rt.settings.leaseMs / 3)));
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+    // A renewal landing after the caller hands the lease back would take it again.
+    await renewing;
+  }
+}
 
 const message = (key: SubmissionKey, reason: ExecutionMessage['reason'], partition?: number): ExecutionMessage => ({
   v: 1,
