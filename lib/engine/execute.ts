@@ -88,7 +88,7 @@ async function coordinate(rt: Runtime, key: SubmissionKey, inv: Invocation): Pro
     return 'failed';
   }
   try {
-    if (!sub.planned) await plan(rt, key, sub, inv.owner);
+    if (!sub.planned) await holdingRun(rt, key, inv.owner, () => plan(rt, key, sub, inv.owner));
     const partitions = await rt.store.partitions.list(key);
     // Every slice copied, but the run never finished (its finisher died): finish it now.
     if (partitions.length && partitions.every((p) => p.state === 'DONE')) return await finishRun(rt, key, inv, partitions, true);
@@ -285,6 +285,10 @@ async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, parti
   // The submission's lease makes one invocation the finisher when partitions end together.
   const now = rt.now();
   if (!leased && !(await rt.store.submissions.acquireLease(key, inv.owner, now, now + rt.settings.leaseMs))) return 'partition-done';
+  return holdingRun(rt, key, inv.owner, () => finishHeld(rt, key, partitions));
+}
+
+async function finishHeld(rt: Runtime, key: SubmissionKey, partitions: Partition[]): Promise<Outcome> {
   const stored = await rt.store.submissions.get(key);
   if (!stored || stored.status !== 'RUNNING') return 'gone';
   const counters = tableCounters(sumOf(partitions));
@@ -348,16 +352,21 @@ async function advanceMark(rt: Runtime, key: SubmissionKey, sub: Submission): Pr
   await rt.store.jobs.advanceMark(key.project, key.cluster, key.job, w.column, w.after, w.upTo);
 }
 
-/** Ends an active run (whoever holds what: the status condition makes the first end the only one). */
-async function endRun(
+/**
+ * Ends an active run (whoever holds what: the status condition makes the first end the only
+ * one). Every end goes through here, the reaper's too: the job, the cluster slot and the
+ * after-run work (retries, disposable jobs, pending events) follow each the same way.
+ */
+export async function endRun(
   rt: Runtime,
   key: SubmissionKey,
   status: 'SUCCEEDED' | 'FAILED',
   fields: EndFields,
+  by = 'ferry-executor',
 ): Promise<boolean> {
   // The stage goes first, so that a run seen FAILED has no stage left.
   if (status === 'FAILED') await discardStage(rt, key);
-  if (!(await rt.store.submissions.finish(key, status, { now: rt.now(), by: 'ferry-executor', ...fields }))) return false;
+  if (!(await rt.store.submissions.finish(key, status, { now: rt.now(), by, ...fields }))) return false;
   await rt.store.jobs.release(key.project, key.cluster, key.job, key.id, status);
   await releaseSlot(rt, key);
   await afterRun(rt, key, status); // issue 7 hook: RETRY_TRIPLE, disposableType, coalesced S3 events
@@ -365,7 +374,7 @@ async function endRun(
 }
 
 /** A failed run's stage goes (the target never saw it); a failure to drop it only leaves litter. */
-export async function discardStage(rt: Runtime, key: SubmissionKey): Promise<void> {
+async function discardStage(rt: Runtime, key: SubmissionKey): Promise<void> {
   try {
     const sub = await rt.store.submissions.get(key);
     if (sub?.spec.to[STAGE_INPUT] !== 'true') return;
@@ -387,6 +396,27 @@ async function failRun(rt: Runtime, key: SubmissionKey, e: unknown): Promise<voi
 }
 
 // ---- helpers ----
+
+/**
+ * Runs `work` holding the run's lease, renewed every third of a lease. Planning and finishing
+ * (a row estimate, a verification over both tables, a stage swap) make no chunk heartbeats;
+ * without renewals a long one looks stalled, and the reaper re-queues the run beside it.
+ */
+async function holdingRun<T>(rt: Runtime, key: SubmissionKey, owner: string, work: () => Promise<T>): Promise<T> {
+  const renew = () => {
+    const now = rt.now();
+    return rt.store.submissions.acquireLease(key, owner, now, now + rt.settings.leaseMs).catch(() => undefined);
+  };
+  let renewing: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => void (renewing = renew()), Math.max(1, Math.floor(rt.settings.leaseMs / 3)));
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+    // A renewal landing after the caller hands the lease back would take it again.
+    await renewing;
+  }
+}
 
 const message = (key: SubmissionKey, reason: ExecutionMessage['reason'], partition?: number): ExecutionMessage => ({
   v: 1,

@@ -1,22 +1,18 @@
 // The reaper: re-queues active runs whose executor stopped (lease expired) or that
 // never got one (a queue message lost), and fails a run that keeps dying.
 import type { Runtime } from '../runtime';
-import { discardStage } from './execute';
+import { endRun } from './execute';
 
 export async function reap(rt: Runtime): Promise<{ requeued: number; failed: number }> {
   const now = rt.now();
   let requeued = 0;
   let failed = 0;
   for (const k of await rt.store.submissions.listStale(now)) {
-    const n = await rt.store.submissions.noteRequeue(k, now + rt.settings.leaseMs + rt.settings.bootGraceMs);
-    if (n < 0) continue; // finished meanwhile
+    const n = await rt.store.submissions.noteRequeue(k, now, now + rt.settings.leaseMs + rt.settings.bootGraceMs);
+    if (n < 0) continue; // finished, or fresh again, since the index was read
     if (n > rt.settings.maxRequeues) {
       const summary = `The executor stopped responding ${n - 1} times; the run was abandoned.`;
-      await discardStage(rt, k);
-      if (await rt.store.submissions.finish(k, 'FAILED', { now, by: 'ferry-reaper', progress: -1, errorSummary: summary })) {
-        await rt.store.jobs.release(k.project, k.cluster, k.job, k.id, 'FAILED');
-        failed++;
-      }
+      if (await endRun(rt, k, 'FAILED', { progress: -1, errorSummary: summary }, 'ferry-reaper')) failed++;
       continue;
     }
     await rt.queue.send({ v: 1, project: k.project, cluster: k.cluster, job: k.job, submissionId: k.id, reason: 'requeue' });

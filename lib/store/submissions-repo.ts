@@ -299,15 +299,30 @@ export function submissionsRepo(t: TableRef) {
       return (r.Items ?? []).map((i) => parseSubmissionKey(i.pk as string, i.sk as string));
     },
 
-    /** Counts a re-queue by the reaper and pushes the stale time out, so one tick re-queues once. */
-    async noteRequeue(k: SubmissionKey, staleAt: number): Promise<number> {
+    /**
+     * Counts a re-queue by the reaper and pushes the stale time out, so one tick re-queues once.
+     * Only a run that is stale by its own item: the index the reaper lists from may lag the
+     * table (a DynamoDB GSI is eventually consistent), and a run whose heartbeat has moved on,
+     * or that has ended, is left alone (-1).
+     */
+    async noteRequeue(k: SubmissionKey, now: number, staleAt: number): Promise<number> {
+      const stale = 'attribute_exists(gsi1pk) AND gsi1sk < :now';
+      const active = '#status IN (:booting, :running)';
       const r = await conditional(
         new UpdateCommand({
           TableName: t.name,
           Key: keyOf(k),
           UpdateExpression: 'SET requeues = if_not_exists(requeues, :zero) + :one, gsi1sk = :stale',
-          ConditionExpression: 'attribute_exists(gsi1pk)',
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':stale': isoKey(staleAt) },
+          ConditionExpression: `${stale} AND ${active}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':one': 1,
+            ':now': isoKey(now),
+            ':stale': isoKey(staleAt),
+            ':booting': 'BOOTING',
+            ':running': 'RUNNING',
+          },
           ReturnValues: 'UPDATED_NEW',
         }),
       );

@@ -130,6 +130,27 @@ describe('executing exactly once', () => {
     subs.recordProgress = recordProgress;
   });
 
+  it('a run whose planning outlasts several leases keeps its lease: the reaper neither re-queues it nor plans it twice', async () => {
+    api = await startApi({ settings: { leaseMs: 1_000, bootGraceMs: 1_000 }, reaperIntervalMs: 50 });
+    const { cluster, base, src, dst, finished } = await setUp(api, 2_000, 500);
+    const partitions = api.ferry.runtime.store.partitions;
+    const create = partitions.create;
+    let plans = 0;
+    // Planning is slow (a row estimate over a huge table, say): three leases long.
+    partitions.create = async (...args) => {
+      plans++;
+      await new Promise((r) => setTimeout(r, 3_000));
+      return create(...args);
+    };
+    await api.call('PUT', `${base}/job/j1/start`);
+    const s = await finished();
+    partitions.create = create;
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(plans).toBe(1);
+    expect((await api.ferry.runtime.store.submissions.get({ project: 'p1', cluster, job: 'j1', id: 1 }))?.requeues).toBeUndefined();
+    expect(tableDump(dst, 'orders_copy')).toEqual(tableDump(src, 'orders'));
+  });
+
   it('an invocation that runs out of time hands over to a continuation without losing or repeating a chunk', async () => {
     // Every invocation has less time left than the margin, so each does one chunk and hands over.
     api = await startApi({ invocationTimeoutMs: 1_000, settings: { continueMarginMs: 5_000 } });
