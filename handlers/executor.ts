@@ -4,8 +4,9 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { executeMessage } from '../lib/engine/execute';
 import { executionMessageSchema } from '../lib/queue/queue';
-import { runtime } from '../lib/runtime';
+import { boundHeapGrowth, runtime } from '../lib/runtime';
 
+boundHeapGrowth();
 const logger = new Logger({ serviceName: 'ferry-executor' });
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {

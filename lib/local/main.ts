@@ -1,8 +1,9 @@
 // npm start: Ferry embedded — no cloud account, no Docker.
 import { resolve } from 'node:path';
-import { embeddedEnv } from '../runtime';
+import { boundHeapGrowth, embeddedEnv } from '../runtime';
 import { startEmbedded } from './embedded';
 
+boundHeapGrowth();
 const env = embeddedEnv();
 const ferry = await startEmbedded({
   dataDir: resolve(env.dataDir),

@@ -187,15 +187,18 @@ interface KeysetQuery {
 
 async function* keysetPages(reader: Reader, k: KeysetQuery, position: Position | undefined, chunkRows: number) {
   const keyList = k.key.map((c) => q(c.name));
-  const select = `SELECT ${keyList.join(', ')}, ${k.list} FROM ${k.from}`;
+  // The key's columns are read once: from the list when it has them, else ahead of it.
+  const keyAt = k.key.map((kc) => k.columns.findIndex((c) => c.name === kc.name));
+  const inList = keyAt.every((i) => i >= 0);
+  const select = inList ? `SELECT ${k.list} FROM ${k.from}` : `SELECT ${keyList.join(', ')}, ${k.list} FROM ${k.from}`;
+  const keyOf = (row: Row) => k.key.map((c, i) => fromMysql(c.type, row[inList ? keyAt[i]! : i]));
   const order = `ORDER BY ${keyList.join(', ')} LIMIT ${chunkRows}`;
   let last = Array.isArray(position?.key) ? decodeKey(position.key) : undefined;
   for (;;) {
     const page = await reader.run(`${select} WHERE ${k.where}${last ? ` AND ${after(k.key, last)}` : ''} ${order}`);
     if (page.length === 0) return;
-    const tail = page[page.length - 1]!;
-    last = k.key.map((c, i) => fromMysql(c.type, tail[i]));
-    yield toBatch(page, k.key.length, k.columns, { key: encodeKey(last) });
+    last = keyOf(page[page.length - 1]!);
+    yield toBatch(page, inList ? 0 : k.key.length, k.columns, { key: encodeKey(last) });
     if (page.length < chunkRows) return;
   }
 }
@@ -306,12 +309,14 @@ class Reader {
   }
 }
 
+/** Rows as the engine's values; converted in place where no key columns lead them (spares an array a row). */
 function toBatch(raw: Row[], skip: number, columns: readonly Column[], position: Position): RecordBatch {
   let bytes = 0;
   const out = raw.map((r) => {
-    const row = columns.map((c, i) => fromMysql(c.type, r[skip + i]));
-    bytes += approxRowBytes(row);
-    return row;
+    const row = skip ? r.slice(skip) : r;
+    for (let i = 0; i < columns.length; i++) row[i] = fromMysql(columns[i]!.type, row[i]);
+    bytes += approxRowBytes(row as Value[]);
+    return row as Value[];
   });
   return { rows: out, position, bytes };
 }

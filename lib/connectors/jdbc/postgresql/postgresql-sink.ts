@@ -22,8 +22,8 @@ import { copyField, declaredType, pgColumn, quoteIdent as q } from './postgresql
 
 const CHECKPOINT_TABLE = '__ferry_checkpoint';
 const STAGE_TABLE = '__ferry_stage';
-/** COPY data is sent in pieces of about this size, so a chunk is never one huge string. */
-const COPY_PIECE_BYTES = 256 * 1024;
+/** COPY data is sent in pieces of about this many characters, so a chunk is never one huge string. */
+const COPY_PIECE_CHARS = 64 * 1024;
 
 /**
  * What happens to a row whose key already exists (CDM's "constraint conflict handling",
@@ -245,26 +245,22 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
 }
 
 /**
- * Rows as COPY text, encoded straight into buffers of about COPY_PIECE_BYTES (the stream
- * applies backpressure between pieces). Each row is one short string written into the
- * current buffer: no chunk-sized string is ever built, so a chunk leaves no large strings
- * behind for the old generation to hold until a full GC (which showed as peak RSS).
+ * Rows as COPY text in buffers of about COPY_PIECE_CHARS characters (the stream applies backpressure
+ * between pieces): lines are joined into a string of at most that size and encoded once,
+ * so no chunk-sized string is ever built (a chunk then leaves no large strings behind for
+ * the old generation to hold until a full GC, which showed as peak RSS), and the UTF-8
+ * encoder runs once a piece rather than once a row.
  */
 function* copyText(rows: readonly Value[][]): Generator<Buffer> {
-  let piece = Buffer.allocUnsafe(COPY_PIECE_BYTES);
-  let used = 0;
+  let text = '';
   for (const row of rows) {
-    let line = '';
-    for (let i = 0; i < row.length; i++) line += (i ? '\t' : '') + copyField(row[i] as Value);
-    line += '\n';
-    // At most 3 UTF-8 bytes per UTF-16 code unit.
-    const room = line.length * 3;
-    if (used + room > piece.length) {
-      if (used) yield piece.subarray(0, used);
-      piece = Buffer.allocUnsafe(Math.max(COPY_PIECE_BYTES, room));
-      used = 0;
+    let line = copyField(row[0] as Value);
+    for (let i = 1; i < row.length; i++) line += '\t' + copyField(row[i] as Value);
+    text += line + '\n';
+    if (text.length >= COPY_PIECE_CHARS) {
+      yield Buffer.from(text);
+      text = '';
     }
-    used += piece.write(line, used);
   }
-  if (used) yield piece.subarray(0, used);
+  if (text) yield Buffer.from(text);
 }

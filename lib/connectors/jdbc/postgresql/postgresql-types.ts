@@ -118,9 +118,12 @@ export function copyField(v: Value): string {
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
   if (typeof v === 'boolean') return v ? 't' : 'f';
   if (v instanceof Uint8Array) return `\\\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
-  return v.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]!);
+  // Most values hold nothing to escape: testing first spares building a copy of each.
+  return COPY_SPECIAL.test(v) ? v.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c]!) : v;
 }
 
+const COPY_SPECIAL = /[\\\n\r\t]/;
+const COPY_SPECIALS = /[\\\n\r\t]/g;
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** Quotes an identifier: a schema called `default` or a table called `order` must work. */
