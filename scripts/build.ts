@@ -88,7 +88,9 @@ async function bundle(module: string): Promise<Bundle> {
     sourcemap: 'linked',
     sourcesContent: false,
     // @aws-sdk: see above. pg loads pg-native only if `pg.native` is read, which Ferry never does.
-    external: ['@aws-sdk/*', 'pg-native'],
+    // ssh2 (SFTP) tries its optional native crypto and cpu-features inside try/catch and falls
+    // back to Node's own crypto: left unresolved, they are simply absent on Lambda.
+    external: ['@aws-sdk/*', 'pg-native', 'cpu-features', '*.node'],
     plugins: [sqliteIsEmbeddedOnly, zodEnglishOnly],
     logLevel: 'warning',
     write: true,
