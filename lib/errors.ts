@@ -54,6 +54,7 @@ export const errors = {
   // Engine failures, shown in a submission's error-summary rather than an HTTP body.
   writeFailed: err('Cdm.0232', 500),
   extractFailed: err('Cdm.0233', 500),
+  dirtyDataLimit: err('Cdm.0936', 400),
   tableCreationFailed: err('Cdm.0063', 500),
   tableUnavailable: err('Cdm.0900', 400),
   dbConnectFailed: err('Cdm.0901', 500),

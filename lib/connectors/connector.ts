@@ -3,6 +3,7 @@
 import type { InputMap } from '../model/config-values';
 import type { RunKey, Sink, Source, TableSchema } from '../engine/types';
 import type { InputDecl } from './inputs';
+import type { FileStore } from './files/file-store';
 
 export interface SourceRequest {
   readonly link: InputMap;
@@ -10,6 +11,8 @@ export interface SourceRequest {
   readonly run: RunKey;
   /** IANA zone of the calendar values in the inputs (the run's macro zone, FERRY_TIMEZONE); default UTC. */
   readonly timeZone?: string;
+  /** throttlingConfig.recordDirtyData: malformed records go to `RecordBatch.dirty` instead of failing the read. */
+  readonly dirtyData?: boolean;
 }
 
 export interface SinkRequest {
@@ -43,6 +46,13 @@ export interface Connector {
   /** Tries the link's connection (secrets in plain text); throws LinkTestError saying what failed. */
   testLink?(link: InputMap): Promise<void>;
   openSource?(req: SourceRequest): Promise<Source>;
+  /** Whether a read with these from-inputs can set malformed records aside (SourceRequest.dirtyData). */
+  readsDirtyData?(from: InputMap): boolean;
+  /**
+   * File connectors: the link's store outside any job (dirty data is written there). An
+   * object store needs the bucket (`needsBucket`), which a job names elsewhere.
+   */
+  readonly files?: { readonly needsBucket: boolean; open(link: InputMap, bucket: string | undefined): Promise<FileStore> };
   openSink?(req: SinkRequest): Promise<Sink>;
   /**
    * Incremental migration: the from-inputs that read only rows whose `column` is above

@@ -23,6 +23,7 @@ import type { ExecutionMessage } from '../queue/queue';
 import type { Runtime } from '../runtime';
 import type { Partition, PartitionCounts } from '../store/partitions-repo';
 import type { EndFields, SubmissionKey } from '../store/submissions-repo';
+import { dirtyDataSettings, withDirtyData } from './dirty-data';
 import { resolveMacros } from './macros';
 import { readAhead } from './read-ahead';
 import { CheckpointConflictError, type Checkpoint, type RunKey } from './types';
@@ -116,7 +117,8 @@ async function plan(rt: Runtime, key: SubmissionKey, stored: Submission, owner: 
   const run = runKey(key, 0);
   const { from, incremental } = await readWindow(rt, key, sub, fromLink);
   const timeZone = rt.settings.timeZone;
-  const source = await fromConnector.openSource!({ link: fromLink, from, run, timeZone });
+  const dirtyData = dirtyDataSettings(spec.driver) !== undefined;
+  const source = await fromConnector.openSource!({ link: fromLink, from, run, timeZone, dirtyData });
   try {
     const sink = await connectorFor(spec.toConnector).openSink!({ link: toLink, to, run, schema: source.schema });
     try {
@@ -186,7 +188,10 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
   const [fromLink, toLink] = await links(rt, key, sub);
   const run = runKey(key, part.n);
   const from = secretsFrom(part.from, spec.from, jobSecrets(spec.fromConnector, spec.toConnector).from);
-  const source = await connectorFor(spec.fromConnector).openSource!({ link: fromLink, from, run, timeZone: rt.settings.timeZone });
+  const dirty = dirtyDataSettings(spec.driver);
+  const read = await connectorFor(spec.fromConnector).openSource!({ link: fromLink, from, run, timeZone: rt.settings.timeZone, dirtyData: !!dirty });
+  // Dirty records reach their link as the source yields them, so before their chunk commits.
+  const source = dirty ? withDirtyData(rt, run, dirty, read) : read;
   try {
     const sink = await connectorFor(spec.toConnector).openSink!({
       link: toLink,
@@ -208,7 +213,8 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
       for await (const batch of readAhead(source.read(start?.position, chunkRows(fromLink)))) {
         cp = {
           position: batch.position,
-          rowsRead: cp.rowsRead + batch.rows.length,
+          // A dirty record was read but not written: ROWS_WRITTEN_SKIPPED counts it.
+          rowsRead: cp.rowsRead + batch.rows.length + (batch.dirty?.length ?? 0),
           rowsWritten: cp.rowsWritten + batch.rows.length,
           bytesRead: cp.bytesRead + batch.bytes,
         };

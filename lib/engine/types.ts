@@ -50,6 +50,25 @@ export interface RecordBatch {
   readonly position: Position;
   /** Approximate bytes read for this batch (for BYTES_READ and MB/s). */
   readonly bytes: number;
+  /**
+   * Only when the source was opened with `dirtyData`: the records of this stretch it could
+   * not read (in order, between the previous position and this one)…
+   */
+  readonly dirty?: readonly DirtyRecord[];
+  /** …and how many the read has set aside so far, these included (kept in the position, so a resume goes on counting). */
+  readonly dirtyTotal?: number;
+}
+
+/** A record set aside as dirty data (throttlingConfig.recordDirtyData) instead of failing the run. */
+export interface DirtyRecord {
+  /** Where it came from, as its user knows it: a file (and ZIP entry), or a table. */
+  readonly source: string;
+  /** 1-based line of a text file, when there is one. */
+  readonly line?: number;
+  /** What is wrong with it. */
+  readonly reason: string;
+  /** The record's text as read. */
+  readonly raw: string;
 }
 
 /** What a sink stores atomically with each chunk, so a retried chunk is never written twice. */

@@ -17,11 +17,20 @@ export const DRIVER_CONFIGS = [
 export const driverInputs = [
   input.integer('throttlingConfig.numExtractors', { min: 1, max: 300, default: '1' }),
   input.integer('throttlingConfig.numLoaders', { min: 1, max: 300 }),
-  input.boolean('throttlingConfig.recordDirtyData', { default: 'false' }),
-  input.string('throttlingConfig.writeToLink'),
-  input.string('throttlingConfig.obsBucket'),
-  input.string('throttlingConfig.dirtyDataDirectory'),
-  input.integer('throttlingConfig.maxErrorRecords', { min: 0 }),
+  // Dirty data (lib/engine/dirty-data.ts): malformed records of a CSV/JSON file source are set aside.
+  input.boolean('throttlingConfig.recordDirtyData', {
+    default: 'false',
+    description: 'Write malformed source records (CSV_FILE/JSON_FILE sources) to dirty-data files instead of failing the run.',
+  }),
+  input.string('throttlingConfig.writeToLink', { description: 'With recordDirtyData: the file link (NAS, OBS, FTP, SFTP) in this cluster that receives dirty data.' }),
+  input.string('throttlingConfig.obsBucket', { description: 'With recordDirtyData and an OBS writeToLink: the bucket for dirty data.' }),
+  input.string('throttlingConfig.dirtyDataDirectory', {
+    description: 'With recordDirtyData (mandatory): directory on writeToLink; each run writes JSON lines {source, line, reason, raw} under <directory>/<job>/<submission id>/.',
+  }),
+  input.integer('throttlingConfig.maxErrorRecords', {
+    min: 0,
+    description: 'With recordDirtyData: dirty records one partition may set aside; one more fails the run (Cdm.0936). Default 10000; 0 tolerates none.',
+  }),
   input.boolean('throttlingConfig.submitToCluster', { default: 'false' }),
   input.integer('throttlingConfig.concurrentSubJobs', { min: 1 }),
   input.integer('throttlingConfig.numSplits', { min: 1 }),

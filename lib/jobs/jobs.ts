@@ -10,6 +10,7 @@ import { parseWith, withPath } from '../model/parse';
 import type { Runtime } from '../runtime';
 import { DRIVER_CONFIGS, driverInputs } from './driver-inputs';
 import { checkMacros } from '../engine/macros';
+import { checkDirtyData } from '../engine/dirty-data';
 import type { Connector } from '../connectors/connector';
 import type { InputMap } from '../model/config-values';
 import { jobMask, keepStoredSecrets, openJobSecrets, sealJobSecrets } from './job-secrets';
@@ -79,6 +80,7 @@ export async function validateJob(rt: Runtime, project: string, cluster: string,
   const driver = validateInputs(driverInputs, spec.driver, DRIVER_CONFIGS);
   validateAutomation(rt, driver);
   checkIncremental(from, fromValues, toValues, driver);
+  await checkDirtyData(rt, project, cluster, driver, from, fromValues);
   return { ...spec, from: fromValues, to: toValues, driver };
 }
 

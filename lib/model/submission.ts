@@ -13,6 +13,8 @@ export interface Counters {
   filesSkipped: number;
   totalFiles: number;
   totalSize: number;
+  /** throttlingConfig.recordDirtyData: records set aside as dirty data (absent when the run records none). */
+  dirtyRecords?: number;
 }
 
 /** CDM reports -1 for counters that do not apply (rows for a file job, files for a table job). */
@@ -142,6 +144,8 @@ export function renderSubmission(s: Submission) {
         FILES_SKIPPED: c.filesSkipped,
         TOTAL_FILES: c.totalFiles,
         TOTAL_SIZE: c.totalSize,
+        // Ferry's addition, only for a run that records dirty data.
+        ...(c.dirtyRecords !== undefined ? { DIRTY_RECORDS: c.dirtyRecords } : {}),
       },
     },
     // Ferry's additions, present only where they apply: the slices of a partitioned run

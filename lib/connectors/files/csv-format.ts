@@ -16,7 +16,18 @@ export interface CsvRecord {
   readonly fields: CsvField[];
   /** 1-based line where the record starts, for error messages. */
   readonly line: number;
+  /** The record's text without its line end: with `keepRaw`, and for a record that cannot be parsed… */
+  readonly raw?: string;
+  /** …which, with `recover`, comes back with why (and empty `fields`). */
+  readonly error?: string;
 }
+
+export type CsvParseOptions = CsvOptions & {
+  /** A record that cannot be parsed comes back with `error` instead of throwing, and parsing goes on. */
+  readonly recover?: boolean;
+  /** Every record comes with its text (dirty data needs it for records that parse but do not fit). */
+  readonly keepRaw?: boolean;
+};
 
 /** A row that cannot be parsed; the source adds the file name. */
 export class CsvSyntaxError extends Error {
@@ -36,7 +47,7 @@ export class CsvParser {
   private buf = '';
   private line = 1;
 
-  constructor(private readonly opts: CsvOptions) {}
+  constructor(private readonly opts: CsvParseOptions) {}
 
   push(text: string): CsvRecord[] {
     this.buf += text;
@@ -54,7 +65,9 @@ export class CsvParser {
       if (start >= this.buf.length) break;
       const r = this.record(start, final);
       if (!r) break;
-      out.push({ fields: r.fields, line: this.line });
+      if (r.error !== undefined) out.push({ fields: r.fields, line: this.line, raw: this.rawText(start, r.next), error: r.error });
+      else if (this.opts.keepRaw) out.push({ fields: r.fields, line: this.line, raw: this.rawText(start, r.next) });
+      else out.push({ fields: r.fields, line: this.line });
       this.line += countNewlines(this.buf, start, r.next);
       start = r.next;
     }
@@ -63,7 +76,7 @@ export class CsvParser {
   }
 
   /** Parses one record at `pos`; undefined when the buffer ends inside it (more text needed). */
-  private record(pos: number, final: boolean): { fields: CsvField[]; next: number } | undefined {
+  private record(pos: number, final: boolean): { fields: CsvField[]; next: number; error?: string } | undefined {
     const { fieldSeparator: fs, quote } = this.opts;
     const buf = this.buf;
     const fields: CsvField[] = [];
@@ -74,8 +87,10 @@ export class CsvParser {
         for (;;) {
           const q = buf.indexOf(QUOTE, i);
           if (q < 0) {
-            if (final) throw new CsvSyntaxError(this.line, 'a quoted field is not closed before the end of the file');
-            return undefined;
+            if (!final) return undefined;
+            const error = 'a quoted field is not closed before the end of the file';
+            if (this.opts.recover) return { fields: [], next: buf.length, error };
+            throw new CsvSyntaxError(this.line, error);
           }
           value += buf.slice(i, q);
           if (buf.startsWith(QUOTE, q + 1)) {
@@ -95,7 +110,12 @@ export class CsvParser {
         const end = this.lineEndAt(i, final);
         if (end === undefined) return undefined;
         if (end < 0) {
-          throw new CsvSyntaxError(this.line, `unexpected text after a closing quote: ${JSON.stringify(buf.slice(i, i + 20))}`);
+          const error = `unexpected text after a closing quote: ${JSON.stringify(buf.slice(i, i + 20).split(/[\r\n]/)[0])}`;
+          if (!this.opts.recover) throw new CsvSyntaxError(this.line, error);
+          // The rest of the line goes with the bad record; the next line is read afresh.
+          const l = this.findLineEnd(i);
+          if (!l && !final) return undefined;
+          return { fields: [], next: l ? l.next : buf.length, error };
         }
         return { fields, next: end };
       }
@@ -114,6 +134,14 @@ export class CsvParser {
       fields.push(unquoted(buf.slice(pos)));
       return { fields, next: buf.length };
     }
+  }
+
+  /** The text of the record from `start` to `next`, without its line end. */
+  private rawText(start: number, next: number): string {
+    const text = this.buf.slice(start, next);
+    const sep = this.opts.lineSeparator;
+    if (sep !== undefined) return text.endsWith(sep) ? text.slice(0, -sep.length) : text;
+    return text.replace(/\r?\n$/, '');
   }
 
   /** The next line end at or after `pos`: where it starts and where the next line begins. */

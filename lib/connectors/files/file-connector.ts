@@ -22,6 +22,8 @@ export interface FileConnectorSpec {
   openStore(link: InputMap, job: InputMap): Promise<FileStore>;
   /** Opens the store for a link test, without a job (e.g. no bucket yet). */
   testStore(link: InputMap): Promise<void>;
+  /** An object store: files outside a job (dirty data) need a bucket named for them. */
+  readonly needsBucket?: boolean;
 }
 
 export function fileConnector(spec: FileConnectorSpec): Connector {
@@ -47,11 +49,18 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
       const store = await spec.openStore(req.link, req.from);
       try {
         await store.check();
-        return await openFileSource(readable(store, req.from), req.from, { timeZone: req.timeZone });
+        return await openFileSource(readable(store, req.from), req.from, { timeZone: req.timeZone, dirtyData: req.dirtyData });
       } catch (e) {
         await store.close();
         throw e;
       }
+    },
+    // Only text has records that can be malformed; a binary copy has none to set aside.
+    readsDirtyData: (from) => from['fromJobConfig.inputFormat'] !== 'BINARY_FILE',
+    files: {
+      needsBucket: spec.needsBucket === true,
+      // The store's bucket input is read under either side's name; the to-side's serves.
+      open: (link, bucket) => spec.openStore(link, bucket === undefined ? {} : { 'toJobConfig.bucketName': bucket }),
     },
     async partition(req, n) {
       const store = await spec.openStore(req.link, req.from);

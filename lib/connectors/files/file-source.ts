@@ -10,6 +10,11 @@
 // CSV_FILE / JSON_FILE: records become rows of text cells (the schema comes from the
 // first file: its header or field count, or its first object's keys); the position is
 // {file, record}: a resumed read reopens that file and skips its records already written.
+// With `dirtyData` (throttlingConfig.recordDirtyData), a malformed record — a wrong field
+// count, a CSV syntax error, a line the regex does not match, a JSON line that is no
+// object — is set aside in the batch's `dirty` instead of failing the read. It counts as a
+// record of its file (so a resume skips it too), and the position carries the running
+// count of them (`dirty`), so a resumed read goes on counting where the committed one stood.
 //
 // fromCompression=ZIP: every entry of an archive is read as if it were a file (zip-reader.ts),
 // and the position also names the entry ({file, entry, record|offset}). A BINARY_FILE copy
@@ -18,7 +23,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { errors } from '../../errors';
-import type { Column, Source, TableSchema, Value } from '../../engine/types';
+import type { Column, DirtyRecord, Source, TableSchema, Value } from '../../engine/types';
 import type { Counters } from '../../model/submission';
 import type { InputMap } from '../../model/config-values';
 import { CsvParser, CsvSyntaxError, type CsvField } from './csv-format';
@@ -59,9 +64,16 @@ type FilePosition = {
   record?: number;
   /** Files read to their end so far (FILES_READ survives a resume this way). */
   filesRead?: number;
+  /** Malformed records set aside so far (dirty data). */
+  dirty?: number;
 };
 
-export async function openFileSource(store: FileStore, from: InputMap, opts: SelectOptions = {}): Promise<Source> {
+export interface FileSourceOptions extends SelectOptions {
+  /** Set malformed records aside (RecordBatch.dirty) instead of failing the read. */
+  readonly dirtyData?: boolean;
+}
+
+export async function openFileSource(store: FileStore, from: InputMap, opts: FileSourceOptions = {}): Promise<Source> {
   await awaitMarkers(store, from);
   const files = await selectFiles(store, from, opts);
   const totalSize = files.reduce((n, f) => n + f.size, 0);
@@ -149,7 +161,8 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Sel
     };
   }
 
-  const text = textOptions(from);
+  const text = textOptions(from, opts.dirtyData === true);
+  let dirtyTotal = 0;
   const first = files[0];
   const sample = first ? await firstRecord(await unitsOf(first), text) : undefined;
   const header = text.header;
@@ -175,13 +188,16 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Sel
     async estimateRows() {
       return Math.max(1, Math.round(totalSize / 100));
     },
-    counters,
+    counters: () => ({ ...counters(), ...(text.dirty && { dirtyRecords: dirtyTotal }) }),
     async *read(position, chunkRows) {
       const at = position as FilePosition | undefined;
       filesRead = at?.filesRead ?? 0;
+      dirtyTotal = at?.dirty ?? 0;
       let rows: Value[][] = [];
+      let dirty: DirtyRecord[] = [];
       let pos: FilePosition = {};
       const raw = { bytes: 0 };
+      const batch = () => ({ rows, position: pos, bytes: raw.bytes, ...(text.dirty && { dirty, dirtyTotal }) });
       for (const f of files) {
         const start = startIn(f, at);
         if (!start) continue;
@@ -191,37 +207,44 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Sel
           let n = 0;
           let headerSkipped = !header || text.format === 'JSON_FILE';
           for await (const r of records(u, text, raw)) {
-            let cells: (string | null)[];
+            let cells: (string | null)[] | undefined;
+            let malformed = r.error;
+            // Records arrive in file order, so the first malformed one is the one named.
+            if (malformed !== undefined && !text.dirty) throw malformedError(u.label, r, malformed);
             if (r.kind === 'json') {
-              cells = names.map((k) => jsonToText(r.record[k]));
+              if (malformed === undefined) cells = names.map((k) => jsonToText(r.record[k]));
             } else {
               if (!headerSkipped) {
                 headerSkipped = true;
                 continue;
               }
               if (r.fields.length === 1 && r.fields[0] === null && width !== 1) continue; // a blank line
-              if (r.fields.length !== width) {
-                throw errors.extractFailed(
-                  `Malformed CSV row in ${u.label} line ${r.line}: ${r.fields.length} fields, expected ${width} ` +
-                    `(as in ${first!.path}).`,
-                );
+              if (malformed === undefined && r.fields.length !== width) {
+                malformed = `${r.fields.length} fields, expected ${width}`;
+                if (!text.dirty) throw malformedError(u.label, r, `${malformed} (as in ${first!.path})`);
               }
-              cells = r.fields;
+              if (malformed === undefined) cells = r.fields;
             }
             if (++n <= skip) continue;
-            rows.push(indexes.map((i) => cells[i] ?? null));
-            pos = { file: f.path, entry: u.entry, record: n, done: false, filesRead };
-            if (rows.length >= chunkRows) {
-              yield { rows, position: pos, bytes: raw.bytes };
+            if (cells) rows.push(indexes.map((i) => cells[i] ?? null));
+            else {
+              dirty.push({ source: u.label, line: r.line, reason: malformed!, raw: r.raw ?? '' });
+              dirtyTotal++;
+            }
+            pos = { file: f.path, entry: u.entry, record: n, done: false, filesRead, ...(text.dirty && { dirty: dirtyTotal }) };
+            // Dirty records count toward the chunk too: memory stays bounded however many there are.
+            if (rows.length + dirty.length >= chunkRows) {
+              yield batch();
               rows = [];
+              dirty = [];
               raw.bytes = 0;
             }
           }
         }
         filesRead++;
-        pos = { file: f.path, done: true, filesRead };
+        pos = { file: f.path, done: true, filesRead, ...(text.dirty && { dirty: dirtyTotal }) };
       }
-      if (rows.length || raw.bytes) yield { rows, position: pos, bytes: raw.bytes };
+      if (rows.length || dirty.length || raw.bytes) yield batch();
     },
     async close() {
       await store.close();
@@ -239,9 +262,11 @@ interface TextOptions {
   readonly jsonNode: string | undefined;
   /** regexSeparator: the regex whose groups are a line's fields. */
   readonly regex: RegExp | undefined;
+  /** Malformed records are set aside as dirty data instead of failing the read. */
+  readonly dirty: boolean;
 }
 
-function textOptions(from: InputMap): TextOptions {
+function textOptions(from: InputMap, dirty: boolean): TextOptions {
   const ls = from['fromJobConfig.lineSeparator'];
   return {
     format: from['fromJobConfig.inputFormat'] === 'JSON_FILE' ? 'JSON_FILE' : 'CSV_FILE',
@@ -252,15 +277,17 @@ function textOptions(from: InputMap): TextOptions {
     lineSeparator: !ls || ls === '\\r\\n' || ls === '\r\n' || ls === '\\n' || ls === '\n' ? undefined : unescapeSeparator(ls),
     quote: from['fromJobConfig.quoteChar'] === 'true',
     regex: from['fromJobConfig.regexSeparator'] === 'true' ? compileLineRegex(from['fromJobConfig.regex']) : undefined,
+    dirty,
     jsonNode: from['fromJobConfig.jsonType'] === 'JSON_ARRAY' || from['fromJobConfig.jsonReferenceNode']
       ? (from['fromJobConfig.jsonReferenceNode'] ?? '')
       : undefined,
   };
 }
 
+/** `error` says why a record is malformed; `raw` is its text (always for a malformed one, for every one when recording dirty data). */
 type TextRecord =
-  | { kind: 'csv'; fields: CsvField[]; line: number }
-  | { kind: 'json'; record: JsonRecord; line: number };
+  | { kind: 'csv'; fields: CsvField[]; line: number; raw?: string; error?: string }
+  | { kind: 'json'; record: JsonRecord; line: number; raw?: string; error?: string };
 
 /** One stream of records: a whole file, or one entry of a ZIP archive. */
 interface Unit {
@@ -377,8 +404,9 @@ async function* records(u: Unit, o: TextOptions, raw: { bytes: number }): AsyncG
       for (const record of recordsAt(doc, o.jsonNode)) yield { kind: 'json', record, line: 1 };
       return;
     }
-    const csv = o.format !== 'CSV_FILE' ? undefined : o.regex ? new RegexLineParser(o.regex, o.lineSeparator) : new CsvParser(o);
-    const json = o.format === 'JSON_FILE' ? new JsonLinesParser() : undefined;
+    // Parsers never throw on a malformed record: it comes in order, and the reader decides.
+    const csv = o.format !== 'CSV_FILE' ? undefined : o.regex ? new RegexLineParser(o.regex, o.lineSeparator, true) : new CsvParser({ ...o, recover: true, keepRaw: o.dirty });
+    const json = o.format === 'JSON_FILE' ? new JsonLinesParser(true) : undefined;
     const emit = function* (text: string | undefined): Generator<TextRecord> {
       if (csv) for (const r of text === undefined ? csv.end() : csv.push(text)) yield { kind: 'csv', ...r };
       if (json) for (const r of text === undefined ? json.end() : json.push(text)) yield { kind: 'json', ...r };
@@ -396,10 +424,19 @@ async function* records(u: Unit, o: TextOptions, raw: { bytes: number }): AsyncG
   }
 }
 
-/** The first non-blank record of the first unit that has one (the schema comes from it). */
+/** A malformed record when dirty data is not recorded: the run fails naming file and line. */
+function malformedError(label: string, r: TextRecord, reason: string) {
+  return errors.extractFailed(`Malformed ${r.kind === 'json' ? 'JSON' : 'CSV row'} in ${label} line ${r.line}: ${reason}.`);
+}
+
+/** The first non-blank, well-formed record of the first unit that has one (the schema comes from it). */
 async function firstRecord(units: Unit[], o: TextOptions): Promise<TextRecord | undefined> {
   for (const u of units) {
     for await (const r of records(u, o, { bytes: 0 })) {
+      if (r.error !== undefined) {
+        if (!o.dirty) throw malformedError(u.label, r, r.error);
+        continue;
+      }
       if (r.kind === 'json' || !(r.fields.length === 1 && r.fields[0] === null)) return r;
     }
   }

@@ -15,14 +15,25 @@ export class JsonSyntaxError extends Error {
 
 export type JsonRecord = Record<string, unknown>;
 
+/** One line's object; with `recover`, a line that holds none comes back with its text and `error`. */
+export interface JsonLine {
+  readonly record: JsonRecord;
+  readonly line: number;
+  readonly raw?: string;
+  readonly error?: string;
+}
+
 /** Incremental JSON Lines parser: blank lines are skipped; each other line must hold one object. */
 export class JsonLinesParser {
   private buf = '';
   private line = 1;
 
-  push(text: string): { record: JsonRecord; line: number }[] {
+  /** `recover`: a malformed line comes back with `error` instead of throwing (dirty data). */
+  constructor(private readonly recover = false) {}
+
+  push(text: string): JsonLine[] {
     this.buf += text;
-    const out: { record: JsonRecord; line: number }[] = [];
+    const out: JsonLine[] = [];
     let start = 0;
     for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n', start)) {
       this.parseLine(this.buf.slice(start, nl), out);
@@ -32,24 +43,27 @@ export class JsonLinesParser {
     return out;
   }
 
-  end(): { record: JsonRecord; line: number }[] {
-    const out: { record: JsonRecord; line: number }[] = [];
+  end(): JsonLine[] {
+    const out: JsonLine[] = [];
     if (this.buf.trim() !== '') this.parseLine(this.buf, out);
     this.buf = '';
     return out;
   }
 
-  private parseLine(text: string, out: { record: JsonRecord; line: number }[]): void {
+  private parseLine(text: string, out: JsonLine[]): void {
     const line = this.line++;
     if (text.trim() === '') return;
     let v: unknown;
+    let error: string | undefined;
     try {
       v = JSON.parse(text);
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) error = 'the line is not a JSON object';
     } catch (e) {
-      throw new JsonSyntaxError(line, (e as Error).message);
+      error = (e as Error).message;
     }
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new JsonSyntaxError(line, 'the line is not a JSON object');
-    out.push({ record: v as JsonRecord, line });
+    if (error === undefined) out.push({ record: v as JsonRecord, line });
+    else if (this.recover) out.push({ record: {}, line, raw: text.replace(/\r$/, ''), error });
+    else throw new JsonSyntaxError(line, error);
   }
 }
 

@@ -32,6 +32,8 @@ export class RegexLineParser {
     private readonly regex: RegExp,
     /** Undefined: a line ends at `\n`, with or without `\r`. */
     private readonly lineSeparator: string | undefined,
+    /** A line the regex does not match comes back with `error` instead of throwing (dirty data). */
+    private readonly recover = false,
   ) {}
 
   push(text: string): CsvRecord[] {
@@ -60,8 +62,13 @@ export class RegexLineParser {
     const body = this.lineSeparator === undefined && text.endsWith('\r') ? text.slice(0, -1) : text;
     if (body.trim() === '') return;
     const m = this.regex.exec(body);
-    if (!m) throw new CsvSyntaxError(line, `the line does not match ${REGEX_INPUT}`);
-    out.push({ fields: m.slice(1).map((g) => g ?? null), line });
+    if (!m) {
+      const error = `the line does not match ${REGEX_INPUT}`;
+      if (!this.recover) throw new CsvSyntaxError(line, error);
+      out.push({ fields: [], line, raw: body, error });
+      return;
+    }
+    out.push({ fields: m.slice(1).map((g) => g ?? null), line, ...(this.recover && { raw: body }) });
   }
 }
 

@@ -11,6 +11,7 @@ const spec = {
   openStore: async (link: Record<string, string>, job: Record<string, string>) =>
     obsStore(obsClient(link), job['fromJobConfig.bucketName'] ?? job['toJobConfig.bucketName']!),
   testStore: testObsLink,
+  needsBucket: true,
 };
 
 export const obsConnector = fileConnector({ name: 'obs-connector', ...spec });

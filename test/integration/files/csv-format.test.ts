@@ -1,7 +1,10 @@
 // The CSV reader and writer on their own: every record comes out the same however the
-// text is cut into chunks, and what the writer writes reads back value for value.
+// text is cut into chunks, and what the writer writes reads back value for value; the
+// text parsers' recovering mode hands malformed records back instead of throwing.
 import { describe, expect, it } from 'vitest';
-import { CsvParser, CsvSyntaxError, formatCsvLine, type CsvField, type CsvOptions } from '../../../lib/connectors/files/csv-format';
+import { CsvParser, CsvSyntaxError, formatCsvLine, type CsvField, type CsvOptions, type CsvRecord } from '../../../lib/connectors/files/csv-format';
+import { JsonLinesParser } from '../../../lib/connectors/files/json-format';
+import { RegexLineParser } from '../../../lib/connectors/files/regex-format';
 
 const parseIn = (text: string, opts: CsvOptions, cut: number) => {
   const p = new CsvParser(opts);
@@ -44,6 +47,37 @@ describe('CsvParser', () => {
     } catch (e) {
       expect((e as CsvSyntaxError).line).toBe(2);
     }
+  });
+});
+
+describe('recovering parsers (dirty data)', () => {
+  it.each([1, 3, 1000])('CsvParser with recover returns a bad record with its line, text and reason, and reads on (%i at a time)', (cut) => {
+    const p = new CsvParser({ ...quoted, recover: true, keepRaw: true });
+    const text = 'a,1\n"b"x,2\nc,3\n"never closed,4\nd,5\n';
+    const out: CsvRecord[] = [];
+    for (let i = 0; i < text.length; i += cut) out.push(...p.push(text.slice(i, i + cut)));
+    out.push(...p.end());
+    expect(out).toEqual([
+      { fields: ['a', '1'], line: 1, raw: 'a,1' },
+      { fields: [], line: 2, raw: '"b"x,2', error: 'unexpected text after a closing quote: "x,2"' },
+      { fields: ['c', '3'], line: 3, raw: 'c,3' },
+      { fields: [], line: 4, raw: '"never closed,4\nd,5', error: 'a quoted field is not closed before the end of the file' },
+    ]);
+  });
+
+  it('RegexLineParser and JsonLinesParser with recover return unmatched and malformed lines instead of throwing', () => {
+    const regex = new RegexLineParser(/^(\w+)=(\w+)$/, undefined, true);
+    expect([...regex.push('a=1\nnope\r\n'), ...regex.end()]).toEqual([
+      { fields: ['a', '1'], line: 1, raw: 'a=1' },
+      { fields: [], line: 2, raw: 'nope', error: 'the line does not match fromJobConfig.regex' },
+    ]);
+    const json = new JsonLinesParser(true);
+    const lines = [...json.push('{"a":1}\n[1]\n{oops\n'), ...json.end()];
+    expect(lines.map((l) => [l.line, l.raw, l.error === undefined])).toEqual([
+      [1, undefined, true],
+      [2, '[1]', false],
+      [3, '{oops', false],
+    ]);
   });
 });
 
