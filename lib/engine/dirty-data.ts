@@ -95,9 +95,9 @@ export function withDirtyData(rt: Runtime, run: RunKey, settings: DirtyDataSetti
   };
   return {
     ...source,
-    async *read(from, chunkRows) {
+    async *read(from, chunkRows, opts) {
       let start: Position | undefined = from;
-      for await (const batch of source.read(from, chunkRows)) {
+      for await (const batch of source.read(from, chunkRows, opts)) {
         if (batch.dirty?.length) {
           store ??= open();
           await write(await store, settings, run, start, batch.dirty);

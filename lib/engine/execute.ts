@@ -210,7 +210,8 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
         bytesRead: c.bytesRead,
         extra: { ...source.counters?.(), ...sink.counters?.() },
       });
-      for await (const batch of readAhead(source.read(start?.position, chunkRows(fromLink)))) {
+      const encoding = await sink.encoding?.();
+      for await (const batch of readAhead(source.read(start?.position, chunkRows(fromLink), { encoding }))) {
         cp = {
           position: batch.position,
           // A dirty record was read but not written: ROWS_WRITTEN_SKIPPED counts it.

@@ -44,8 +44,16 @@ export interface TableSchema {
 /** Where a read stands: JSON-serialisable, opaque to the engine, understood by its source. */
 export type Position = { readonly [key: string]: unknown };
 
+/**
+ * A row format a sink takes as it is and a source may produce itself: `pg-copy` is one
+ * line of PostgreSQL COPY text (fields separated by tabs, escaped, NULL as \N).
+ */
+export type RowEncoding = 'pg-copy';
+
 export interface RecordBatch {
+  /** The rows' values; with `encoded`, each row is one string: the row in that encoding, without its line end. */
   readonly rows: Value[][];
+  readonly encoded?: RowEncoding;
   /** The resume point just after this batch's last row. */
   readonly position: Position;
   /** Approximate bytes read for this batch (for BYTES_READ and MB/s). */
@@ -85,8 +93,12 @@ export interface Source {
   readonly schema: TableSchema;
   /** Rows the read will yield, estimated cheaply (drives `progress`). */
   estimateRows(): Promise<number>;
-  /** Streams batches of at most `chunkRows` rows, starting after `from` (or at the start). */
-  read(from: Position | undefined, chunkRows: number): AsyncIterable<RecordBatch>;
+  /**
+   * Streams batches of at most `chunkRows` rows, starting after `from` (or at the start).
+   * `encoding`: the sink would take rows already in that format; a source that can produce
+   * it exactly may yield such batches, any other yields values.
+   */
+  read(from: Position | undefined, chunkRows: number, opts?: { encoding?: RowEncoding }): AsyncIterable<RecordBatch>;
   /**
    * Optional: counters this source knows better than the engine (file jobs: FILES_READ,
    * TOTAL_FILES, TOTAL_SIZE), as of the last batch it yielded; they override the engine's.
@@ -106,6 +118,8 @@ export interface Sink {
    * sink read it.
    */
   write(batch: RecordBatch, checkpoint: Checkpoint): Promise<void>;
+  /** Optional: the row encoding this sink takes as it is, asked once before the first read (see Source.read). */
+  encoding?(): Promise<RowEncoding | undefined>;
   /**
    * Optional, after the last chunk and before the engine records the slice done: make what
    * was written final (file sinks rename temporary parts into place). Must be idempotent

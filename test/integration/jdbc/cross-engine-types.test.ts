@@ -6,6 +6,9 @@
 // destination cannot hold fails the run with the server's reason and writes nothing: it
 // is never wrapped, clamped or stored as another value.
 //
+// MySQL → PostgreSQL tables with a key travel as COPY lines the MariaDB server formats
+// (mysql-copy-text.ts): these cases hold that path to the values the row-by-row path gives.
+//
 // Nothing here depends on the process timezone: cross-engine-types-shanghai.test.ts runs
 // this same file with TZ=Asia/Shanghai set before anything is imported.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

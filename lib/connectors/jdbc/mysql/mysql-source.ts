@@ -8,6 +8,7 @@ import type { Column, Position, RecordBatch, Source, Value } from '../../../engi
 import type { InputMap } from '../../../model/config-values';
 import type { SourceRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
+import { copyLineExpr } from './mysql-copy-text';
 import { connectMysql, isMissingTable, mysqlAddress, mysqlMessage } from './mysql-connection';
 import {
   fieldColumn,
@@ -141,7 +142,7 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
       const [[count]] = (await reader.run(`SELECT COUNT(*) FROM ${from} WHERE ${where}`)) as [[unknown]];
       return Number(count);
     },
-    read(position, chunkRows) {
+    read(position, chunkRows, opts) {
       if (key.length === 0) {
         // No usable key: one streamed query ordered by every column read (ties are then
         // identical rows, so any order among them yields the same data), resumed by skipping
@@ -150,7 +151,10 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
         const order = columns.map(orderExpr).join(', ');
         return reader.stream(`SELECT ${list} FROM ${from} WHERE ${where} ORDER BY ${order}`, columns, position, chunkRows);
       }
-      return keysetPages(reader, { from, where, list, key, columns }, position, chunkRows);
+      const line = opts?.encoding === 'pg-copy' ? copyLineExpr(columns) : undefined;
+      return line
+        ? copyLinePages(reader, { from, where, list: line, key, columns }, position, chunkRows)
+        : keysetPages(reader, { from, where, list, key, columns }, position, chunkRows);
     },
     close: () => reader.close(),
   };
@@ -199,6 +203,30 @@ async function* keysetPages(reader: Reader, k: KeysetQuery, position: Position |
     if (page.length === 0) return;
     last = keyOf(page[page.length - 1]!);
     yield toBatch(page, inList ? 0 : k.key.length, k.columns, { key: encodeKey(last) });
+    if (page.length < chunkRows) return;
+  }
+}
+
+/** Keyset pages of whole rows as COPY lines (`k.list` is the line's expression); positions as keysetPages'. */
+async function* copyLinePages(reader: Reader, k: KeysetQuery, position: Position | undefined, chunkRows: number) {
+  const keyList = k.key.map((c) => q(c.name));
+  const select = `SELECT ${keyList.join(', ')}, ${k.list} FROM ${k.from}`;
+  const order = `ORDER BY ${keyList.join(', ')} LIMIT ${chunkRows}`;
+  const at = k.key.length;
+  let last = Array.isArray(position?.key) ? decodeKey(position.key) : undefined;
+  for (;;) {
+    const page = await reader.run(`${select} WHERE ${k.where}${last ? ` AND ${after(k.key, last)}` : ''} ${order}`);
+    if (page.length === 0) return;
+    const tail = page[page.length - 1]!;
+    last = k.key.map((c, i) => fromMysql(c.type, tail[i]));
+    let bytes = 0;
+    const rows = page.map((r) => {
+      const line = r[at];
+      const text = Buffer.isBuffer(line) ? line.toString('utf8') : String(line);
+      bytes += text.length;
+      return [text];
+    });
+    yield { rows, position: { key: encodeKey(last) }, bytes, encoded: 'pg-copy' as const };
     if (page.length < chunkRows) return;
   }
 }
