@@ -34,7 +34,7 @@ export async function openMysqlSource(req: SourceRequest): Promise<Source> {
 
 type Row = unknown[];
 
-async function rows(conn: Connection, sql: string, values: unknown[] = [], typeCast?: typeof rawGeometry): Promise<Row[]> {
+async function rows(conn: Connection, sql: string, values: unknown[] = [], typeCast?: typeof lineAsBytes): Promise<Row[]> {
   const [result] = await conn.query({ sql, values, rowsAsArray: true, typeCast });
   return result as Row[];
 }
@@ -210,25 +210,30 @@ async function* keysetPages(reader: Reader, k: KeysetQuery, position: Position |
 /** Keyset pages of whole rows as COPY lines (`k.list` is the line's expression); positions as keysetPages'. */
 async function* copyLinePages(reader: Reader, k: KeysetQuery, position: Position | undefined, chunkRows: number) {
   const keyList = k.key.map((c) => q(c.name));
-  const select = `SELECT ${keyList.join(', ')}, ${k.list} FROM ${k.from}`;
+  const select = `SELECT ${keyList.join(', ')}, ${k.list} AS ${q(LINE)} FROM ${k.from}`;
   const order = `ORDER BY ${keyList.join(', ')} LIMIT ${chunkRows}`;
   const at = k.key.length;
   let last = Array.isArray(position?.key) ? decodeKey(position.key) : undefined;
   for (;;) {
-    const page = await reader.run(`${select} WHERE ${k.where}${last ? ` AND ${after(k.key, last)}` : ''} ${order}`);
+    const page = await reader.run(`${select} WHERE ${k.where}${last ? ` AND ${after(k.key, last)}` : ''} ${order}`, [], lineAsBytes);
     if (page.length === 0) return;
     const tail = page[page.length - 1]!;
     last = k.key.map((c, i) => fromMysql(c.type, tail[i]));
     let bytes = 0;
     const rows = page.map((r) => {
-      const line = r[at];
-      const text = Buffer.isBuffer(line) ? line.toString('utf8') : String(line);
-      bytes += text.length;
-      return [text];
+      const line = r[at] as Buffer;
+      bytes += line.length;
+      return [line];
     });
     yield { rows, position: { key: encodeKey(last) }, bytes, encoded: 'pg-copy' as const };
     if (page.length < chunkRows) return;
   }
+}
+
+const LINE = 'ferry_line';
+/** The line stays in the UTF-8 bytes it arrives in: decoding it only to encode it again for COPY would cost a copy a row. */
+function lineAsBytes(field: { name: string; type: string; buffer(): Buffer | null }, next: () => unknown): unknown {
+  return field.name === LINE ? field.buffer() : next();
 }
 
 /** `(a > x) OR (a = x AND b > y)`: a keyset condition MySQL's range optimizer turns into one index range. */
@@ -276,12 +281,12 @@ class Reader {
     private readonly conn: Connection,
     private readonly link: InputMap,
     /** Set only for rows with spatial columns. */
-    private readonly typeCast?: typeof rawGeometry,
+    private readonly typeCast?: typeof lineAsBytes,
   ) {}
 
-  async run(sql: string, values: unknown[] = []): Promise<Row[]> {
+  async run(sql: string, values: unknown[] = [], typeCast = this.typeCast): Promise<Row[]> {
     try {
-      return await rows(this.conn, sql, values, this.typeCast);
+      return await rows(this.conn, sql, values, typeCast);
     } catch (e) {
       throw this.failure(e);
     }

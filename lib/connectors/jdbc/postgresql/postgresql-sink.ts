@@ -270,15 +270,22 @@ function* copyText(rows: readonly Value[][]): Generator<Buffer> {
   if (text) yield Buffer.from(text);
 }
 
-/** Rows already in COPY text (one line each, see RowEncoding), in pieces as copyText's. */
+/** Rows already in COPY text (one line each, as UTF-8 bytes or a string; see RowEncoding), in pieces of about COPY_PIECE_CHARS bytes. */
 function* copyLines(rows: readonly Value[][]): Generator<Buffer> {
-  let text = '';
+  let held: Buffer[] = [];
+  let size = 0;
   for (const row of rows) {
-    text += (row[0] as string) + '\n';
-    if (text.length >= COPY_PIECE_CHARS) {
-      yield Buffer.from(text);
-      text = '';
+    const line = row[0];
+    const bytes = typeof line === 'string' ? Buffer.from(line) : (line as Buffer);
+    held.push(bytes, NEWLINE);
+    size += bytes.length + 1;
+    if (size >= COPY_PIECE_CHARS) {
+      yield Buffer.concat(held, size);
+      held = [];
+      size = 0;
     }
   }
-  if (text) yield Buffer.from(text);
+  if (size) yield Buffer.concat(held, size);
 }
+
+const NEWLINE = Buffer.from('\n');
