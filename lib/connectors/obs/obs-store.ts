@@ -26,11 +26,11 @@ import type { FileInfo, FileStore, StagedFile } from '../files/file-store';
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 
 /**
- * Bytes of an object read ahead of its reader: a copy alternates between reading a piece and
- * writing it, and without this the download stalls while the upload runs. One binary piece
- * (file-source.ts PIECE_BYTES), so the next one is there when the sink asks.
+ * Bytes of an object read ahead of its reader. The engine already reads the next batch while
+ * the sink writes (engine/read-ahead.ts); this only keeps the socket busy between pieces, so
+ * it stays small: every partition in flight holds it.
  */
-const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+const READ_AHEAD_BYTES = 1024 * 1024;
 
 export function obsClient(link: InputMap): S3Client {
   const raw = (link['linkConfig.server'] ?? '').trim();
