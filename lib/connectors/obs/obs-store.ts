@@ -47,6 +47,11 @@ export function obsClient(link: InputMap): S3Client {
     forcePathStyle: scheme === 'http',
     credentials: { accessKeyId: link['linkConfig.accessKey'] ?? '', secretAccessKey: link['linkConfig.securityKey'] ?? '' },
     maxAttempts: 3,
+    // No CRC32 of every byte sent and received, computed in JavaScript: it cost a binary copy
+    // as much CPU as the copy itself, and S3-compatible stores (OBS, older MinIO) do not all
+    // take its trailers. Integrity checks are toJobConfig.validateMD5's (the stores' MD5 ETags).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }
 
