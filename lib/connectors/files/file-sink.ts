@@ -96,6 +96,8 @@ interface SinkState {
 }
 
 const MB = 1024 * 1024;
+/** Whole small files of one batch uploaded at once, at most. */
+const PUTS_IN_FLIGHT = 8;
 
 export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, schema: TableSchema): Promise<Sink> {
   const format = to['toJobConfig.outputFormat'];
@@ -313,6 +315,8 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
 
   async function writeBinary(s: SinkState, rows: readonly (readonly unknown[])[], cp: Checkpoint): Promise<void> {
     const checked = conflictCheck();
+    // Whole files of the batch upload side by side (many small files are latency, not bytes).
+    const puts: Promise<void>[] = [];
     for (const row of rows) {
       const rel = row[0] as string;
       const size = Number(row[1] as bigint);
@@ -323,7 +327,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         if (s.open) await store.abort(s.open.staged);
         s.open = undefined;
         s.skipping = undefined;
-        await store.put(joinPath(outputDir, rel), data);
+        const put = store.put(joinPath(outputDir, rel), data);
+        put.catch(() => undefined); // awaited below, after the batch's other rows
+        puts.push(put);
+        if (puts.length >= PUTS_IN_FLIGHT) await puts[puts.length - PUTS_IN_FLIGHT];
         s.filesWritten++;
         s.bytesWritten += data.length;
         continue;
@@ -359,6 +366,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       open.bytes += data.length;
       if (last) finishFile(s, open);
     }
+    await Promise.all(puts);
     await save(s, cp, checked);
     if (!deferCommit) await commitPending(s);
   }
