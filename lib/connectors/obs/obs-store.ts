@@ -32,6 +32,16 @@ const MIN_PART_BYTES = 5 * 1024 * 1024;
  */
 const READ_AHEAD_BYTES = 1024 * 1024;
 
+/**
+ * Parts and whole files are signed without hashing their bytes (SigV4's UNSIGNED-PAYLOAD, which
+ * S3 and OBS accept): over plain HTTP the SDK would SHA-256 every byte uploaded in JavaScript's
+ * thread. Integrity checks are toJobConfig.validateMD5's.
+ */
+const unsignedPayload = {
+  step: 'build' as const,
+  name: 'ferryUnsignedPayload',
+};
+
 export function obsClient(link: InputMap): S3Client {
   const raw = (link['linkConfig.server'] ?? '').trim();
   const port = link['linkConfig.port'] || '443';
@@ -40,7 +50,7 @@ export function obsClient(link: InputMap): S3Client {
   const hasPort = /:\d+$/.test(host);
   const defaultPort = (scheme === 'http' && port === '80') || (scheme === 'https' && port === '443');
   const endpoint = `${scheme}://${host}${hasPort || defaultPort ? '' : `:${port}`}`;
-  return new S3Client({
+  const client = new S3Client({
     endpoint,
     region: link['linkConfig.region'] || regionOf(host),
     // A plain-HTTP endpoint is a local or private server: no DNS for bucket subdomains.
@@ -53,6 +63,17 @@ export function obsClient(link: InputMap): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers && ['UploadPartCommand', 'PutObjectCommand'].includes(context.commandName ?? '')) {
+        request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      }
+      return next(args);
+    },
+    unsignedPayload,
+  );
+  return client;
 }
 
 /** `obs.cn-north-4.myhuaweicloud.com`, `s3.eu-west-1.amazonaws.com` → their region. */
