@@ -13,9 +13,12 @@
 //
 // BINARY_FILE rows are pieces of source files ([path, size, offset, bytes], see
 // file-source.ts); each piece is one part of the same-named destination file.
-// A file that is one piece whole (offset 0, last) is written with one PUT when nothing
-// needs it staged (duplicateFileOpType REPLACE, no writeToTempFile, MD5 or encryption): a
-// retried chunk writes the very same bytes at the same path again.
+// When nothing needs a file staged (duplicateFileOpType REPLACE, no writeToTempFile, MD5 or
+// encryption), a file that is one piece whole is written with one PUT, and on stores that
+// take one-request uploads (FileStore.putStream) a file up to STREAM_BYTES is streamed in
+// one PUT as its pieces come, the checkpoint saved only once it is complete: a crash
+// re-reads it and sends it again whole, and nothing partial is ever visible. A continuation
+// that cuts one off (suspend) drops it and resumes before it, that file then in parts.
 //
 // CSV_FILE/JSON_FILE rows are encoded and buffered in memory up to the store's minimum
 // part size (S3 refuses smaller parts except the last); stores without one take every
@@ -47,7 +50,7 @@ import type { Counters } from '../../model/submission';
 import { formatCsvLine } from './csv-format';
 import { ALGORITHM, cipherOffset, cipherSize, fileCipher, newSalt, openWhole, parseDek, sealPiece, sealWhole, SEGMENT_BYTES } from './file-crypto';
 import { BINARY_SCHEMA } from './file-source';
-import { CHECKPOINT_DIR, joinPath, normalizePath, type FileStore, type StagedFile } from './file-store';
+import { CHECKPOINT_DIR, joinPath, normalizePath, type FileStore, type StagedFile, type StreamedFile } from './file-store';
 import { formatJsonLine } from './json-format';
 import { md5Digest, md5Hex, md5Start, md5Update, multipartEtag, type Md5State } from './md5-state';
 import { encoderFor, unescapeSeparator } from './text-encoding';
@@ -78,6 +81,8 @@ interface SinkState {
   open?: OpenFile;
   /** Binary: the duplicate being skipped (duplicateFileOpType SKIP). */
   skipping?: string;
+  /** Binary: a file whose one-request upload a continuation cut off: it goes in parts now. */
+  unstreamed?: string;
   /** Complete files not yet committed. */
   pending: PendingFile[];
   /** MD5 wanted: `[path under outputDirectory, md5]` of every file committed so far. */
@@ -96,6 +101,11 @@ interface SinkState {
 }
 
 const MB = 1024 * 1024;
+/**
+ * Binary files up to this size go to stores that take one-request uploads (object stores) in
+ * one streamed PUT, as rclone does below its upload cutoff (200 MiB); larger ones in parts.
+ */
+const STREAM_BYTES = 200 * MB;
 /** Whole small files of one batch uploaded at once, at most. */
 const PUTS_IN_FLIGHT = 8;
 
@@ -124,6 +134,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
 
   let state: SinkState | undefined;
   let seenSeq = 0;
+  /** The state as last saved (or loaded): what a resumed run would find. */
+  let savedJson = '';
+  /** Binary: the file being streamed in one request; the saved checkpoint stays before it until it completes. */
+  let streaming: { rel: string; file: StreamedFile; bytes: number } | undefined;
   /** Text: the checkpoint of the last batch in the buffer (saved once the buffer is in a part). */
   let pendingCp: Checkpoint | undefined;
   /** Text: encoded output not yet written as a part (what the saved state names is also in carry files). */
@@ -214,8 +228,11 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       filesSkipped: 0,
       bytesWritten: 0,
     };
+    savedJson = JSON.stringify(state);
     buffer = [];
     pendingCp = undefined;
+    streaming?.file.abort();
+    streaming = undefined;
     for (let n = 0; n < state.carry; n++) buffer.push(await getCarry((state.carryAt ?? 0) + n));
     buffered = buffer.reduce((a, b) => a + b.length, 0);
     // Files a crashed invocation saved as complete but may not have committed.
@@ -243,8 +260,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     await checked;
     s.seq = seenSeq + 1;
     s.checkpoint = cp;
-    await store.put(statePath, Buffer.from(JSON.stringify(s)));
+    const json = JSON.stringify(s);
+    await store.put(statePath, Buffer.from(json));
     seenSeq = s.seq;
+    savedJson = json;
   }
 
   async function commitPending(s: SinkState): Promise<void> {
@@ -335,6 +354,28 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         s.bytesWritten += data.length;
         continue;
       }
+      if (offset === 0 && putWhole && store.putStream && size <= STREAM_BYTES && s.unstreamed !== rel) {
+        if (s.open) await store.abort(s.open.staged);
+        s.open = undefined;
+        s.skipping = undefined;
+        streaming?.file.abort();
+        streaming = { rel, file: store.putStream(joinPath(outputDir, rel), size), bytes: 0 };
+      }
+      if (streaming && streaming.rel === rel) {
+        if (streaming.bytes !== offset) {
+          throw errors.writeFailed(`Binary copy out of order at ${rel} offset ${offset}: the sink expected ${streaming.bytes}.`);
+        }
+        // Returns once the previous piece is sent: this one goes on while the engine reports progress.
+        await streaming.file.write(data);
+        streaming.bytes += data.length;
+        s.bytesWritten += data.length;
+        if (last) {
+          await streaming.file.end();
+          streaming = undefined;
+          s.filesWritten++;
+        }
+        continue;
+      }
       if (offset === 0) {
         const dest = joinPath(outputDir, rel);
         if (s.open) await store.abort(s.open.staged);
@@ -367,6 +408,12 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       if (last) finishFile(s, open);
     }
     await Promise.all(puts);
+    // Inside a streamed file nothing is durable yet: the checkpoint waits for its end.
+    if (streaming) {
+      pendingCp = cp;
+      return;
+    }
+    pendingCp = undefined;
     await save(s, cp, checked);
     if (!deferCommit) await commitPending(s);
   }
@@ -400,6 +447,19 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     async suspend() {
       // A continuation takes over: what only this invocation holds becomes carry files.
       await wrap(`Writing to ${store.describe(outputDir)}`, async () => {
+        if (!text && streaming) {
+          // A streamed file cannot be carried over: it is dropped, and the run resumes before
+          // it (the state as last saved) with that file in parts, so the next invocation gets on.
+          const { rel, file } = streaming;
+          file.abort();
+          streaming = undefined;
+          const checked = conflictCheck();
+          const saved = JSON.parse(savedJson) as SinkState;
+          state = { ...saved, unstreamed: rel };
+          pendingCp = undefined;
+          await save(state, saved.checkpoint, checked);
+          return;
+        }
         if (!text || !state || !pendingCp) return;
         const s = state;
         const checked = conflictCheck();
@@ -425,6 +485,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       await wrap(`Finishing ${store.describe(outputDir)}`, async () => {
         const s = await load();
         if (text) await flush(s, pendingCp ?? s.checkpoint, true);
+        else if (streaming) throw errors.writeFailed(`The source ended inside ${streaming.rel}: it was not copied whole.`);
         else await save(s, s.checkpoint);
         await commitPending(s);
         // This slice's MD5 lines, for the run's result file (completeFileRun).
@@ -444,6 +505,8 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       return binary ? { ...files, rowsRead: -1, rowsWritten: -1, rowsWrittenSkipped: -1 } : files;
     },
     async close() {
+      streaming?.file.abort();
+      streaming = undefined;
       await store.close();
     },
   };

@@ -191,6 +191,35 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
     async put(path, data) {
       await send(`Writing ${url(path)}`, () => client.send(new PutObjectCommand({ Bucket: bucket, Key: path, Body: data })));
     },
+    putStream(path, size) {
+      // The body's buffer stays small: the caller's pieces are the buffers.
+      const body = new PassThrough({ highWaterMark: 64 * 1024 });
+      const abort = new AbortController();
+      const done = send(`Writing ${url(path)}`, () =>
+        client.send(new PutObjectCommand({ Bucket: bucket, Key: path, Body: body, ContentLength: size }), { abortSignal: abort.signal }),
+      );
+      done.catch(() => body.destroy());
+      // The request's failure is `done`'s; the body's own errors only follow from it.
+      body.on('error', () => undefined);
+      /** Resolves when the body has sent what it holds; rejects as soon as the request fails. */
+      const drained = () =>
+        body.writableNeedDrain ? Promise.race([new Promise<void>((ok) => body.once('drain', ok)), done.then(() => undefined)]) : Promise.resolve();
+      return {
+        async write(data) {
+          await drained();
+          if (body.destroyed) await done; // failed: rejects with the request's error
+          body.write(data);
+        },
+        async end() {
+          body.end();
+          await done;
+        },
+        abort() {
+          abort.abort();
+          body.destroy();
+        },
+      };
+    },
     async delete(path) {
       await send(`Deleting ${url(path)}`, () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: path })));
     },
