@@ -42,6 +42,9 @@ const unsignedPayload = {
   name: 'ferryUnsignedPayload',
 };
 
+/** Bytes a streamed upload takes before its writer waits: one binary piece (file-source.ts PIECE_BYTES) and a byte. */
+const STREAM_AHEAD_BYTES = 8 * 1024 * 1024 + 1;
+
 export function obsClient(link: InputMap): S3Client {
   const raw = (link['linkConfig.server'] ?? '').trim();
   const port = link['linkConfig.port'] || '443';
@@ -192,8 +195,9 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
       await send(`Writing ${url(path)}`, () => client.send(new PutObjectCommand({ Bucket: bucket, Key: path, Body: data })));
     },
     putStream(path, size) {
-      // The body's buffer stays small: the caller's pieces are the buffers.
-      const body = new PassThrough({ highWaterMark: 64 * 1024 });
+      // One piece may wait behind the one being sent, so the upload goes on while the engine
+      // records progress between chunks; a third waits until both are sent.
+      const body = new PassThrough({ highWaterMark: STREAM_AHEAD_BYTES });
       const abort = new AbortController();
       const done = send(`Writing ${url(path)}`, () =>
         client.send(new PutObjectCommand({ Bucket: bucket, Key: path, Body: body, ContentLength: size }), { abortSignal: abort.signal }),
