@@ -15,7 +15,7 @@
 // --profile (CPU profiles of the Ferry children in bench/.profiles).
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,6 +30,7 @@ import { ensureRclone, rcloneCopy, remoteEnv, s3Remote } from './support/rclone'
 import { writeSection } from './support/results';
 import { S3_ACCESS_KEY, S3_SECRET_KEY, startS3Server, type BenchS3 } from './support/s3-server';
 import { processCpuSeconds, runTimed } from './support/timed-process';
+import { ensureSshd, startSftpServer } from '../test/support/sftp-server';
 
 const MiB = 1024 * 1024;
 const argv = process.argv.slice(2);
@@ -45,8 +46,9 @@ const SFTP_FILE_BYTES = 1 * MiB;
 const ORDERS = 1_000_000;
 /** --quick exports the first 100,000 orders (the same WHERE for Ferry and INTO OUTFILE). */
 const ORDER_ROWS = quick ? 100_000 : ORDERS;
-/** Objects in flight in the plain SDK copy: rclone's default --transfers. */
-const PLAIN_CONCURRENCY = 4;
+/** Files in flight: rclone's default --transfers, the plain SDK copy's objects at a time, Ferry's throttlingConfig.numExtractors. */
+const TRANSFERS = 4;
+const PLAIN_CONCURRENCY = TRANSFERS;
 /** Rows per chunk of the orders export (the MariaDB link's fetchSize), as in the relational bench. */
 const FETCH_SIZE = 20_000;
 /** Output objects of the orders export roll over at this size (toJobConfig.writeFileSize, MB). */
@@ -150,11 +152,11 @@ async function objectsScenario(s3: BenchS3, rclone: { path: string } | { missing
       toLink: 's3',
       fromConnector: 'obs-connector',
       toConnector: 'obs-connector',
-      numExtractors: 1,
+      numExtractors: TRANSFERS,
       from: { 'fromJobConfig.bucketName': 'source', 'fromJobConfig.inputDirectory': '/data/', 'fromJobConfig.inputFormat': 'BINARY_FILE' },
       to: { 'toJobConfig.bucketName': 'ferry', 'toJobConfig.outputDirectory': '/data', 'toJobConfig.outputFormat': 'BINARY_FILE' },
     });
-    return { label: 'Ferry, BINARY_FILE job, obs-connector → obs-connector', seconds: run.serverSeconds, peakRssKb: run.peakRssKb, cpuSeconds: run.cpuSeconds, idleRssKb, counters: run.counters, check: '' };
+    return { label: `Ferry, BINARY_FILE job, obs-connector → obs-connector, numExtractors ${TRANSFERS}`, seconds: run.serverSeconds, peakRssKb: run.peakRssKb, cpuSeconds: run.cpuSeconds, idleRssKb, counters: run.counters, check: '' };
   });
   ferry.check = await checkObjects(s3, 'ferry', 'data/', expected);
   figures.push(ferry);
@@ -230,35 +232,22 @@ async function objectsScenario(s3: BenchS3, rclone: { path: string } | { missing
 
 // ---- (2) files from an SFTP server to a bucket ----
 
-/** What this bench needs from test/support/sftp-server.ts: a real sshd serving a local directory. */
-interface SftpServer {
-  host: string;
-  port: number;
-  username: string;
-  password: string;
-  /** The local directory the server's login lands in. */
-  root: string;
-  close(): Promise<void>;
-}
-
 async function sftpScenario(s3: BenchS3, rclone: { path: string } | { missing: string }): Promise<string[]> {
-  const helper = join(PROJECT_ROOT, 'test/support/sftp-server.ts');
-  if (!existsSync(helper)) {
-    log('sftp scenario: not yet available');
-    return ['### (2) SFTP to a bucket', '', 'sftp scenario: not yet available (no test/support/sftp-server.ts, the sshd helper, in this tree).', ''];
-  }
-  const mod = (await import(helper)) as { startSftp?: () => Promise<SftpServer> };
-  if (typeof mod.startSftp !== 'function') throw new Error(`${helper} has no startSftp(): the sftp scenario cannot start its server`);
-  const sftp = await mod.startSftp();
+  ensureSshd();
+  const sftp = await startSftpServer();
   try {
-    mkdirSync(join(sftp.root, 'files'), { recursive: true });
+    const dir = join(sftp.root, 'files');
+    mkdirSync(dir, { recursive: true });
     const expected = new Map<string, string>();
     for (let i = 0; i < SFTP_FILES; i++) {
       const body = randomBytes(SFTP_FILE_BYTES);
       const rel = `f-${String(i).padStart(5, '0')}.bin`;
-      writeFileSync(join(sftp.root, 'files', rel), body);
+      writeFileSync(join(dir, rel), body);
       expected.set(rel, createHash('md5').update(body).digest('hex'));
     }
+    // Written by this process (root): the SFTP user must own them to read them.
+    sftp.own();
+    log(`sftp: ${SFTP_FILES} files of ${SFTP_FILE_BYTES / MiB} MiB in ${dir} (sshd on port ${sftp.port})`);
     const figures: Figure[] = [];
     await s3.createBucket('sftp-ferry');
     const { run, idleRssKb } = await ferryRun('sftp', [
@@ -279,11 +268,11 @@ async function sftpScenario(s3: BenchS3, rclone: { path: string } | { missing: s
       toLink: 's3',
       fromConnector: 'sftp-connector',
       toConnector: 'obs-connector',
-      numExtractors: 1,
-      from: { 'fromJobConfig.inputDirectory': '/files/', 'fromJobConfig.inputFormat': 'BINARY_FILE' },
+      numExtractors: TRANSFERS,
+      from: { 'fromJobConfig.inputDirectory': dir, 'fromJobConfig.inputFormat': 'BINARY_FILE' },
       to: { 'toJobConfig.bucketName': 'sftp-ferry', 'toJobConfig.outputDirectory': '/files', 'toJobConfig.outputFormat': 'BINARY_FILE' },
     });
-    const ferry = { label: 'Ferry, BINARY_FILE job, sftp-connector → obs-connector', seconds: run.serverSeconds, peakRssKb: run.peakRssKb, check: await checkObjects(s3, 'sftp-ferry', 'files/', expected) };
+    const ferry = { label: `Ferry, BINARY_FILE job, sftp-connector → obs-connector, numExtractors ${TRANSFERS}`, seconds: run.serverSeconds, peakRssKb: run.peakRssKb, check: await checkObjects(s3, 'sftp-ferry', 'files/', expected) };
     figures.push(ferry);
     log(`  Ferry: ${run.serverSeconds.toFixed(2)} s, peak RSS ${mb(run.peakRssKb)} (idle ${mb(idleRssKb)}), ${ferry.check}`);
     let peer: Figure | undefined;
@@ -295,7 +284,7 @@ async function sftpScenario(s3: BenchS3, rclone: { path: string } | { missing: s
         ...s3Remote('s3', s3.endpoint, S3_ACCESS_KEY, S3_SECRET_KEY),
         ...remoteEnv('sftp', { type: 'sftp', host: sftp.host, port: String(sftp.port), user: sftp.username, pass: obscured }),
       };
-      const r = await rcloneCopy(rclone.path, 'sftp:files', 's3:sftp-rclone/files', env);
+      const r = await rcloneCopy(rclone.path, `sftp:${dir}`, 's3:sftp-rclone/files', env);
       peer = { label: 'rclone copy over SFTP', seconds: r.wallSeconds, peakRssKb: r.peakRssKb, check: await checkObjects(s3, 'sftp-rclone', 'files/', expected) };
       figures.push(peer);
       log(`  rclone: ${r.wallSeconds.toFixed(2)} s, peak RSS ${mb(r.peakRssKb)}, ${peer.check}`);
@@ -314,7 +303,7 @@ async function sftpScenario(s3: BenchS3, rclone: { path: string } | { missing: s
       '',
     ];
   } finally {
-    await sftp.close();
+    await sftp.stop();
   }
 }
 

@@ -231,6 +231,7 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
           return 'failed';
         }
         if (inv.remainingMs() < rt.settings.continueMarginMs) {
+          await sink.suspend?.();
           // Release before sending: the continuation may start at once and must find the
           // lease free. Should the send fail, the run goes stale and the reaper re-queues it.
           await rt.store.partitions.release(key, part.n, inv.owner);

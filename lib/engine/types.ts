@@ -113,7 +113,8 @@ export interface Sink {
   /** The last checkpoint committed with data for this run, if any: the authoritative resume point. */
   checkpoint(): Promise<Checkpoint | undefined>;
   /**
-   * Writes a batch and its checkpoint in one transaction. Throws CheckpointConflictError
+   * Writes a batch and its checkpoint in one transaction (a sink may hold a batch in memory
+   * and keep an earlier checkpoint until it writes it: never a later one). Throws CheckpointConflictError
    * (and writes nothing) when another writer advanced this run's checkpoint since this
    * sink read it.
    */
@@ -127,6 +128,12 @@ export interface Sink {
    * and seals again.
    */
   seal?(): Promise<void>;
+  /**
+   * Optional, before a continuation takes over: make durable, with its checkpoint, what the
+   * sink still holds only in memory (a file sink's text not yet in a part), so the next
+   * invocation resumes after it.
+   */
+  suspend?(): Promise<void>;
   /** After the slice is recorded done: drop its checkpoint state (a crash before leaves only litter). */
   finish(): Promise<void>;
   /**

@@ -13,11 +13,21 @@
 //
 // BINARY_FILE rows are pieces of source files ([path, size, offset, bytes], see
 // file-source.ts); each piece is one part of the same-named destination file.
-// CSV_FILE/JSON_FILE rows are encoded and buffered up to the store's minimum part size
-// (S3 refuses smaller parts except the last). A batch that does not fill a part is saved
-// as a small carry file beside the checkpoint (and the checkpoint advances with it), so
-// a crash or a continuation loses nothing; the part later holds the carried bytes. Output
-// files roll over at `writeFileSize` MB.
+// When nothing needs a file staged (duplicateFileOpType REPLACE, no writeToTempFile, MD5 or
+// encryption), a file that is one piece whole is written with one PUT, and on stores that
+// take one-request uploads (FileStore.putStream) a file up to STREAM_BYTES is streamed in
+// one PUT as its pieces come, the checkpoint saved only once it is complete: a crash
+// re-reads it and sends it again whole, and nothing partial is ever visible. A continuation
+// that cuts one off (suspend) drops it and resumes before it, that file then in parts.
+//
+// CSV_FILE/JSON_FILE rows are encoded and buffered in memory up to the store's minimum
+// part size (S3 refuses smaller parts except the last); stores without one take every
+// batch as a part. The saved checkpoint lags behind the buffer: it is the position of the
+// last batch durably in a part, so a crash re-reads what was only buffered (sources read
+// deterministically from a position) and nothing is written twice. Before a continuation
+// hands over, `suspend()` saves the buffer as a carry file beside the checkpoint (and the
+// checkpoint advances with it), so each invocation makes progress however little it
+// writes; the part later holds the carried bytes. Output files roll over at `writeFileSize` MB.
 //
 // toJobConfig.encryption AES-256-GCM writes each file in file-crypto.ts's segmented
 // format. A file's salt is drawn when it opens and kept in the checkpoint, so a part
@@ -40,7 +50,7 @@ import type { Counters } from '../../model/submission';
 import { formatCsvLine } from './csv-format';
 import { ALGORITHM, cipherOffset, cipherSize, fileCipher, newSalt, openWhole, parseDek, sealPiece, sealWhole, SEGMENT_BYTES } from './file-crypto';
 import { BINARY_SCHEMA } from './file-source';
-import { CHECKPOINT_DIR, joinPath, normalizePath, type FileStore, type StagedFile } from './file-store';
+import { CHECKPOINT_DIR, joinPath, normalizePath, type FileStore, type StagedFile, type StreamedFile } from './file-store';
 import { formatJsonLine } from './json-format';
 import { md5Digest, md5Hex, md5Start, md5Update, multipartEtag, type Md5State } from './md5-state';
 import { encoderFor, unescapeSeparator } from './text-encoding';
@@ -71,6 +81,8 @@ interface SinkState {
   open?: OpenFile;
   /** Binary: the duplicate being skipped (duplicateFileOpType SKIP). */
   skipping?: string;
+  /** Binary: a file whose one-request upload a continuation cut off: it goes in parts now. */
+  unstreamed?: string;
   /** Complete files not yet committed. */
   pending: PendingFile[];
   /** MD5 wanted: `[path under outputDirectory, md5]` of every file committed so far. */
@@ -89,6 +101,13 @@ interface SinkState {
 }
 
 const MB = 1024 * 1024;
+/**
+ * Binary files up to this size go to stores that take one-request uploads (object stores) in
+ * one streamed PUT, as rclone does below its upload cutoff (200 MiB); larger ones in parts.
+ */
+const STREAM_BYTES = 200 * MB;
+/** Whole small files of one batch uploaded at once, at most. */
+const PUTS_IN_FLIGHT = 8;
 
 export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, schema: TableSchema): Promise<Sink> {
   const format = to['toJobConfig.outputFormat'];
@@ -115,7 +134,13 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
 
   let state: SinkState | undefined;
   let seenSeq = 0;
-  /** Text: encoded output not yet written as a part (also in the carry files). */
+  /** The state as last saved (or loaded): what a resumed run would find. */
+  let savedJson = '';
+  /** Binary: the file being streamed in one request; the saved checkpoint stays before it until it completes. */
+  let streaming: { rel: string; file: StreamedFile; bytes: number } | undefined;
+  /** Text: the checkpoint of the last batch in the buffer (saved once the buffer is in a part). */
+  let pendingCp: Checkpoint | undefined;
+  /** Text: encoded output not yet written as a part (what the saved state names is also in carry files). */
   let buffer: Buffer[] = [];
   let buffered = 0;
 
@@ -203,7 +228,11 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       filesSkipped: 0,
       bytesWritten: 0,
     };
+    savedJson = JSON.stringify(state);
     buffer = [];
+    pendingCp = undefined;
+    streaming?.file.abort();
+    streaming = undefined;
     for (let n = 0; n < state.carry; n++) buffer.push(await getCarry((state.carryAt ?? 0) + n));
     buffered = buffer.reduce((a, b) => a + b.length, 0);
     // Files a crashed invocation saved as complete but may not have committed.
@@ -211,16 +240,30 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     return state;
   }
 
-  async function save(s: SinkState, cp: Checkpoint): Promise<void> {
-    // Another executor that took over this run has advanced seq: this one must stop.
-    // (Read-then-write, not atomic; the lease in the store is the primary guard, and
-    // deterministic parts make a racing duplicate write the same bytes.)
-    const current = await readState();
-    if ((current?.seq ?? 0) !== seenSeq) throw new CheckpointConflictError(runKeyString(run));
+  /**
+   * Another executor that took over this run has advanced seq: this one must stop. Started
+   * as a write begins and awaited just before its save, so the read overlaps the data's
+   * upload instead of adding a round trip. (Read-then-write, not atomic; the lease in the
+   * store is the primary guard, and deterministic parts make a racing duplicate write the
+   * same bytes.)
+   */
+  function conflictCheck(): Promise<void> {
+    const expected = seenSeq;
+    const check = readState().then((current) => {
+      if ((current?.seq ?? 0) !== expected) throw new CheckpointConflictError(runKeyString(run));
+    });
+    check.catch(() => undefined); // awaited by save(); a write that fails first must not leave it unhandled
+    return check;
+  }
+
+  async function save(s: SinkState, cp: Checkpoint, checked: Promise<void> = conflictCheck()): Promise<void> {
+    await checked;
     s.seq = seenSeq + 1;
     s.checkpoint = cp;
-    await store.put(statePath, Buffer.from(JSON.stringify(s)));
+    const json = JSON.stringify(s);
+    await store.put(statePath, Buffer.from(json));
     seenSeq = s.seq;
+    savedJson = json;
   }
 
   async function commitPending(s: SinkState): Promise<void> {
@@ -247,6 +290,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
 
   /** Text: writes the buffer as the open file's next part (starting a file if none is open), then saves. */
   async function flush(s: SinkState, cp: Checkpoint, closeFile: boolean): Promise<void> {
+    const checked = conflictCheck();
     if (buffered > 0 && !s.open) {
       const staged = await store.begin(joinPath(outputDir, text!.fileName(s.nextIndex)));
       s.nextIndex++;
@@ -280,17 +324,58 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       s.carry = 1;
       s.carryHigh = Math.max(s.carryHigh, tailAt + 1);
     }
-    await save(s, cp);
+    await save(s, cp, checked);
+    pendingCp = undefined;
     if (!deferCommit) await commitPending(s);
   }
 
+  /** A file that is one piece needs no staging when nothing asks for it: one PUT at its path. */
+  const putWhole = !deferCommit && duplicates === 'REPLACE' && !dek && !hashing;
+
   async function writeBinary(s: SinkState, rows: readonly (readonly unknown[])[], cp: Checkpoint): Promise<void> {
+    const checked = conflictCheck();
+    // Whole files of the batch upload side by side (many small files are latency, not bytes).
+    const puts: Promise<void>[] = [];
     for (const row of rows) {
       const rel = row[0] as string;
       const size = Number(row[1] as bigint);
       const offset = Number(row[2] as bigint);
-      const data = Buffer.from(row[3] as Uint8Array);
+      const data = asBuffer(row[3] as Uint8Array);
       const last = offset + data.length === size;
+      if (offset === 0 && last && putWhole) {
+        if (s.open) await store.abort(s.open.staged);
+        s.open = undefined;
+        s.skipping = undefined;
+        const put = store.put(joinPath(outputDir, rel), data);
+        put.catch(() => undefined); // awaited below, after the batch's other rows
+        puts.push(put);
+        if (puts.length >= PUTS_IN_FLIGHT) await puts[puts.length - PUTS_IN_FLIGHT];
+        s.filesWritten++;
+        s.bytesWritten += data.length;
+        continue;
+      }
+      if (offset === 0 && putWhole && store.putStream && size <= STREAM_BYTES && s.unstreamed !== rel) {
+        if (s.open) await store.abort(s.open.staged);
+        s.open = undefined;
+        s.skipping = undefined;
+        streaming?.file.abort();
+        streaming = { rel, file: store.putStream(joinPath(outputDir, rel), size), bytes: 0 };
+      }
+      if (streaming && streaming.rel === rel) {
+        if (streaming.bytes !== offset) {
+          throw errors.writeFailed(`Binary copy out of order at ${rel} offset ${offset}: the sink expected ${streaming.bytes}.`);
+        }
+        // Returns once the previous piece is sent: this one goes on while the engine reports progress.
+        await streaming.file.write(data);
+        streaming.bytes += data.length;
+        s.bytesWritten += data.length;
+        if (last) {
+          await streaming.file.end();
+          streaming = undefined;
+          s.filesWritten++;
+        }
+        continue;
+      }
       if (offset === 0) {
         const dest = joinPath(outputDir, rel);
         if (s.open) await store.abort(s.open.staged);
@@ -322,7 +407,14 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       open.bytes += data.length;
       if (last) finishFile(s, open);
     }
-    await save(s, cp);
+    await Promise.all(puts);
+    // Inside a streamed file nothing is durable yet: the checkpoint waits for its end.
+    if (streaming) {
+      pendingCp = cp;
+      return;
+    }
+    pendingCp = undefined;
+    await save(s, cp, checked);
     if (!deferCommit) await commitPending(s);
   }
 
@@ -341,17 +433,50 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       await wrap(`Writing to ${store.describe(outputDir)}`, async () => {
         const s = await load();
         if (!text) return writeBinary(s, batch.rows, cp);
-        const chunk = Buffer.concat(batch.rows.map((row) => text.encode(row)));
-        buffer.push(chunk);
-        buffered += chunk.length;
+        const chunk = text.encodeRows(batch.rows);
+        if (chunk.length) {
+          buffer.push(chunk);
+          buffered += chunk.length;
+        }
+        pendingCp = cp;
         const fileBytes = (s.open?.bytes ?? 0) + buffered;
         if (buffered >= store.minPartBytes || fileBytes >= fileLimit) return flush(s, cp, false);
-        // Too small for a part: keep it durable as the next carry file, then advance.
-        const next = (s.carryAt ?? 0) + s.carry;
-        await putCarry(next, chunk);
-        s.carry++;
-        s.carryHigh = Math.max(s.carryHigh, next + 1);
-        await save(s, cp);
+        // Too small for a part: it waits in memory, and the saved checkpoint stays behind it.
+      });
+    },
+    async suspend() {
+      // A continuation takes over: what only this invocation holds becomes carry files.
+      await wrap(`Writing to ${store.describe(outputDir)}`, async () => {
+        if (!text && streaming) {
+          // A streamed file cannot be carried over: it is dropped, and the run resumes before
+          // it (the state as last saved) with that file in parts, so the next invocation gets on.
+          const { rel, file } = streaming;
+          file.abort();
+          streaming = undefined;
+          const checked = conflictCheck();
+          const saved = JSON.parse(savedJson) as SinkState;
+          state = { ...saved, unstreamed: rel };
+          pendingCp = undefined;
+          await save(state, saved.checkpoint, checked);
+          return;
+        }
+        if (!text || !state || !pendingCp) return;
+        const s = state;
+        const checked = conflictCheck();
+        const named = s.carryAt ?? 0;
+        const from = named + s.carry;
+        // The buffer opens with the carried bytes the state already names; the rest is new.
+        let skip = 0;
+        for (let n = 0; n < s.carry; n++) skip += buffer[n]!.length;
+        const fresh = Buffer.concat(buffer).subarray(skip);
+        if (fresh.length) {
+          await putCarry(from, fresh);
+          buffer = [...buffer.slice(0, s.carry), fresh];
+          s.carry++;
+          s.carryHigh = Math.max(s.carryHigh, from + 1);
+        }
+        await save(s, pendingCp, checked);
+        pendingCp = undefined;
       });
     },
     async seal() {
@@ -359,7 +484,8 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       // done resumes at the end and seals again.
       await wrap(`Finishing ${store.describe(outputDir)}`, async () => {
         const s = await load();
-        if (text) await flush(s, s.checkpoint, true);
+        if (text) await flush(s, pendingCp ?? s.checkpoint, true);
+        else if (streaming) throw errors.writeFailed(`The source ended inside ${streaming.rel}: it was not copied whole.`);
         else await save(s, s.checkpoint);
         await commitPending(s);
         // This slice's MD5 lines, for the run's result file (completeFileRun).
@@ -379,6 +505,8 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       return binary ? { ...files, rowsRead: -1, rowsWritten: -1, rowsWrittenSkipped: -1 } : files;
     },
     async close() {
+      streaming?.file.abort();
+      streaming = undefined;
       await store.close();
     },
   };
@@ -450,10 +578,21 @@ function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
         : undefined,
     // Partitions write side by side: each names its files apart (partition 0 as an unsplit run).
     fileName: (n: number) => `${prefix}_${run.partition ? `p${run.partition}_` : ''}${String(n).padStart(5, '0')}.${ext}`,
-    encode(row: readonly unknown[]): Buffer {
-      const values = indexes.map((i) => row[i] ?? null);
-      if (json) return encode(formatJsonLine(columns, values as never, opts.lineSeparator));
-      return encode(formatCsvLine(columns.map((c, i) => valueToText(c.type, values[i] as never)), opts));
+    /** A batch's lines as one buffer: text is joined first and encoded once. */
+    encodeRows(rows: readonly (readonly unknown[])[]): Buffer {
+      let out = '';
+      for (const row of rows) {
+        const values = indexes.map((i) => row[i] ?? null);
+        out += json
+          ? formatJsonLine(columns, values as never, opts.lineSeparator)
+          : formatCsvLine(columns.map((c, i) => valueToText(c.type, values[i] as never)), opts);
+      }
+      return encode(out);
     },
   };
+}
+
+/** A piece's bytes as a Buffer over the same memory (Buffer.from would copy them). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

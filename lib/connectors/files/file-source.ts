@@ -452,36 +452,48 @@ async function openRead(store: FileStore, f: SelectedFile, offset: number): Prom
   }
 }
 
-/** The file from `offset` in pieces of PIECE_BYTES (the last may be shorter; an empty file is one empty piece). */
+/**
+ * The file from `offset` in pieces of PIECE_BYTES (the last may be shorter; an empty file is
+ * one empty piece). Each piece is filled in place from the stream's chunks: one copy of the
+ * bytes, and nothing of a yielded piece is kept alive by the next.
+ */
 async function* pieces(store: FileStore, f: SelectedFile, offset: number): AsyncGenerator<Buffer> {
   if (offset >= f.size) {
     if (f.size === 0) yield Buffer.alloc(0);
     return;
   }
   const stream = await openRead(store, f, offset);
-  let held: Buffer[] = [];
-  let heldBytes = 0;
+  const pieceFor = (at: number) => Buffer.allocUnsafe(Math.min(PIECE_BYTES, f.size - at));
+  let piece = pieceFor(offset);
+  let filled = 0;
   let seen = offset;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      seen += chunk.length;
-      if (seen > f.size) break;
-      held.push(chunk);
-      heldBytes += chunk.length;
-      while (heldBytes >= PIECE_BYTES) {
-        const all = Buffer.concat(held);
-        yield all.subarray(0, PIECE_BYTES);
-        held = [all.subarray(PIECE_BYTES)];
-        heldBytes = all.length - PIECE_BYTES;
+      if (seen + chunk.length > f.size) {
+        seen += chunk.length;
+        break;
       }
+      let used = 0;
+      while (used < chunk.length) {
+        const n = chunk.copy(piece, filled, used);
+        used += n;
+        filled += n;
+        if (filled === piece.length) {
+          const full = piece;
+          const at = seen + used;
+          piece = at < f.size ? pieceFor(at) : Buffer.alloc(0);
+          filled = 0;
+          yield full;
+        }
+      }
+      seen += chunk.length;
     }
   } finally {
     stream.destroy();
   }
-  if (seen !== f.size) {
+  if (seen !== f.size || filled !== 0) {
     throw errors.extractFailed(`${store.describe(f.path)} changed while being copied: listed with ${f.size} bytes, read ${seen}.`);
   }
-  if (heldBytes > 0) yield Buffer.concat(held);
 }
 
 async function expectedMd5(store: FileStore, f: SelectedFile, suffix: string): Promise<string> {

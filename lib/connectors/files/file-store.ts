@@ -67,9 +67,24 @@ export interface FileStore {
    * parts' MD5s>-<parts>`), a file system's hash of what it holds. Undefined when missing.
    */
   reportedMd5?(path: string): Promise<string | undefined>;
+  /**
+   * Optional: a file written in one request as its bytes arrive (`size` bytes in all), as
+   * object stores take a PUT: nothing is visible until it completes, whole.
+   */
+  putStream?(path: string, size: number): StreamedFile;
   /** Optional: the MD5s the store reported for a staged file's parts as it took them (S3's part ETags), by part index. */
   partMd5s?(file: StagedFile): readonly (string | undefined)[];
   close(): Promise<void>;
+}
+
+/** A file being written in one request (FileStore.putStream). */
+export interface StreamedFile {
+  /** Sends the next bytes; resolves once the bytes before them are sent (the caller holds at most one piece). */
+  write(data: Buffer): Promise<void>;
+  /** Resolves once the file is complete at its path. */
+  end(): Promise<void>;
+  /** Drops the request: nothing appears. */
+  abort(): void;
 }
 
 /** Joins store path segments, dropping empty ones and stray slashes. */

@@ -26,11 +26,24 @@ import type { FileInfo, FileStore, StagedFile } from '../files/file-store';
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 
 /**
- * Bytes of an object read ahead of its reader: a copy alternates between reading a piece and
- * writing it, and without this the download stalls while the upload runs. One binary piece
- * (file-source.ts PIECE_BYTES), so the next one is there when the sink asks.
+ * Bytes of an object read ahead of its reader. The engine already reads the next batch while
+ * the sink writes (engine/read-ahead.ts); this only keeps the socket busy between pieces, so
+ * it stays small: every partition in flight holds it.
  */
-const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+const READ_AHEAD_BYTES = 1024 * 1024;
+
+/**
+ * Parts and whole files are signed without hashing their bytes (SigV4's UNSIGNED-PAYLOAD, which
+ * S3 and OBS accept): over plain HTTP the SDK would SHA-256 every byte uploaded in JavaScript's
+ * thread. Integrity checks are toJobConfig.validateMD5's.
+ */
+const unsignedPayload = {
+  step: 'build' as const,
+  name: 'ferryUnsignedPayload',
+};
+
+/** Bytes a streamed upload takes before its writer waits: one binary piece (file-source.ts PIECE_BYTES) and a byte. */
+const STREAM_AHEAD_BYTES = 8 * 1024 * 1024 + 1;
 
 export function obsClient(link: InputMap): S3Client {
   const raw = (link['linkConfig.server'] ?? '').trim();
@@ -40,14 +53,30 @@ export function obsClient(link: InputMap): S3Client {
   const hasPort = /:\d+$/.test(host);
   const defaultPort = (scheme === 'http' && port === '80') || (scheme === 'https' && port === '443');
   const endpoint = `${scheme}://${host}${hasPort || defaultPort ? '' : `:${port}`}`;
-  return new S3Client({
+  const client = new S3Client({
     endpoint,
     region: link['linkConfig.region'] || regionOf(host),
     // A plain-HTTP endpoint is a local or private server: no DNS for bucket subdomains.
     forcePathStyle: scheme === 'http',
     credentials: { accessKeyId: link['linkConfig.accessKey'] ?? '', secretAccessKey: link['linkConfig.securityKey'] ?? '' },
     maxAttempts: 3,
+    // No CRC32 of every byte sent and received, computed in JavaScript: it cost a binary copy
+    // as much CPU as the copy itself, and S3-compatible stores (OBS, older MinIO) do not all
+    // take its trailers. Integrity checks are toJobConfig.validateMD5's (the stores' MD5 ETags).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers && ['UploadPartCommand', 'PutObjectCommand'].includes(context.commandName ?? '')) {
+        request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      }
+      return next(args);
+    },
+    unsignedPayload,
+  );
+  return client;
 }
 
 /** `obs.cn-north-4.myhuaweicloud.com`, `s3.eu-west-1.amazonaws.com` → their region. */
@@ -164,6 +193,36 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
     },
     async put(path, data) {
       await send(`Writing ${url(path)}`, () => client.send(new PutObjectCommand({ Bucket: bucket, Key: path, Body: data })));
+    },
+    putStream(path, size) {
+      // One piece may wait behind the one being sent, so the upload goes on while the engine
+      // records progress between chunks; a third waits until both are sent.
+      const body = new PassThrough({ highWaterMark: STREAM_AHEAD_BYTES });
+      const abort = new AbortController();
+      const done = send(`Writing ${url(path)}`, () =>
+        client.send(new PutObjectCommand({ Bucket: bucket, Key: path, Body: body, ContentLength: size }), { abortSignal: abort.signal }),
+      );
+      done.catch(() => body.destroy());
+      // The request's failure is `done`'s; the body's own errors only follow from it.
+      body.on('error', () => undefined);
+      /** Resolves when the body has sent what it holds; rejects as soon as the request fails. */
+      const drained = () =>
+        body.writableNeedDrain ? Promise.race([new Promise<void>((ok) => body.once('drain', ok)), done.then(() => undefined)]) : Promise.resolve();
+      return {
+        async write(data) {
+          await drained();
+          if (body.destroyed) await done; // failed: rejects with the request's error
+          body.write(data);
+        },
+        async end() {
+          body.end();
+          await done;
+        },
+        abort() {
+          abort.abort();
+          body.destroy();
+        },
+      };
     },
     async delete(path) {
       await send(`Deleting ${url(path)}`, () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: path })));

@@ -4,7 +4,7 @@
 // offsets (cut to the part's end, so a part written again replaces, never adds) and
 // renamed over the destination with posix-rename@openssh.com where the server has it.
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Client, type SFTPWrapper, type Stats } from 'ssh2';
 import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
@@ -98,6 +98,65 @@ function call<T>(fn: (cb: (e: Error | null | undefined, v: T) => void) => void):
 /** Bytes per write request (every server takes 32 KiB) and requests kept in flight. */
 const WRITE_BYTES = 32 * 1024;
 const WRITES_IN_FLIGHT = 16;
+/**
+ * Bytes per read request and requests kept in flight: one request at a time waits a round
+ * trip per 64 KiB; 16 keep the channel full, for 1 MiB of memory per file being read.
+ */
+const READ_BYTES = 64 * 1024;
+const READS_IN_FLIGHT = 16;
+
+/**
+ * The open file `handle` from `start` to its end as a stream, with READS_IN_FLIGHT requests
+ * outstanding, delivered in order; the handle is closed when the stream ends or is destroyed.
+ */
+function readFrom(s: SFTPWrapper, handle: Buffer, start: number): Readable {
+  /** Reads up to `len` bytes at `at`: short only at the file's end. */
+  const readAt = async (at: number, len: number): Promise<Buffer> => {
+    const buf = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const n = await call<number>((cb) => s.read(handle, buf, got, len - got, at + got, (e, bytes) => cb(e, bytes)));
+      if (!n) break;
+      got += n;
+    }
+    return got === len ? buf : buf.subarray(0, got);
+  };
+  const inFlight: Promise<Buffer>[] = [];
+  let next = start;
+  let ended = false;
+  let closed = false;
+  const closeHandle = (cb: (e?: Error | null) => void) => {
+    if (closed) return cb();
+    closed = true;
+    s.close(handle, () => cb());
+  };
+  return new Readable({
+    highWaterMark: READ_BYTES,
+    read() {
+      while (!ended && inFlight.length < READS_IN_FLIGHT) {
+        const r = readAt(next, READ_BYTES);
+        r.catch(() => undefined); // seen in order below; one the stream no longer waits for must not go unhandled
+        inFlight.push(r);
+        next += READ_BYTES;
+      }
+      inFlight.shift()!.then(
+        (data) => {
+          // A short read is the file's end: nothing after it is delivered.
+          if (data.length < READ_BYTES) {
+            ended = true;
+            inFlight.length = 0;
+          }
+          if (data.length) this.push(data);
+          if (ended) this.push(null);
+        },
+        (e: Error) => this.destroy(e),
+      );
+    },
+    destroy(e, cb) {
+      closeHandle(() => cb(e));
+    },
+  }).once('end', () => closeHandle(() => undefined));
+}
 
 export function sftpStore(link: SftpLink): FileStore {
   const base = `sftp://${link.host}:${link.port}`;
@@ -200,10 +259,10 @@ export function sftpStore(link: SftpLink): FileStore {
       return st?.isFile() ? info(path, st) : undefined;
     },
     async read(path, start): Promise<Readable> {
-      const stream = (await sftp()).createReadStream(full(path), { start });
-      // Surface open errors (missing file, permissions) here rather than mid-iteration.
-      await new Promise<void>((ok, fail) => stream.once('open', () => ok()).once('error', fail));
-      return stream;
+      const s = await sftp();
+      // Opened here: a missing file or a refused permission fails the read, not mid-iteration.
+      const handle = await call<Buffer>((cb) => s.open(full(path), 'r', cb));
+      return readFrom(s, handle, start);
     },
     async get(path) {
       const s = await sftp();
