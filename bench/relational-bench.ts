@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../lib/local/embedded';
-import { freshMariadbDatabase, freshPostgresDatabase, ensureBigOrders, ensureOrders, mysqlLink, postgresLink, MARIADB, POSTGRES } from './support/bench-databases';
+import { freshMariadbDatabase, freshPostgresDatabase, settlePostgres, ensureBigOrders, ensureOrders, mysqlLink, postgresLink, MARIADB, POSTGRES } from './support/bench-databases';
 import { linkBody, runJob, type RunResult } from './support/cdm-run';
 import { tallyTable } from './support/copy-tally';
 import { spawnFerry } from './support/ferry-process';
@@ -58,6 +58,7 @@ async function ferryRun(label: string, o: {
 }): Promise<Omit<FerryFigure, 'check'>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ferry-bench-relational-'));
   const profDir = profile ? join(PROJECT_ROOT, 'bench/.profiles', label.replace(/\W+/g, '-')) : undefined;
+  await settlePostgres();
   const ferry = await spawnFerry({ dataDir, cpuProfDir: profDir });
   try {
     const idleRssKb = ferry.memory().rssKb;
@@ -124,6 +125,7 @@ if (withPgloader) {
     pgloader = found;
   } else {
     await freshPostgresDatabase(PGLOADER_DB);
+    await settlePostgres();
     const r = await runPgloader(
       found.path,
       `mysql://${MARIADB.user}@${MARIADB.host}:${MARIADB.port}/bench`,
