@@ -278,8 +278,8 @@ async function sftpScenario(s3: BenchS3, rclone: { path: string } | { missing: s
     let peer: Figure | undefined;
     if ('path' in rclone) {
       await s3.createBucket('sftp-rclone');
-      // rclone takes only an obscured password in its configuration.
-      const obscured = (await runTimed(rclone.path, ['obscure', sftp.password])).output.split('\n')[0]!.trim();
+      // rclone takes only an obscured password in its configuration (after --: a random password may start with -).
+      const obscured = (await runTimed(rclone.path, ['obscure', '--', sftp.password])).output.split('\n')[0]!.trim();
       const env = {
         ...s3Remote('s3', s3.endpoint, S3_ACCESS_KEY, S3_SECRET_KEY),
         ...remoteEnv('sftp', { type: 'sftp', host: sftp.host, port: String(sftp.port), user: sftp.username, pass: obscured }),
