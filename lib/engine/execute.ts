@@ -305,38 +305,34 @@ async function finishHeld(rt: Runtime, key: SubmissionKey, partitions: Partition
     const sub = await openRun(rt, key, stored);
     const [fromLink, toLink] = await links(rt, key, sub);
     const stage = stageOf(key, sub, toLink, rt);
-    if (sub.spec.driver[VERIFY_INPUT] === 'true') {
-      // With a stage, what is verified is the stage: a mismatch then never reaches the target.
-      const verification = await verifyCopy({
-        spec: sub.spec,
-        fromLink,
-        toLink,
-        from: resolveInputs(sub.spec.from, sub, rt),
-        to: writeTarget(key, sub, toLink, rt),
-        run: runKey(key, 0),
-        timeZone: rt.settings.timeZone,
-        chunkRows: chunkRows(fromLink),
+    // With a stage, what is verified is the stage: a mismatch then never reaches the target.
+    const verification =
+      sub.spec.driver[VERIFY_INPUT] === 'true'
+        ? await verifyCopy({
+            spec: sub.spec,
+            fromLink,
+            toLink,
+            from: resolveInputs(sub.spec.from, sub, rt),
+            to: writeTarget(key, sub, toLink, rt),
+            run: runKey(key, 0),
+            timeZone: rt.settings.timeZone,
+            chunkRows: chunkRows(fromLink),
+          })
+        : undefined;
+    if (verification && !verification.matched) {
+      const { source: s, destination: d } = verification;
+      await endRun(rt, key, 'FAILED', {
+        progress: -1,
+        counters,
+        verification,
+        errorSummary: `Verification failed: the source has ${s.rows} rows (checksum ${s.checksum}), the destination ${d.rows} (checksum ${d.checksum}).`,
       });
-      if (!verification.matched) {
-        const { source: s, destination: d } = verification;
-        await endRun(rt, key, 'FAILED', {
-          progress: -1,
-          counters,
-          verification,
-          errorSummary: `Verification failed: the source has ${s.rows} rows (checksum ${s.checksum}), the destination ${d.rows} (checksum ${d.checksum}).`,
-        });
-        return 'failed';
-      }
-      await stage?.commit(toLink);
-      await complete(rt, key, sub, toLink, partitions.length);
-      await advanceMark(rt, key, sub);
-      await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters, verification, partitions: slices });
-      return 'succeeded';
+      return 'failed';
     }
     await stage?.commit(toLink);
     await complete(rt, key, sub, toLink, partitions.length);
     await advanceMark(rt, key, sub);
-    await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters, partitions: slices });
+    await endRun(rt, key, 'SUCCEEDED', { progress: 100, counters, ...(verification && { verification }), partitions: slices });
     return 'succeeded';
   } catch (e) {
     await failRun(rt, key, e);
