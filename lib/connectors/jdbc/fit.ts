@@ -28,13 +28,14 @@ export interface FractionGuard {
 }
 
 /**
- * A guard for writing rows of `source` columns into `target` columns (same positions), or
- * undefined when no column can lose digits. `describe` names a destination column in messages.
+ * A guard for writing rows of `source` columns into the destination columns named `names`
+ * (same positions), as the destination's catalog describes them (`target`); undefined
+ * when no column can lose digits.
  */
-export function fractionGuard(source: readonly Column[], target: readonly (Column | undefined)[], describe: (c: Column) => string): FractionGuard | undefined {
+export function fractionGuard(source: readonly Column[], names: readonly string[], target: readonly Column[]): FractionGuard | undefined {
   const checks: { index: number; limit: number; temporal: boolean; column: Column }[] = [];
   source.forEach((s, index) => {
-    const t = target[index];
+    const t = target.find((c) => c.name === names[index]);
     const limit = t && fractionLimit(t);
     if (limit === undefined) return;
     const held = fractionLimit(s);
@@ -47,7 +48,7 @@ export function fractionGuard(source: readonly Column[], target: readonly (Colum
       for (const row of rows) {
         for (const c of checks) {
           if (fractionDigits(row[c.index] as Value, c.temporal) > c.limit) {
-            throw new Error(`${String(row[c.index])} does not fit ${describe(c.column)} without rounding`);
+            throw new Error(`${String(row[c.index])} does not fit column ${c.column.name} (${c.column.nativeType ?? c.column.type}) without rounding`);
           }
         }
       }

@@ -107,13 +107,9 @@ async function mysqlSink(conn: Connection, req: SinkRequest, dest: Destination):
 
   /** MariaDB rounds 1.5 into an INT and truncates fractional seconds without a warning: refuse such values instead. */
   async function fractionCheck(): Promise<FractionGuard | null> {
-    const described = await readColumns(conn, schemaName, table);
-    const targets = columns.map((name) => {
-      const info = described.find((c) => c.name === name);
-      return info && mysqlColumn(info);
-    });
-    return fractionGuard(schema.columns, targets, (c) => `column ${c.name} (${c.nativeType ?? c.type})`) ?? null;
+    return fractionGuard(schema.columns, columns, (await readColumns(conn, schemaName, table)).map(mysqlColumn)) ?? null;
   }
+
 
   const verb = onConflict === 'replace' ? 'REPLACE' : 'INSERT';
   const head = `${verb} INTO ${target} (${columns.map(q).join(', ')}) VALUES `;

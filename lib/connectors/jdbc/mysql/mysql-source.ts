@@ -152,9 +152,7 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
         return reader.stream(`SELECT ${list} FROM ${from} WHERE ${where} ORDER BY ${order}`, columns, position, chunkRows);
       }
       const line = opts?.encoding === 'pg-copy' ? copyLineExpr(columns) : undefined;
-      return line
-        ? copyLinePages(reader, { from, where, list: line, key, columns }, position, chunkRows)
-        : keysetPages(reader, { from, where, list, key, columns }, position, chunkRows);
+      return keysetPages(reader, { from, where, key }, line ? copyLineRows(key, line) : valueRows(key, columns, list), position, chunkRows);
     },
     close: () => reader.close(),
   };
@@ -184,50 +182,61 @@ function orderExpr(c: Column): string {
 interface KeysetQuery {
   from: string;
   where: string;
-  list: string;
   key: readonly Column[];
-  columns: readonly Column[];
 }
 
-async function* keysetPages(reader: Reader, k: KeysetQuery, position: Position | undefined, chunkRows: number) {
-  const keyList = k.key.map((c) => q(c.name));
-  // The key's columns are read once: from the list when it has them, else ahead of it.
-  const keyAt = k.key.map((kc) => k.columns.findIndex((c) => c.name === kc.name));
-  const inList = keyAt.every((i) => i >= 0);
-  const select = inList ? `SELECT ${k.list} FROM ${k.from}` : `SELECT ${keyList.join(', ')}, ${k.list} FROM ${k.from}`;
-  const keyOf = (row: Row) => k.key.map((c, i) => fromMysql(c.type, row[inList ? keyAt[i]! : i]));
-  const order = `ORDER BY ${keyList.join(', ')} LIMIT ${chunkRows}`;
-  let last = Array.isArray(position?.key) ? decodeKey(position.key) : undefined;
-  for (;;) {
-    const page = await reader.run(`${select} WHERE ${k.where}${last ? ` AND ${after(k.key, last)}` : ''} ${order}`);
-    if (page.length === 0) return;
-    last = keyOf(page[page.length - 1]!);
-    yield toBatch(page, inList ? 0 : k.key.length, k.columns, { key: encodeKey(last) });
-    if (page.length < chunkRows) return;
-  }
+/** What a keyset page selects and how its rows become a batch. */
+interface PageShape {
+  /** The select list. */
+  readonly select: string;
+  /** Where each key column stands in a fetched row. */
+  readonly keyAt: readonly number[];
+  readonly typeCast?: typeof lineAsBytes;
+  batch(page: Row[], position: Position): RecordBatch;
 }
 
-/** Keyset pages of whole rows as COPY lines (`k.list` is the line's expression); positions as keysetPages'. */
-async function* copyLinePages(reader: Reader, k: KeysetQuery, position: Position | undefined, chunkRows: number) {
-  const keyList = k.key.map((c) => q(c.name));
-  const select = `SELECT ${keyList.join(', ')}, ${k.list} AS ${q(LINE)} FROM ${k.from}`;
-  const order = `ORDER BY ${keyList.join(', ')} LIMIT ${chunkRows}`;
-  const at = k.key.length;
+/** Pages in key order, each starting after the last key of the one before (the position). */
+async function* keysetPages(reader: Reader, k: KeysetQuery, shape: PageShape, position: Position | undefined, chunkRows: number) {
+  const order = `ORDER BY ${k.key.map((c) => q(c.name)).join(', ')} LIMIT ${chunkRows}`;
   let last = Array.isArray(position?.key) ? decodeKey(position.key) : undefined;
   for (;;) {
-    const page = await reader.run(`${select} WHERE ${k.where}${last ? ` AND ${after(k.key, last)}` : ''} ${order}`, [], lineAsBytes);
+    const sql = `SELECT ${shape.select} FROM ${k.from} WHERE ${k.where}${last ? ` AND ${after(k.key, last)}` : ''} ${order}`;
+    const page = await reader.run(sql, [], shape.typeCast);
     if (page.length === 0) return;
     const tail = page[page.length - 1]!;
-    last = k.key.map((c, i) => fromMysql(c.type, tail[i]));
-    let bytes = 0;
-    const rows = page.map((r) => {
-      const line = r[at] as Buffer;
-      bytes += line.length;
-      return [line];
-    });
-    yield { rows, position: { key: encodeKey(last) }, bytes, encoded: 'pg-copy' as const };
+    last = k.key.map((c, i) => fromMysql(c.type, tail[shape.keyAt[i]!]));
+    yield shape.batch(page, { key: encodeKey(last) });
     if (page.length < chunkRows) return;
   }
+}
+
+/** Rows as values; the key's columns are read once: from the list when it has them, else ahead of it. */
+function valueRows(key: readonly Column[], columns: readonly Column[], list: string): PageShape {
+  const inList = key.map((kc) => columns.findIndex((c) => c.name === kc.name));
+  if (inList.every((i) => i >= 0)) return { select: list, keyAt: inList, batch: (page, at) => toBatch(page, 0, columns, at) };
+  return {
+    select: `${key.map((c) => q(c.name)).join(', ')}, ${list}`,
+    keyAt: key.map((_, i) => i),
+    batch: (page, at) => toBatch(page, key.length, columns, at),
+  };
+}
+
+/** Whole rows as COPY lines (`line` is the line's expression), after the key's columns. */
+function copyLineRows(key: readonly Column[], line: string): PageShape {
+  return {
+    select: `${key.map((c) => q(c.name)).join(', ')}, ${line} AS ${q(LINE)}`,
+    keyAt: key.map((_, i) => i),
+    typeCast: lineAsBytes,
+    batch(page, position) {
+      let bytes = 0;
+      const rows = page.map((r) => {
+        const bytesOfLine = r[key.length] as Buffer;
+        bytes += bytesOfLine.length;
+        return [bytesOfLine];
+      });
+      return { rows, position, bytes, encoded: 'pg-copy' };
+    },
+  };
 }
 
 const LINE = 'ferry_line';

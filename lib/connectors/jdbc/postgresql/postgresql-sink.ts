@@ -92,13 +92,9 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
   /** PostgreSQL rounds numeric and fractional seconds to the column silently: refuse such values instead. */
   async function fractionCheck(): Promise<FractionGuard | null> {
     const oid = await tableOid(client, schemaName, table);
-    const described = oid ? await tableColumns(client, oid) : [];
-    const targets = columns.map((name) => {
-      const info = described.find((c) => c.name === name);
-      return info && pgColumn(info);
-    });
-    return fractionGuard(schema.columns, targets, (c) => `column ${c.name} (${c.nativeType ?? c.type})`) ?? null;
+    return fractionGuard(schema.columns, columns, oid ? (await tableColumns(client, oid)).map(pgColumn) : []) ?? null;
   }
+
 
   async function create(): Promise<void> {
     const defs = schema.columns.map((c, i) => {
