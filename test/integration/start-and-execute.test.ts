@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sqliteLink, tableJob } from '../support/cdm-bodies';
-import { startApi, waitFor, type Api } from '../support/embedded';
+import { freezeProgressReport, startApi, waitFor, type Api } from '../support/embedded';
 import { makeOrders, tableDump } from '../support/sqlite-fixtures';
 import type { ExecutionMessage } from '../../lib/queue/queue';
 
@@ -102,20 +102,8 @@ describe('executing exactly once', () => {
   it('a run whose executor froze after chunk 3 is resumed by the reaper from its checkpoint, no row lost or doubled', async () => {
     api = await startApi({ settings: { leaseMs: 400, bootGraceMs: 400 }, reaperIntervalMs: 100 });
     const { base, src, dst, finished } = await setUp(api, 5_000, 500);
-    const subs = api.ferry.runtime.store.submissions;
-    const recordProgress = subs.recordProgress;
-    let calls = 0;
-    let thaw: (() => void) | undefined;
-    let frozenDone: Promise<unknown> | undefined;
-    subs.recordProgress = (...args) => {
-      if (++calls !== 3) return recordProgress(...args);
-      // The executor stops dead after its sink committed chunk 3, before it could report it.
-      return new Promise((resolve) => {
-        thaw = () => {
-          frozenDone = recordProgress(...args).then(resolve);
-        };
-      });
-    };
+    // The executor stops dead after its sink committed chunk 3, before it could report it.
+    const frozen = freezeProgressReport(api, 3);
     await api.call('PUT', `${base}/job/j1/start`);
     const s = await finished();
     expect(s.status, s['error-summary']).toBe('SUCCEEDED');
@@ -123,11 +111,10 @@ describe('executing exactly once', () => {
     expect(tableDump(dst, 'orders_copy')).toEqual(tableDump(src, 'orders'));
 
     // The frozen executor wakes up late: it finds it lost the run and writes nothing more.
-    thaw!();
-    await frozenDone;
+    await frozen.thaw();
     await api.ferry.queue.idle();
     expect(tableDump(dst, 'orders_copy')).toEqual(tableDump(src, 'orders'));
-    subs.recordProgress = recordProgress;
+    frozen.restore();
   });
 
   it('a run whose planning outlasts several leases keeps its lease: the reaper neither re-queues it nor plans it twice', async () => {

@@ -48,3 +48,26 @@ export async function waitFor<T>(what: string, fn: () => Promise<T>, done: (v: T
   }
   return last;
 }
+
+/**
+ * Freezes the executor that makes the run's `nth` progress report: its sink has committed
+ * that chunk, but it stops dead before reporting it, as an executor that hangs or loses its
+ * container would. `thaw()` lets it carry on late (and waits for the report it then makes);
+ * `restore()` puts the store back.
+ */
+export function freezeProgressReport(api: Api, nth: number): { thaw(): Promise<unknown>; restore(): void } {
+  const subs = api.ferry.runtime.store.submissions;
+  const recordProgress = subs.recordProgress;
+  let calls = 0;
+  let thaw: (() => Promise<unknown>) | undefined;
+  subs.recordProgress = (...args) => {
+    if (++calls !== nth) return recordProgress(...args);
+    return new Promise((resolve) => {
+      thaw = () => recordProgress(...args).then(resolve);
+    });
+  };
+  return {
+    thaw: () => thaw!(),
+    restore: () => void (subs.recordProgress = recordProgress),
+  };
+}

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { sqliteLink, tableJob } from '../../support/cdm-bodies';
-import { startApi, waitFor, type Api } from '../../support/embedded';
+import { freezeProgressReport, startApi, waitFor, type Api } from '../../support/embedded';
 import { createTestDatabase, postgresLink, type TestDatabase } from '../../support/postgres';
 import { makeOrders } from '../../support/sqlite-fixtures';
 
@@ -194,25 +194,16 @@ it('an executor frozen after committing chunk 3 is taken over by the reaper; the
   const base = `/v1.1/p1/clusters/${cluster}/cdm`;
   await api.call('POST', `${base}/link`, { links: [sqliteLink('src', src, { 'linkConfig.fetchSize': '300' }), postgresLink('dst', db)] });
   await api.call('POST', `${base}/job`, { jobs: [tableJob('frozen', { toTable: 'frozen_copy' })] });
-  const subs = api.ferry.runtime.store.submissions;
-  const recordProgress = subs.recordProgress;
-  let calls = 0;
-  let thaw: (() => Promise<unknown>) | undefined;
-  subs.recordProgress = (...args) => {
-    if (++calls !== 3) return recordProgress(...args);
-    // The executor stops dead after its sink committed chunk 3, before it could report it.
-    return new Promise((resolve) => {
-      thaw = () => recordProgress(...args).then(resolve);
-    });
-  };
+  // The executor stops dead after its sink committed chunk 3, before it could report it.
+  const frozen = freezeProgressReport(api, 3);
   await api.call('PUT', `${base}/job/frozen/start`);
   const status = async () => (await api!.call('GET', `${base}/job/frozen/status`)).body.submissions[0];
   const s = await waitFor('the run to end', status, (v) => ['SUCCEEDED', 'FAILED'].includes(v.status));
   expect(s.status, s['error-summary']).toBe('SUCCEEDED');
   expect(counters(s)).toMatchObject({ ROWS_READ: 3_000, ROWS_WRITTEN: 3_000 });
-  await thaw!();
+  await frozen.thaw();
   await api.ferry.queue.idle();
-  subs.recordProgress = recordProgress;
+  frozen.restore();
   const [counts] = await db.query('SELECT count(*) AS count, count(DISTINCT id) AS distinct FROM frozen_copy');
   expect(counts).toEqual({ count: '3000', distinct: '3000' });
 });
