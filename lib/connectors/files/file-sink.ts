@@ -332,6 +332,13 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   /** A file that is one piece needs no staging when nothing asks for it: one PUT at its path. */
   const putWhole = !deferCommit && duplicates === 'REPLACE' && !dek && !hashing;
 
+  /** Binary: a new source file starts; whatever the previous one left open or skipping ends. */
+  async function dropOpen(s: SinkState): Promise<void> {
+    if (s.open) await store.abort(s.open.staged);
+    s.open = undefined;
+    s.skipping = undefined;
+  }
+
   async function writeBinary(s: SinkState, rows: readonly (readonly unknown[])[], cp: Checkpoint): Promise<void> {
     const checked = conflictCheck();
     // Whole files of the batch upload side by side (many small files are latency, not bytes).
@@ -343,9 +350,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       const data = asBuffer(row[3] as Uint8Array);
       const last = offset + data.length === size;
       if (offset === 0 && last && putWhole) {
-        if (s.open) await store.abort(s.open.staged);
-        s.open = undefined;
-        s.skipping = undefined;
+        await dropOpen(s);
         const put = store.put(joinPath(outputDir, rel), data);
         put.catch(() => undefined); // awaited below, after the batch's other rows
         puts.push(put);
@@ -355,9 +360,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         continue;
       }
       if (offset === 0 && putWhole && store.putStream && size <= STREAM_BYTES && s.unstreamed !== rel) {
-        if (s.open) await store.abort(s.open.staged);
-        s.open = undefined;
-        s.skipping = undefined;
+        await dropOpen(s);
         streaming?.file.abort();
         streaming = { rel, file: store.putStream(joinPath(outputDir, rel), size), bytes: 0 };
       }
@@ -378,9 +381,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       }
       if (offset === 0) {
         const dest = joinPath(outputDir, rel);
-        if (s.open) await store.abort(s.open.staged);
-        s.open = undefined;
-        s.skipping = undefined;
+        await dropOpen(s);
         // CDM: a duplicate has the same name and size. Files this run staged are not
         // visible yet, so a retried chunk never mistakes its own output for a duplicate.
         const existing = duplicates === 'REPLACE' ? undefined : await store.stat(dest);
