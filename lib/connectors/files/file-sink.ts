@@ -138,7 +138,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   let savedJson = '';
   /** Binary: the file being streamed in one request; the saved checkpoint stays before it until it completes. */
   let streaming: { rel: string; file: StreamedFile; bytes: number } | undefined;
-  /** Text: the checkpoint of the last batch in the buffer (saved once the buffer is in a part). */
+  /** Text: the checkpoint of the last batch in the buffer (saved once the buffer is in a part or carry file). */
   let pendingCp: Checkpoint | undefined;
   /** Text: encoded output not yet written as a part (what the saved state names is also in carry files). */
   let buffer: Buffer[] = [];
@@ -266,6 +266,13 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     savedJson = json;
   }
 
+  /** Saves `cp` as durable (text: the buffer is in parts or carry files), then commits complete files unless deferred. */
+  async function saveAndCommit(s: SinkState, cp: Checkpoint, checked: Promise<void>): Promise<void> {
+    await save(s, cp, checked);
+    pendingCp = undefined;
+    if (!deferCommit) await commitPending(s);
+  }
+
   async function commitPending(s: SinkState): Promise<void> {
     for (const f of s.pending) {
       await store.commit(f);
@@ -324,9 +331,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       s.carry = 1;
       s.carryHigh = Math.max(s.carryHigh, tailAt + 1);
     }
-    await save(s, cp, checked);
-    pendingCp = undefined;
-    if (!deferCommit) await commitPending(s);
+    await saveAndCommit(s, cp, checked);
   }
 
   /** A file that is one piece needs no staging when nothing asks for it: one PUT at its path. */
@@ -409,14 +414,8 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       if (last) finishFile(s, open);
     }
     await Promise.all(puts);
-    // Inside a streamed file nothing is durable yet: the checkpoint waits for its end.
-    if (streaming) {
-      pendingCp = cp;
-      return;
-    }
-    pendingCp = undefined;
-    await save(s, cp, checked);
-    if (!deferCommit) await commitPending(s);
+    // Inside a streamed file nothing is durable yet: the checkpoint waits for its end (a later batch's).
+    if (!streaming) await saveAndCommit(s, cp, checked);
   }
 
   const sink: Sink = {
@@ -457,7 +456,6 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           const checked = conflictCheck();
           const saved = JSON.parse(savedJson) as SinkState;
           state = { ...saved, unstreamed: rel };
-          pendingCp = undefined;
           await save(state, saved.checkpoint, checked);
           return;
         }
