@@ -465,9 +465,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         const named = s.carryAt ?? 0;
         const from = named + s.carry;
         // The buffer opens with the carried bytes the state already names; the rest is new.
-        let skip = 0;
-        for (let n = 0; n < s.carry; n++) skip += buffer[n]!.length;
-        const fresh = Buffer.concat(buffer).subarray(skip);
+        const fresh = Buffer.concat(buffer.slice(s.carry));
         if (fresh.length) {
           await putCarry(from, fresh);
           buffer = [...buffer.slice(0, s.carry), fresh];
