@@ -119,7 +119,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     throw errors.invalidParameter('A BINARY_FILE source is copied byte for byte: set toJobConfig.outputFormat to BINARY_FILE.');
   }
   const outputDir = normalizePath(to['toJobConfig.outputDirectory']!);
-  const runId = runKeyString(run).replace(/[^A-Za-z0-9._-]/g, '_');
+  const runId = runFileId(run);
   const statePath = joinPath(outputDir, CHECKPOINT_DIR, `${runId}.json`);
   const carryPath = (n: number) => joinPath(outputDir, CHECKPOINT_DIR, `${runId}.carry-${n}`);
   const deferCommit = to['toJobConfig.writeToTempFile'] === 'true';
@@ -523,9 +523,14 @@ export async function completeFileRun(store: FileStore, to: InputMap, run: RunKe
   if (marker) await store.put(joinPath(outputDir, marker), Buffer.alloc(0));
 }
 
+/** The run (partition) as a file name: its checkpoint, carry and MD5 files beside the data. */
+function runFileId(run: RunKey): string {
+  return runKeyString(run).replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
 /** Where a slice's MD5 lines wait for the end of the run. */
 function md5RecordPath(outputDir: string, run: RunKey): string {
-  return joinPath(outputDir, CHECKPOINT_DIR, `${runKeyString(run).replace(/[^A-Za-z0-9._-]/g, '_')}.md5`);
+  return joinPath(outputDir, CHECKPOINT_DIR, `${runFileId(run)}.md5`);
 }
 
 /** Every slice's lines, sorted by path, as `<job>_<submission>.md5` in recordMD5Directory; then the slices' go. */
