@@ -583,11 +583,11 @@ function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
     /** A batch's lines as one buffer: text is joined first and encoded once. */
     encodeRows(rows: readonly (readonly unknown[])[]): Buffer {
       let out = '';
+      // One array a row: the picked values (JSON), or their texts (CSV).
       for (const row of rows) {
-        const values = indexes.map((i) => row[i] ?? null);
         out += json
-          ? formatJsonLine(columns, values as never, opts.lineSeparator)
-          : formatCsvLine(columns.map((c, i) => valueToText(c.type, values[i] as never)), opts);
+          ? formatJsonLine(columns, indexes.map((i) => row[i] ?? null) as never, opts.lineSeparator)
+          : formatCsvLine(indexes.map((i, k) => valueToText(columns[k]!.type, (row[i] ?? null) as never)), opts);
       }
       return encode(out);
     },
