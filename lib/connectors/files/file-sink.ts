@@ -119,7 +119,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     throw errors.invalidParameter('A BINARY_FILE source is copied byte for byte: set toJobConfig.outputFormat to BINARY_FILE.');
   }
   const outputDir = normalizePath(to['toJobConfig.outputDirectory']!);
-  const runId = runKeyString(run).replace(/[^A-Za-z0-9._-]/g, '_');
+  const runId = runFileId(run);
   const statePath = joinPath(outputDir, CHECKPOINT_DIR, `${runId}.json`);
   const carryPath = (n: number) => joinPath(outputDir, CHECKPOINT_DIR, `${runId}.carry-${n}`);
   const deferCommit = to['toJobConfig.writeToTempFile'] === 'true';
@@ -138,7 +138,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   let savedJson = '';
   /** Binary: the file being streamed in one request; the saved checkpoint stays before it until it completes. */
   let streaming: { rel: string; file: StreamedFile; bytes: number } | undefined;
-  /** Text: the checkpoint of the last batch in the buffer (saved once the buffer is in a part). */
+  /** Text: the checkpoint of the last batch in the buffer (saved once the buffer is in a part or carry file). */
   let pendingCp: Checkpoint | undefined;
   /** Text: encoded output not yet written as a part (what the saved state names is also in carry files). */
   let buffer: Buffer[] = [];
@@ -266,6 +266,13 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     savedJson = json;
   }
 
+  /** Saves `cp` as durable (text: the buffer is in parts or carry files), then commits complete files unless deferred. */
+  async function saveAndCommit(s: SinkState, cp: Checkpoint, checked: Promise<void>): Promise<void> {
+    await save(s, cp, checked);
+    pendingCp = undefined;
+    if (!deferCommit) await commitPending(s);
+  }
+
   async function commitPending(s: SinkState): Promise<void> {
     for (const f of s.pending) {
       await store.commit(f);
@@ -324,13 +331,18 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       s.carry = 1;
       s.carryHigh = Math.max(s.carryHigh, tailAt + 1);
     }
-    await save(s, cp, checked);
-    pendingCp = undefined;
-    if (!deferCommit) await commitPending(s);
+    await saveAndCommit(s, cp, checked);
   }
 
   /** A file that is one piece needs no staging when nothing asks for it: one PUT at its path. */
   const putWhole = !deferCommit && duplicates === 'REPLACE' && !dek && !hashing;
+
+  /** Binary: a new source file starts; whatever the previous one left open or skipping ends. */
+  async function dropOpen(s: SinkState): Promise<void> {
+    if (s.open) await store.abort(s.open.staged);
+    s.open = undefined;
+    s.skipping = undefined;
+  }
 
   async function writeBinary(s: SinkState, rows: readonly (readonly unknown[])[], cp: Checkpoint): Promise<void> {
     const checked = conflictCheck();
@@ -343,9 +355,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       const data = asBuffer(row[3] as Uint8Array);
       const last = offset + data.length === size;
       if (offset === 0 && last && putWhole) {
-        if (s.open) await store.abort(s.open.staged);
-        s.open = undefined;
-        s.skipping = undefined;
+        await dropOpen(s);
         const put = store.put(joinPath(outputDir, rel), data);
         put.catch(() => undefined); // awaited below, after the batch's other rows
         puts.push(put);
@@ -355,9 +365,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         continue;
       }
       if (offset === 0 && putWhole && store.putStream && size <= STREAM_BYTES && s.unstreamed !== rel) {
-        if (s.open) await store.abort(s.open.staged);
-        s.open = undefined;
-        s.skipping = undefined;
+        await dropOpen(s);
         streaming?.file.abort();
         streaming = { rel, file: store.putStream(joinPath(outputDir, rel), size), bytes: 0 };
       }
@@ -378,9 +386,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       }
       if (offset === 0) {
         const dest = joinPath(outputDir, rel);
-        if (s.open) await store.abort(s.open.staged);
-        s.open = undefined;
-        s.skipping = undefined;
+        await dropOpen(s);
         // CDM: a duplicate has the same name and size. Files this run staged are not
         // visible yet, so a retried chunk never mistakes its own output for a duplicate.
         const existing = duplicates === 'REPLACE' ? undefined : await store.stat(dest);
@@ -408,14 +414,8 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       if (last) finishFile(s, open);
     }
     await Promise.all(puts);
-    // Inside a streamed file nothing is durable yet: the checkpoint waits for its end.
-    if (streaming) {
-      pendingCp = cp;
-      return;
-    }
-    pendingCp = undefined;
-    await save(s, cp, checked);
-    if (!deferCommit) await commitPending(s);
+    // Inside a streamed file nothing is durable yet: the checkpoint waits for its end (a later batch's).
+    if (!streaming) await saveAndCommit(s, cp, checked);
   }
 
   const sink: Sink = {
@@ -456,7 +456,6 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           const checked = conflictCheck();
           const saved = JSON.parse(savedJson) as SinkState;
           state = { ...saved, unstreamed: rel };
-          pendingCp = undefined;
           await save(state, saved.checkpoint, checked);
           return;
         }
@@ -466,9 +465,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         const named = s.carryAt ?? 0;
         const from = named + s.carry;
         // The buffer opens with the carried bytes the state already names; the rest is new.
-        let skip = 0;
-        for (let n = 0; n < s.carry; n++) skip += buffer[n]!.length;
-        const fresh = Buffer.concat(buffer).subarray(skip);
+        const fresh = Buffer.concat(buffer.slice(s.carry));
         if (fresh.length) {
           await putCarry(from, fresh);
           buffer = [...buffer.slice(0, s.carry), fresh];
@@ -526,9 +523,14 @@ export async function completeFileRun(store: FileStore, to: InputMap, run: RunKe
   if (marker) await store.put(joinPath(outputDir, marker), Buffer.alloc(0));
 }
 
+/** The run (partition) as a file name: its checkpoint, carry and MD5 files beside the data. */
+function runFileId(run: RunKey): string {
+  return runKeyString(run).replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
 /** Where a slice's MD5 lines wait for the end of the run. */
 function md5RecordPath(outputDir: string, run: RunKey): string {
-  return joinPath(outputDir, CHECKPOINT_DIR, `${runKeyString(run).replace(/[^A-Za-z0-9._-]/g, '_')}.md5`);
+  return joinPath(outputDir, CHECKPOINT_DIR, `${runFileId(run)}.md5`);
 }
 
 /** Every slice's lines, sorted by path, as `<job>_<submission>.md5` in recordMD5Directory; then the slices' go. */
@@ -581,11 +583,11 @@ function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
     /** A batch's lines as one buffer: text is joined first and encoded once. */
     encodeRows(rows: readonly (readonly unknown[])[]): Buffer {
       let out = '';
+      // One array a row: the picked values (JSON), or their texts (CSV).
       for (const row of rows) {
-        const values = indexes.map((i) => row[i] ?? null);
         out += json
-          ? formatJsonLine(columns, values as never, opts.lineSeparator)
-          : formatCsvLine(columns.map((c, i) => valueToText(c.type, values[i] as never)), opts);
+          ? formatJsonLine(columns, indexes.map((i) => row[i] ?? null) as never, opts.lineSeparator)
+          : formatCsvLine(indexes.map((i, k) => valueToText(columns[k]!.type, (row[i] ?? null) as never)), opts);
       }
       return encode(out);
     },
