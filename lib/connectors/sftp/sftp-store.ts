@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { Client, type SFTPWrapper, type Stats } from 'ssh2';
 import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
-import { baseName, CHECKPOINT_DIR, dirName, joinPath, tempPathOf, TEMP_SUFFIX, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
+import { dirName, isCheckpointFile, joinPath, putTempPathOf, tempPathOf, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
 
 export interface SftpLink {
   readonly host: string;
@@ -270,7 +270,7 @@ export function sftpStore(link: SftpLink): FileStore {
     },
     async put(path, data) {
       // Write then rename: a checkpoint is never seen half-written.
-      const tmp = `${path}.${process.pid}${TEMP_SUFFIX}`;
+      const tmp = putTempPathOf(path);
       await writeAt(tmp, 0, data, 'w').catch(async (e) => {
         if (!isMissing(e)) throw e;
         await mkdirs(dirName(path));
@@ -282,7 +282,7 @@ export function sftpStore(link: SftpLink): FileStore {
       const s = await sftp();
       await call<void>((cb) => s.unlink(full(path), cb)).catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
       // The checkpoint directory goes with its last file (rmdir refuses while others' runs use it).
-      if (baseName(dirName(path)) === CHECKPOINT_DIR) await call<void>((cb) => s.rmdir(full(dirName(path)), cb)).catch(() => undefined);
+      if (isCheckpointFile(path)) await call<void>((cb) => s.rmdir(full(dirName(path)), cb)).catch(() => undefined);
     },
     async prepareDirectory(dir) {
       await mkdirs(dir);
