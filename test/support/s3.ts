@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll } from 'vitest';
 
 interface S3rverServer {
   run(): Promise<{ port: number }>;
@@ -18,10 +19,14 @@ const S3rver = createRequire(import.meta.url)('s3rver') as S3rverCtor;
 export const S3_ACCESS_KEY = 'S3RVER';
 export const S3_SECRET_KEY = 'S3RVER';
 
+const LINK_SERVER = 'http://127.0.0.1';
+
 export interface TestS3 {
   readonly port: number;
   /** `linkConfig.server` for a link to this server: plain HTTP, so path-style. */
   readonly server: string;
+  /** An obs-connector link's inputs for this server and its account; `over` replaces some. */
+  linkInputs(over?: Record<string, string>): Record<string, string>;
   /** A client for preparing and checking data directly. */
   readonly client: S3Client;
   createBucket(name: string): Promise<void>;
@@ -42,7 +47,14 @@ export async function startS3(): Promise<TestS3> {
   });
   return {
     port,
-    server: 'http://127.0.0.1',
+    server: LINK_SERVER,
+    linkInputs: (over = {}) => ({
+      'linkConfig.server': LINK_SERVER,
+      'linkConfig.port': String(port),
+      'linkConfig.accessKey': S3_ACCESS_KEY,
+      'linkConfig.securityKey': S3_SECRET_KEY,
+      ...over,
+    }),
     client,
     async createBucket(name) {
       await client.send(new CreateBucketCommand({ Bucket: name }));
@@ -57,4 +69,17 @@ export async function startS3(): Promise<TestS3> {
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * An S3 server for the tests of the calling file or describe block: started before them and
+ * closed after them. The handle it returns is filled in once the server runs.
+ */
+export function useS3(): TestS3 {
+  const handle = {} as TestS3;
+  beforeAll(async () => {
+    Object.assign(handle, await startS3());
+  });
+  afterAll(() => handle.close?.());
+  return handle;
 }

@@ -119,6 +119,19 @@ export function tempPathOf(path: string): string {
   return joinPath(dirName(path), `.${baseName(path)}${TEMP_SUFFIX}`);
 }
 
+/**
+ * Where `put` writes a small file before renaming it into place, so that it is never seen
+ * half-written; the process id keeps two writers of the same file apart.
+ */
+export function putTempPathOf(path: string): string {
+  return `${path}.${process.pid}${TEMP_SUFFIX}`;
+}
+
+/** A file directly in a checkpoint directory: the directory goes with its last file. */
+export function isCheckpointFile(path: string): boolean {
+  return baseName(dirName(path)) === CHECKPOINT_DIR;
+}
+
 export function isFerryInternal(path: string): boolean {
   return path.split('/').includes(CHECKPOINT_DIR) || path.endsWith(TEMP_SUFFIX);
 }

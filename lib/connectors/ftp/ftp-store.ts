@@ -8,7 +8,7 @@ import { Client, FTPError, type FileInfo as FtpEntry } from 'basic-ftp';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
-import { baseName, CHECKPOINT_DIR, dirName, joinPath, tempPathOf, TEMP_SUFFIX, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
+import { baseName, dirName, isCheckpointFile, joinPath, putTempPathOf, tempPathOf, TEMP_SUFFIX, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
 
 export interface FtpLink {
   readonly host: string;
@@ -46,6 +46,9 @@ export async function connectFtp(link: FtpLink): Promise<Client> {
     throw errors.dbConnectFailed(`Cannot connect to ${where}: ${code ? `${code}, ` : ''}${(e as Error).message}`, e);
   }
 }
+
+/** Where truncate rebuilds a temp file before it takes the temp file's name. */
+const rebuiltPathOf = (temp: string) => `${temp}.rebuild${TEMP_SUFFIX}`;
 
 /** Passes the first `n` bytes of a stream and drops the rest. */
 function firstBytes(n: number): Transform {
@@ -129,7 +132,7 @@ export function ftpStore(link: FtpLink): FileStore {
    * sibling, which then takes its name (FTP can neither truncate nor write in place).
    */
   async function truncate(c: Client, temp: string, n: number): Promise<void> {
-    const rebuilt = `${temp}.rebuild${TEMP_SUFFIX}`;
+    const rebuilt = rebuiltPathOf(temp);
     const second = await connectFtp(link);
     try {
       const cut = firstBytes(n);
@@ -215,7 +218,7 @@ export function ftpStore(link: FtpLink): FileStore {
     async put(path, data) {
       // Write then rename: a checkpoint is never seen half-written.
       await exclusive(async (c) => {
-        const tmp = `${path}.${process.pid}${TEMP_SUFFIX}`;
+        const tmp = putTempPathOf(path);
         await mkdirs(c, dirName(path));
         await write(c, tmp, data);
         await replace(c, tmp, path);
@@ -225,7 +228,7 @@ export function ftpStore(link: FtpLink): FileStore {
       await exclusive(async (c) => {
         await c.remove(full(path), true);
         // The checkpoint directory goes with its last file (RMD refuses while others' runs use it).
-        if (baseName(dirName(path)) === CHECKPOINT_DIR) {
+        if (isCheckpointFile(path)) {
           made.delete(dirName(path));
           await c.send(`RMD ${full(dirName(path))}`).catch(() => undefined);
         }
@@ -281,7 +284,7 @@ export function ftpStore(link: FtpLink): FileStore {
       const temp = file.state.temp as string;
       await exclusive(async (c) => {
         await c.remove(full(temp), true);
-        await c.remove(full(`${temp}.rebuild${TEMP_SUFFIX}`), true);
+        await c.remove(full(rebuiltPathOf(temp)), true);
       }).catch(() => undefined);
     },
     async close() {

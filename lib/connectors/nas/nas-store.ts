@@ -7,7 +7,7 @@ import { mkdir, open, opendir, readFile, rename, rm, rmdir, stat, writeFile } fr
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { errors } from '../../errors';
-import { baseName, CHECKPOINT_DIR, dirName, joinPath, tempPathOf, TEMP_SUFFIX, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
+import { dirName, isCheckpointFile, joinPath, putTempPathOf, tempPathOf, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
 
 const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
 
@@ -63,14 +63,14 @@ export function nasStore(rootDirectory: string): FileStore {
       // Write then rename: a checkpoint is never seen half-written.
       const target = full(path);
       await mkdir(dirname(target), { recursive: true });
-      const tmp = `${target}.${process.pid}${TEMP_SUFFIX}`;
+      const tmp = full(putTempPathOf(path));
       await writeFile(tmp, data);
       await rename(tmp, target);
     },
     async delete(path) {
       await rm(full(path), { force: true });
       // The checkpoint directory goes with its last file (rmdir refuses while others' runs use it).
-      if (baseName(dirName(path)) === CHECKPOINT_DIR) await rmdir(full(dirName(path))).catch(() => undefined);
+      if (isCheckpointFile(path)) await rmdir(full(dirName(path))).catch(() => undefined);
     },
     async prepareDirectory(dir) {
       await mkdir(full(dir), { recursive: true });

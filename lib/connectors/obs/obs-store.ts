@@ -115,6 +115,11 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
     }
   };
   const headBucket = () => send(`Bucket ${bucket}`, () => client.send(new HeadBucketCommand({ Bucket: bucket })), true);
+  /** An object's metadata, or undefined when there is no such object. */
+  const head = (path: string) =>
+    client
+      .send(new HeadObjectCommand({ Bucket: bucket, Key: path }))
+      .catch((e) => (isMissing(e) ? undefined : Promise.reject(explainS3(e, `Reading ${url(path)}`))));
 
   /**
    * Whether `file` was completed already. S3 names a completed object by the MD5 of its
@@ -164,13 +169,8 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
       if (!found && path) throw errors.extractFailed(`Input path ${url(path)} does not exist.`);
     },
     async stat(path) {
-      try {
-        const h = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: path }));
-        return { path, size: h.ContentLength ?? 0, mtime: h.LastModified?.getTime() ?? 0 };
-      } catch (e) {
-        if (isMissing(e)) return undefined;
-        throw explainS3(e, `Reading ${url(path)}`);
-      }
+      const h = await head(path);
+      return h && { path, size: h.ContentLength ?? 0, mtime: h.LastModified?.getTime() ?? 0 };
     },
     async read(path, start) {
       const r = await send(`Reading ${url(path)}`, () =>
@@ -278,13 +278,7 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
       return (file.state.etags as (string | undefined)[]).map((t) => t?.replace(/"/g, '').toLowerCase());
     },
     async reportedMd5(path) {
-      try {
-        const h = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: path }));
-        return h.ETag?.replace(/"/g, '').toLowerCase();
-      } catch (e) {
-        if (isMissing(e)) return undefined;
-        throw explainS3(e, `Reading ${url(path)}`);
-      }
+      return (await head(path))?.ETag?.replace(/"/g, '').toLowerCase();
     },
     async close() {
       client.destroy();

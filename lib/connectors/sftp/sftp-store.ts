@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { Client, type SFTPWrapper, type Stats } from 'ssh2';
 import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
-import { baseName, CHECKPOINT_DIR, dirName, joinPath, tempPathOf, TEMP_SUFFIX, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
+import { dirName, isCheckpointFile, joinPath, putTempPathOf, tempPathOf, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
 
 export interface SftpLink {
   readonly host: string;
@@ -208,7 +208,7 @@ export function sftpStore(link: SftpLink): FileStore {
     await call<void>((cb) => s.rename(full(from), full(to), cb));
   }
 
-  /** Writes `data` at `position` with several requests in flight, then cuts the file there. */
+  /** Writes `data` at `position` with several requests in flight, then cuts the file at its end. */
   async function writeAt(path: string, position: number, data: Buffer, flags: 'r+' | 'w'): Promise<void> {
     const s = await sftp();
     const handle = await call<Buffer>((cb) => s.open(full(path), flags, cb));
@@ -222,12 +222,27 @@ export function sftpStore(link: SftpLink): FileStore {
         }
       };
       await Promise.all(Array.from({ length: WRITES_IN_FLIGHT }, worker));
-      const end = position + data.length;
-      const st = await call<Stats>((cb) => s.fstat(handle, cb));
-      if (st.size > end) await call<void>((cb) => s.fsetstat(handle, { size: end } as never, cb));
+      // A file opened with 'w' started empty: only a rewritten one may reach past the part.
+      if (flags === 'r+') {
+        const end = position + data.length;
+        const st = await call<Stats>((cb) => s.fstat(handle, cb));
+        if (st.size > end) await call<void>((cb) => s.fsetstat(handle, { size: end } as never, cb));
+      }
     } finally {
       await call<void>((cb) => s.close(handle, cb));
     }
+  }
+
+  /**
+   * Writes a new file whole. Its directory is made only when the server says it is missing:
+   * most files go where others already went, and asking first costs a round trip per level.
+   */
+  async function create(path: string, data: Buffer): Promise<void> {
+    await writeAt(path, 0, data, 'w').catch(async (e) => {
+      if (!isMissing(e)) throw e;
+      await mkdirs(dirName(path));
+      await writeAt(path, 0, data, 'w');
+    });
   }
 
   async function* walk(dir: string): AsyncGenerator<FileInfo> {
@@ -270,27 +285,22 @@ export function sftpStore(link: SftpLink): FileStore {
     },
     async put(path, data) {
       // Write then rename: a checkpoint is never seen half-written.
-      const tmp = `${path}.${process.pid}${TEMP_SUFFIX}`;
-      await writeAt(tmp, 0, data, 'w').catch(async (e) => {
-        if (!isMissing(e)) throw e;
-        await mkdirs(dirName(path));
-        await writeAt(tmp, 0, data, 'w');
-      });
+      const tmp = putTempPathOf(path);
+      await create(tmp, data);
       await replace(tmp, path);
     },
     async delete(path) {
       const s = await sftp();
       await call<void>((cb) => s.unlink(full(path), cb)).catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
       // The checkpoint directory goes with its last file (rmdir refuses while others' runs use it).
-      if (baseName(dirName(path)) === CHECKPOINT_DIR) await call<void>((cb) => s.rmdir(full(dirName(path)), cb)).catch(() => undefined);
+      if (isCheckpointFile(path)) await call<void>((cb) => s.rmdir(full(dirName(path)), cb)).catch(() => undefined);
     },
     async prepareDirectory(dir) {
       await mkdirs(dir);
     },
     async begin(path): Promise<StagedFile> {
       const temp = tempPathOf(path);
-      await mkdirs(dirName(temp));
-      await writeAt(temp, 0, Buffer.alloc(0), 'w');
+      await create(temp, Buffer.alloc(0));
       return { path, state: { temp } };
     },
     async writePart(file, _index, offset, data) {

@@ -7,11 +7,11 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { cipherSize } from '../../../lib/connectors/files/file-crypto';
 import { sqliteLink } from '../../support/cdm-bodies';
 import { startApi, type Api } from '../../support/embedded';
-import { S3_ACCESS_KEY, S3_SECRET_KEY, startS3, type TestS3 } from '../../support/s3';
+import { useS3 } from '../../support/s3';
 import { makeOrders } from '../../support/sqlite-fixtures';
 import { bytes, cluster, counters, link, md5, treeMd5, writeTree } from './file-harness';
 
@@ -20,13 +20,9 @@ const OTHER_DEK = 'ff'.repeat(32);
 const NAS = 'nas-connector';
 const OBS = 'obs-connector';
 
-let s3: TestS3;
+const s3 = useS3();
 let api: Api | undefined;
 let bucketNo = 0;
-beforeAll(async () => {
-  s3 = await startS3();
-});
-afterAll(() => s3?.close());
 afterEach(async () => {
   await api?.close();
   api = undefined;
@@ -40,12 +36,7 @@ async function setUp(opts: Parameters<typeof startApi>[0] = {}) {
   await s3.createBucket(bucket);
   await c.links(
     link('disk', NAS, { 'linkConfig.rootDirectory': root }),
-    link('s3', OBS, {
-      'linkConfig.server': s3.server,
-      'linkConfig.port': String(s3.port),
-      'linkConfig.accessKey': S3_ACCESS_KEY,
-      'linkConfig.securityKey': S3_SECRET_KEY,
-    }),
+    link('s3', OBS, s3.linkInputs()),
   );
   return { api, c, root, bucket };
 }

@@ -9,9 +9,9 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startApi, type Api } from '../../support/embedded';
-import { S3_ACCESS_KEY, S3_SECRET_KEY, startS3, type TestS3 } from '../../support/s3';
+import { useS3 } from '../../support/s3';
 import { sqliteLink } from '../../support/cdm-bodies';
 import { makeOrders } from '../../support/sqlite-fixtures';
 import { bytes, cluster, link, md5, treeMd5, writeTree } from './file-harness';
@@ -19,25 +19,16 @@ import { bytes, cluster, link, md5, treeMd5, writeTree } from './file-harness';
 const NAS = 'nas-connector';
 const OBS = 'obs-connector';
 
-let s3: TestS3;
+const s3 = useS3();
 let api: Api | undefined;
 let bucketNo = 0;
-beforeAll(async () => {
-  s3 = await startS3();
-});
-afterAll(() => s3?.close());
 afterEach(async () => {
   await api?.close();
   api = undefined;
 });
 
 const s3Link = (name: string, port: number) =>
-  link(name, OBS, {
-    'linkConfig.server': s3.server,
-    'linkConfig.port': String(port),
-    'linkConfig.accessKey': S3_ACCESS_KEY,
-    'linkConfig.securityKey': S3_SECRET_KEY,
-  });
+  link(name, OBS, s3.linkInputs({ 'linkConfig.port': String(port) }));
 
 async function setUp() {
   api = await startApi();

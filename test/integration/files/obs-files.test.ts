@@ -5,32 +5,23 @@ import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { sqliteLink } from '../../support/cdm-bodies';
 import { startApi, type Api } from '../../support/embedded';
-import { S3_ACCESS_KEY, S3_SECRET_KEY, startS3, type TestS3 } from '../../support/s3';
+import { S3_ACCESS_KEY, S3_SECRET_KEY, useS3 } from '../../support/s3';
 import { makeOrders, tableDump } from '../../support/sqlite-fixtures';
 import { bytes, cluster, counters, link, md5, treeMd5, writeTree } from './file-harness';
 
-let s3: TestS3;
+const s3 = useS3();
 let api: Api | undefined;
 let bucketNo = 0;
-beforeAll(async () => {
-  s3 = await startS3();
-});
-afterAll(() => s3?.close());
 afterEach(async () => {
   await api?.close();
   api = undefined;
 });
 
 const obsLink = (name: string, connector = 'obs-connector', keys = { ak: S3_ACCESS_KEY, sk: S3_SECRET_KEY }) =>
-  link(name, connector, {
-    'linkConfig.server': s3.server,
-    'linkConfig.port': String(s3.port),
-    'linkConfig.accessKey': keys.ak,
-    'linkConfig.securityKey': keys.sk,
-  });
+  link(name, connector, s3.linkInputs({ 'linkConfig.accessKey': keys.ak, 'linkConfig.securityKey': keys.sk }));
 
 async function bucket(): Promise<string> {
   const name = `bucket-${++bucketNo}`;

@@ -1,29 +1,22 @@
 // Reading objects through the OBS/S3 store against s3rver: the bytes a reader gets with
 // the download running ahead of it, and what happens to downloads a reader abandons.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Readable } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { obsClient, obsStore } from '../../../lib/connectors/obs/obs-store';
-import { S3_ACCESS_KEY, S3_SECRET_KEY, startS3, type TestS3 } from '../../support/s3';
+import { useS3 } from '../../support/s3';
 import { bytes } from './file-harness';
 
-let s3: TestS3;
+const s3 = useS3();
 const BIG = bytes(20 * 1024 * 1024 + 7, 11);
 beforeAll(async () => {
-  s3 = await startS3();
   await s3.createBucket('read');
   await s3.client.send(new PutObjectCommand({ Bucket: 'read', Key: 'big.bin', Body: BIG }));
 });
-afterAll(() => s3?.close());
 
 const store = () =>
   obsStore(
-    obsClient({
-      'linkConfig.server': s3.server,
-      'linkConfig.port': String(s3.port),
-      'linkConfig.accessKey': S3_ACCESS_KEY,
-      'linkConfig.securityKey': S3_SECRET_KEY,
-    }),
+    obsClient(s3.linkInputs()),
     'read',
   );
 

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sftpLink, sftpStore } from '../../../lib/connectors/sftp/sftp-store';
 import { startApi, type Api } from '../../support/embedded';
 import { freePort } from '../../support/free-port';
-import { S3_ACCESS_KEY, S3_SECRET_KEY, startS3, type TestS3 } from '../../support/s3';
+import { useS3 } from '../../support/s3';
 import { startSftpServer, type TestSftp } from '../../support/sftp-server';
 import { bytes, cluster, counters, link, md5, treeMd5, writeTree } from './file-harness';
 import { remoteFileSuite } from './remote-suite';
@@ -95,12 +95,8 @@ describe('sftp-connector links', () => {
 });
 
 describe('SFTP to object storage', () => {
-  let s3: TestS3;
+  const s3 = useS3();
   let api: Api | undefined;
-  beforeAll(async () => {
-    s3 = await startS3();
-  });
-  afterAll(() => s3?.close());
   afterEach(async () => {
     await api?.close();
     api = undefined;
@@ -115,12 +111,7 @@ describe('SFTP to object storage', () => {
     sftp.own();
     await c.links(
       link('s', 'sftp-connector', inputs()),
-      link('b', 'obs-connector', {
-        'linkConfig.server': s3.server,
-        'linkConfig.port': String(s3.port),
-        'linkConfig.accessKey': S3_ACCESS_KEY,
-        'linkConfig.securityKey': S3_SECRET_KEY,
-      }),
+      link('b', 'obs-connector', s3.linkInputs()),
     );
     await c.job('up', {
       from: ['s', 'sftp-connector'],
