@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sqliteLink } from '../../support/cdm-bodies';
-import { startApi, type Api } from '../../support/embedded';
+import { freezeProgressReport, startApi, type Api } from '../../support/embedded';
 import { S3_ACCESS_KEY, S3_SECRET_KEY, useS3 } from '../../support/s3';
 import { makeOrders, tableDump } from '../../support/sqlite-fixtures';
 import { bytes, cluster, counters, link, md5, treeMd5, writeTree } from './file-harness';
@@ -143,26 +143,13 @@ describe('exactly once', () => {
       fromInputs: { 'fromJobConfig.inputDirectory': '/in', 'fromJobConfig.inputFormat': 'BINARY_FILE' },
       toInputs: { 'toJobConfig.bucketName': b, 'toJobConfig.outputDirectory': '/', 'toJobConfig.outputFormat': 'BINARY_FILE' },
     });
-    const subs = api.ferry.runtime.store.submissions;
-    const recordProgress = subs.recordProgress;
-    let calls = 0;
-    let thaw: (() => void) | undefined;
-    let frozenDone: Promise<unknown> | undefined;
-    subs.recordProgress = (...args) => {
-      if (++calls !== 1) return recordProgress(...args);
-      // The executor stops dead after its sink committed the first chunk, before reporting it.
-      return new Promise((resolve) => {
-        thaw = () => {
-          frozenDone = recordProgress(...args).then(resolve);
-        };
-      });
-    };
+    // The executor stops dead after its sink committed the first chunk, before reporting it.
+    const frozen = freezeProgressReport(api, 1);
     const s = await c.run('up');
     expect(s.status, s['error-summary']).toBe('SUCCEEDED');
-    thaw!();
-    await frozenDone;
+    await frozen.thaw();
     await api.ferry.queue.idle();
-    subs.recordProgress = recordProgress;
+    frozen.restore();
     expect(await bucketMd5(b)).toEqual(treeMd5(join(root, 'in')));
     expect(counters(s)).toMatchObject({ FILES_WRITTEN: 6, FILES_READ: 6 });
   });
