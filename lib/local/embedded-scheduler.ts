@@ -6,7 +6,7 @@
 // made up (EventBridge Scheduler, with no flexible window, does not either); a pending
 // retry that fell due meanwhile runs at once.
 import type { JobRef } from '../jobs/start-job';
-import type { Automation, AutomationRepo } from '../schedules/automation-repo';
+import type { Automation } from '../schedules/automation-repo';
 import { nextFire, type ScheduleSpec } from '../schedules/schedule-spec';
 import type { Scheduler, Tick } from '../schedules/scheduler';
 
@@ -163,19 +163,4 @@ export function embeddedScheduler(opts: { clock: Clock; run: (tick: Tick) => Pro
       armed.clear();
     },
   };
-}
-
-/**
- * Every schedule and pending retry in the store. A table dynalite has just created is
- * briefly not queryable (CREATING): wait for it rather than start without schedules.
- */
-export async function readArmed(repo: AutomationRepo): Promise<Automation[]> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await repo.listArmed();
-    } catch (e) {
-      if (!(e instanceof Error && e.name === 'ResourceNotFoundException') || attempt >= 100) throw e;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 }
