@@ -8,7 +8,7 @@
 import type { JobRef } from '../jobs/start-job';
 import type { Automation } from '../schedules/automation-repo';
 import { nextFire, type ScheduleSpec } from '../schedules/schedule-spec';
-import type { Scheduler, Tick } from '../schedules/scheduler';
+import { retryTick, type Scheduler, type Tick } from '../schedules/scheduler';
 
 export interface Clock {
   now(): number;
@@ -148,10 +148,7 @@ export function embeddedScheduler(opts: { clock: Clock; run: (tick: Tick) => Pro
       const now = clock.now();
       for (const a of items) {
         if (a.schedule) arm(a.ref, a.schedule, now);
-        if (a.retry) {
-          const tick: Tick = { v: 1, kind: 'retry', ...a.ref, scheduledAt: new Date(a.retry.at).toISOString(), retryOf: a.retry.of, attempt: a.retry.attempt };
-          armRetry(a.ref, a.retry.at, tick);
-        }
+        if (a.retry) armRetry(a.ref, a.retry.at, retryTick(a.ref, a.retry));
       }
     },
     async idle() {
