@@ -5,13 +5,16 @@
 import * as z from 'zod/mini';
 import { parseWith } from '../model/parse';
 
+// Both shapes name the bucket and object alike.
+const bucketObject = z.looseObject({
+  bucket: z.looseObject({ name: z.string().check(z.minLength(3)) }),
+  object: z.looseObject({ key: z.string().check(z.minLength(1)), size: z.optional(z.number()) }),
+});
+
 const notificationRecord = z.looseObject({
   eventSource: z.literal('aws:s3'),
   eventName: z.string(),
-  s3: z.looseObject({
-    bucket: z.looseObject({ name: z.string().check(z.minLength(3)) }),
-    object: z.looseObject({ key: z.string().check(z.minLength(1)), size: z.optional(z.number()) }),
-  }),
+  s3: bucketObject,
 });
 
 const notification = z.looseObject({ Records: z.array(notificationRecord).check(z.minLength(1)) });
@@ -19,10 +22,7 @@ const notification = z.looseObject({ Records: z.array(notificationRecord).check(
 const eventBridge = z.looseObject({
   source: z.literal('aws.s3'),
   'detail-type': z.string(),
-  detail: z.looseObject({
-    bucket: z.looseObject({ name: z.string().check(z.minLength(3)) }),
-    object: z.looseObject({ key: z.string().check(z.minLength(1)), size: z.optional(z.number()) }),
-  }),
+  detail: bucketObject,
 });
 
 const testEvent = z.looseObject({ Service: z.literal('Amazon S3'), Event: z.literal('s3:TestEvent') });

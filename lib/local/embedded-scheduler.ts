@@ -6,9 +6,9 @@
 // made up (EventBridge Scheduler, with no flexible window, does not either); a pending
 // retry that fell due meanwhile runs at once.
 import type { JobRef } from '../jobs/start-job';
-import type { Automation, AutomationRepo } from '../schedules/automation-repo';
+import type { Automation } from '../schedules/automation-repo';
 import { nextFire, type ScheduleSpec } from '../schedules/schedule-spec';
-import type { Scheduler, Tick } from '../schedules/scheduler';
+import { retryTick, type Scheduler, type Tick } from '../schedules/scheduler';
 
 export interface Clock {
   now(): number;
@@ -148,10 +148,7 @@ export function embeddedScheduler(opts: { clock: Clock; run: (tick: Tick) => Pro
       const now = clock.now();
       for (const a of items) {
         if (a.schedule) arm(a.ref, a.schedule, now);
-        if (a.retry) {
-          const tick: Tick = { v: 1, kind: 'retry', ...a.ref, scheduledAt: new Date(a.retry.at).toISOString(), retryOf: a.retry.of, attempt: a.retry.attempt };
-          armRetry(a.ref, a.retry.at, tick);
-        }
+        if (a.retry) armRetry(a.ref, a.retry.at, retryTick(a.ref, a.retry));
       }
     },
     async idle() {
@@ -163,19 +160,4 @@ export function embeddedScheduler(opts: { clock: Clock; run: (tick: Tick) => Pro
       armed.clear();
     },
   };
-}
-
-/**
- * Every schedule and pending retry in the store. A table dynalite has just created is
- * briefly not queryable (CREATING): wait for it rather than start without schedules.
- */
-export async function readArmed(repo: AutomationRepo): Promise<Automation[]> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await repo.listArmed();
-    } catch (e) {
-      if (!(e instanceof Error && e.name === 'ResourceNotFoundException') || attempt >= 100) throw e;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 }

@@ -15,7 +15,7 @@ import { loadHandler, rateMs, readFunctions } from './serverless-config';
 // issue 7: the in-process scheduler, re-armed from the store on every start.
 import { createAutomation } from '../schedules/automation';
 import { runTick } from '../schedules/tick';
-import { embeddedScheduler, readArmed, systemClock, type Clock } from './embedded-scheduler';
+import { embeddedScheduler, systemClock, type Clock } from './embedded-scheduler';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -66,6 +66,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const table = { doc: documentClient(dynamo.client), name: opts.tableName ?? 'ferry' };
   // issue 7: ticks start jobs through the same lib function the AWS scheduler Lambda calls.
   const scheduler = embeddedScheduler({ clock: opts.schedulerClock ?? systemClock, run: (tick) => runTick(runtime, tick) });
+  const automation = createAutomation(table, scheduler);
   const runtime: Runtime = {
     store: createStore(table),
     queue,
@@ -73,10 +74,11 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     tokens: jwtVerifier({ key: keys.verifyKey, issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE }),
     settings: { ...settingsFromEnv(), ...opts.settings },
     now: Date.now,
-    automation: createAutomation(table, scheduler),
+    automation,
   };
   setRuntime(runtime);
-  scheduler.start(await readArmed(runtime.automation!.repo));
+  // startDynalite hands back an ACTIVE table, so even a new one can be read at once.
+  scheduler.start(await automation.repo.listArmed());
 
   const handlers = new Map<string, HttpHandler>();
   for (const fn of fns.filter((f) => f.http.length)) handlers.set(fn.name, await loadHandler<HttpHandler>(PROJECT_ROOT, fn.handler));

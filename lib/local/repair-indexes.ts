@@ -16,6 +16,7 @@ import {
   type DynamoDBDocumentClient,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { setAll } from '../store/table';
 
 type Item = Record<string, unknown>;
 
@@ -101,16 +102,7 @@ async function scanAll(doc: DynamoDBDocumentClient, input: Omit<ScanCommandInput
 }
 
 function setKeys(doc: DynamoDBDocumentClient, table: string, key: Item, keys: Item) {
-  const entries = Object.entries(keys);
-  return doc.send(
-    new UpdateCommand({
-      TableName: table,
-      Key: key,
-      UpdateExpression: `SET ${entries.map((_, i) => `#k${i} = :k${i}`).join(', ')}`,
-      ExpressionAttributeNames: Object.fromEntries(entries.map(([a], i) => [`#k${i}`, a])),
-      ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:k${i}`, v])),
-    }),
-  );
+  return doc.send(new UpdateCommand({ TableName: table, Key: key, ...setAll(keys) }));
 }
 
 function removeKeys(doc: DynamoDBDocumentClient, table: string, key: Item, indexKey: string[]) {

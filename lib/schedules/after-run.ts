@@ -12,6 +12,7 @@ import type { JobRef } from '../jobs/start-job';
 import type { Runtime } from '../runtime';
 import type { SubmissionKey } from '../store/submissions-repo';
 import { CdmError } from '../errors';
+import { retryTick } from './scheduler';
 
 export const MAX_RETRIES = 3;
 /** Wait before retry n (1-based): 1, 2, 4 minutes. CDM documents no backoff. */
@@ -28,13 +29,13 @@ export async function afterRun(rt: Runtime, key: SubmissionKey, status: 'SUCCEED
     if (!sub) return;
     const ref: JobRef = { project: key.project, cluster: key.cluster, job: key.job };
     const driver = sub.spec.driver;
-    const attempt = ((sub as { retryAttempt?: number }).retryAttempt ?? 0) + 1;
+    const attempt = (sub.retryAttempt ?? 0) + 1;
     const retry = status === 'FAILED' && driver['retryJobConfig.retryJobType'] === 'RETRY_TRIPLE' && !sub.stopRequested && attempt <= MAX_RETRIES;
     if (retry) {
-      const at = rt.now() + retryDelayMs(attempt);
-      await a.repo.setRetry(ref, { of: key.id, attempt, at });
-      await a.repo.noteOnSubmission(key, { retryAt: at, retryNextAttempt: attempt });
-      await a.scheduler.once(ref, at, { v: 1, kind: 'retry', ...ref, scheduledAt: new Date(at).toISOString(), retryOf: key.id, attempt });
+      const pending = { of: key.id, attempt, at: rt.now() + retryDelayMs(attempt) };
+      await a.repo.setRetry(ref, pending);
+      await a.repo.noteOnSubmission(key, { retryAt: pending.at, retryNextAttempt: attempt });
+      await a.scheduler.once(ref, pending.at, retryTick(ref, pending));
       return;
     }
     const disposable = driver['schedulerConfig.disposableType'];

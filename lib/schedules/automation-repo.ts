@@ -11,7 +11,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobRef } from '../jobs/start-job';
 import type { SubmissionKey } from '../store/submissions-repo';
-import { fromItem, ifCondition, keys, queryAll, type TableRef } from '../store/table';
+import { fromItem, ifCondition, keys, queryAll, setAll, type TableRef } from '../store/table';
 import type { ScheduleSpec } from './schedule-spec';
 
 export interface S3Binding {
@@ -210,16 +210,13 @@ export function automationRepo(t: TableRef) {
 
     /** Writes retry bookkeeping onto a submission item (Ferry's addition; CDM has no field for it). */
     async noteOnSubmission(k: SubmissionKey, fields: Record<string, number>): Promise<void> {
-      const entries = Object.entries(fields);
       await ifCondition(
         t.doc.send(
           new UpdateCommand({
             TableName: t.name,
             Key: keys.submission(k.project, k.cluster, k.job, k.id),
-            UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :f${i}`).join(', ')}`,
+            ...setAll(fields),
             ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: Object.fromEntries(entries.map(([n], i) => [`#f${i}`, n])),
-            ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:f${i}`, v])),
           }),
         ),
       );

@@ -146,9 +146,8 @@ const mod = (a: number, n: number) => ((a % n) + n) % n;
 /** Cron forms fire on whole minutes: their lower bound is startDate rounded down to one. */
 const lowerBound = (s: ScheduleSpec) => (s.start === undefined ? undefined : s.cycleType === 'minute' ? s.start : Math.floor(s.start / MINUTE) * MINUTE);
 
-/** Does local day `day` carry runs (weekday, day of month, and the cycle's phase)? */
-function dayMatches(s: ScheduleSpec, day: number): boolean {
-  const a = toLocal(s.anchor, s.timeZone);
+/** Does local day `day` carry runs (weekday, day of month, and the cycle's phase)? `a` is the anchor's local time. */
+function dayMatches(s: ScheduleSpec, a: LocalTime, day: number): boolean {
   const d = dateOfDay(day);
   switch (s.cycleType) {
     case 'day':
@@ -163,9 +162,8 @@ function dayMatches(s: ScheduleSpec, day: number): boolean {
 }
 
 /** The local (hour, minute) pairs of a matching day, in order. */
-function timesOfDay(s: ScheduleSpec, day: number): [number, number][] {
+function timesOfDay(s: ScheduleSpec, a: LocalTime, day: number): [number, number][] {
   if (s.cycleType !== 'hour') return [[s.hour, s.minute]];
-  const a = toLocal(s.anchor, s.timeZone);
   const anchorHour = dayNumber(a) * 24 + a.hour;
   const out: [number, number][] = [];
   for (let h = 0; h < 24; h++) {
@@ -196,10 +194,11 @@ function nextCronFire(s: ScheduleSpec, after: number, lo: number | undefined): n
   const first = dayNumber(toLocal(after, s.timeZone)) - 1;
   // Long enough to find a run of any form (a 31st in a month of the right phase).
   const days = (s.cycle + 1) * 400;
+  const a = toLocal(s.anchor, s.timeZone); // once, not per day: toLocal formats through Intl
   for (let day = first; day <= first + days; day++) {
-    if (!dayMatches(s, day)) continue;
+    if (!dayMatches(s, a, day)) continue;
     const d = dateOfDay(day);
-    for (const [hour, minute] of timesOfDay(s, day)) {
+    for (const [hour, minute] of timesOfDay(s, a, day)) {
       const t = fromLocal({ year: d.year, month: d.month, day: d.day, hour, minute, second: 0 }, s.timeZone);
       if (s.stop !== undefined && t > s.stop) return undefined;
       if (t > after && (lo === undefined || t >= lo)) return t;
@@ -220,5 +219,6 @@ export function isDue(s: ScheduleSpec, at: number): boolean {
   // EventBridge's scheduled time is the minute the run was due: compare whole minutes.
   const l = toLocal(Math.round(at / MINUTE) * MINUTE, s.timeZone);
   const day = dayNumber(l);
-  return dayMatches(s, day) && timesOfDay(s, day).some(([h, m]) => h === l.hour && m === l.minute);
+  const a = toLocal(s.anchor, s.timeZone);
+  return dayMatches(s, a, day) && timesOfDay(s, a, day).some(([h, m]) => h === l.hour && m === l.minute);
 }

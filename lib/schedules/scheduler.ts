@@ -4,6 +4,7 @@
 // arms timers that deliver a Tick to runTick (tick.ts).
 import * as z from 'zod/mini';
 import type { JobRef } from '../jobs/start-job';
+import type { PendingRetry } from './automation-repo';
 import type { ScheduleSpec } from './schedule-spec';
 
 /** What a scheduler delivers: the job's coordinates, why, and the time the run was due. */
@@ -20,6 +21,16 @@ export const tickSchema = z.object({
   attempt: z.optional(z.number().check(z.int(), z.positive())),
 });
 export type Tick = z.infer<typeof tickSchema>;
+
+/** The tick that starts a pending retry: after the run fails, and again when the embedded scheduler re-arms it. */
+export const retryTick = (ref: JobRef, r: PendingRetry): Tick => ({
+  v: 1,
+  kind: 'retry',
+  ...ref,
+  scheduledAt: new Date(r.at).toISOString(),
+  retryOf: r.of,
+  attempt: r.attempt,
+});
 
 export interface Scheduler {
   /** Creates or replaces the job's recurring schedule (or its one run, for disposableType DELETE). */

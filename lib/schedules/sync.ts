@@ -33,8 +33,10 @@ function scheduleOf(rt: Runtime, driver: InputMap, savedAt: number): ScheduleSpe
 
 /** Checks the job's schedule and S3 binding when it is saved; throws Cdm.0014 naming what is wrong. */
 export function validateAutomation(rt: Runtime, driver: InputMap): void {
-  const wanted = scheduleOf(rt, driver, rt.now()) ?? s3Binding(driver);
-  if (wanted && !rt.automation) throw errors.invalidParameter('This deployment has no scheduler: schedules and S3 triggers are unavailable.');
+  // Both checked: an error left for syncAutomation would come after the job was written.
+  const schedule = scheduleOf(rt, driver, rt.now());
+  const s3 = s3Binding(driver);
+  if ((schedule || s3) && !rt.automation) throw errors.invalidParameter('This deployment has no scheduler: schedules and S3 triggers are unavailable.');
 }
 
 /** After a job is created or modified: records and arms what its inputs now ask for. */

@@ -8,7 +8,6 @@ import type { Runtime } from '../runtime';
 import { systemPrincipal, type Automation } from './automation';
 import { isDue } from './schedule-spec';
 import { SCHEDULER_USER, type Tick } from './scheduler';
-import { removeAutomation } from './sync';
 
 export type TickOutcome =
   | { outcome: 'started'; submissionId: number }
@@ -28,7 +27,7 @@ export async function runTick(rt: Runtime, tick: Tick): Promise<TickOutcome> {
   if (!job) {
     // Deleted without its schedule (a cluster delete): clean up rather than fire forever.
     await a.scheduler.remove(ref);
-    await removeAutomation(rt, ref);
+    await a.repo.remove(ref);
     return { outcome: 'gone' };
   }
   if (tick.kind === 'schedule') {

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, expect, it } from 'vitest';
 import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
-import { EMPTY_COUNTERS, type Submission } from '../../lib/model/submission';
 import { documentClient } from '../../lib/runtime';
 import { createStore } from '../../lib/store/store';
 import { ACTIVE_INDEX, isoKey, keys } from '../../lib/store/table';
 import { killedMidWrite } from '../support/dynalite-crash';
+import { runningSubmission } from '../support/submissions';
 
 const TABLE = 'ferry';
 const NOW = Date.now();
@@ -24,36 +24,7 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const run = (job: string): Submission => ({
-  project: 'p1',
-  cluster: 'c1',
-  job,
-  id: 1,
-  status: 'RUNNING',
-  progress: 0,
-  createdAt: NOW,
-  createdBy: 'test',
-  executeAt: NOW,
-  updatedAt: NOW,
-  updatedBy: 'test',
-  auto: false,
-  incrementing: false,
-  deleteJob: false,
-  counters: EMPTY_COUNTERS,
-  spec: {
-    name: job,
-    jobType: 'NORMAL_JOB',
-    fromConnector: 'generic-jdbc-connector',
-    toConnector: 'generic-jdbc-connector',
-    fromLink: 'a',
-    toLink: 'b',
-    from: {},
-    to: {},
-    driver: {},
-    extended: { from: [], to: [] },
-  },
-  variables: {},
-});
+const run = (job: string) => runningSubmission({ project: 'p1', cluster: 'c1', job, id: 1 }, NOW);
 const keyOf = (job: string) => keys.submission('p1', 'c1', job, 1);
 
 /** A store in a fresh data directory holding `jobs`' runs, stopped. */

@@ -3,11 +3,12 @@
 // decisions are seen alone.
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { reap } from '../../lib/engine/reaper';
-import { EMPTY_COUNTERS, type Submission } from '../../lib/model/submission';
+import { EMPTY_COUNTERS } from '../../lib/model/submission';
 import type { ExecutionMessage } from '../../lib/queue/queue';
 import type { Runtime } from '../../lib/runtime';
 import type { SubmissionKey } from '../../lib/store/submissions-repo';
 import { startApi, type Api } from '../support/embedded';
+import { runningSubmission } from '../support/submissions';
 
 const LEASE = 1_000;
 const T0 = Date.UTC(2030, 0, 1);
@@ -27,34 +28,7 @@ function at(now: number, store = api.ferry.runtime.store): Runtime {
 }
 
 async function running(staleAt: number): Promise<void> {
-  const run: Submission = {
-    ...key,
-    status: 'RUNNING',
-    progress: 0,
-    createdAt: T0,
-    createdBy: 'test',
-    executeAt: T0,
-    updatedAt: T0,
-    updatedBy: 'test',
-    auto: false,
-    incrementing: false,
-    deleteJob: false,
-    counters: EMPTY_COUNTERS,
-    spec: {
-      name: 'j',
-      jobType: 'NORMAL_JOB',
-      fromConnector: 'generic-jdbc-connector',
-      toConnector: 'generic-jdbc-connector',
-      fromLink: 'a',
-      toLink: 'b',
-      from: {},
-      to: {},
-      driver: {},
-      extended: { from: [], to: [] },
-    },
-    variables: {},
-  };
-  await api.ferry.runtime.store.submissions.create(run, staleAt);
+  await api.ferry.runtime.store.submissions.create(runningSubmission(key, T0), staleAt);
 }
 
 it('re-queues a run whose heartbeat stopped, once per stale period', async () => {

@@ -68,6 +68,15 @@ describe('S3 object-created starts', () => {
     expect((await s3Handler(viaEventBridge('moved-bucket', 'anything'))) as object).toMatchObject({ objects: [{ outcome: 'started' }] });
   });
 
+  it('refuses a bucket that is not an S3 bucket name with Cdm.0014, also beside a valid schedule, and creates nothing', async () => {
+    s = await setup();
+    const schedule = { 'schedulerConfig.isSchedulerJob': 'true', 'schedulerConfig.cycleType': 'day', 'schedulerConfig.cycle': '1' };
+    const r = await s.api.call('POST', `${s.base}/job`, { jobs: [job('bad', { ...schedule, 'ferryConfig.s3TriggerBucket': 'Not_A_Bucket' })] });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ errCode: 'Cdm.0014', externalMessage: expect.stringContaining('ferryConfig.s3TriggerBucket') });
+    expect((await s.api.call('GET', `${s.base}/job/bad`)).body.errCode).toBe('Cdm.0100');
+  });
+
   it('coalesces a burst of events while the job runs into ONE follow-up run that lists every key', async () => {
     s = await setup({ concurrency: 0 }); // the test runs the executor itself, so it decides when a run ends
     await s.api.call('POST', `${s.base}/job`, { jobs: [bound('load')] });

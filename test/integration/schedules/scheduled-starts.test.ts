@@ -83,6 +83,20 @@ describe('scheduled starts', () => {
     expect(s.clock.nextAt()).toBeUndefined();
   });
 
+  it('a tick for a job deleted without its automation (as a cluster delete does) removes its schedule and S3 binding', async () => {
+    s = await setup({ concurrency: 0 });
+    const start = minuteAfter(s.clock, 60_000);
+    await s.api.call('POST', `${s.base}/job`, { jobs: [job('orphan', { ...every5(start), 'ferryConfig.s3TriggerBucket': 'ferry-incoming' })] });
+    const rt = s.api.ferry.runtime;
+    expect(await rt.store.jobs.delete('p1', s.cluster, 'orphan')).not.toBe('missing');
+
+    await s.clock.advanceTo(start);
+    expect(await rt.store.submissions.get({ ...refOf(s, 'orphan'), id: 1 })).toBeUndefined();
+    expect(s.clock.nextAt()).toBeUndefined();
+    expect(await rt.automation!.repo.get(refOf(s, 'orphan'))).toBeUndefined();
+    expect(await rt.automation!.repo.bindings('ferry-incoming')).toEqual([]);
+  });
+
   it('refuses an invalid schedulerConfig with Cdm.0014 naming the input, and creates nothing', async () => {
     s = await setup();
     const r = await s.api.call('POST', `${s.base}/job`, {
