@@ -363,30 +363,12 @@ function unitReader(store: FileStore, from: InputMap) {
     },
     /** Binary: an entry from `offset` in pieces of PIECE_BYTES (an empty entry is one empty piece). */
     async *pieces(f: SelectedFile, e: ZipEntry, offset: number): AsyncGenerator<Buffer> {
-      if (e.size === 0) {
-        if (offset === 0) yield Buffer.alloc(0);
+      if (offset >= e.size) {
+        if (e.size === 0 && offset === 0) yield Buffer.alloc(0);
         return;
       }
-      let skip = offset;
-      let held: Buffer[] = [];
-      let heldBytes = 0;
-      for await (let chunk of entry(f, e)) {
-        if (skip > 0) {
-          const n = Math.min(skip, chunk.length);
-          skip -= n;
-          chunk = chunk.subarray(n);
-          if (chunk.length === 0) continue;
-        }
-        held.push(chunk);
-        heldBytes += chunk.length;
-        while (heldBytes >= PIECE_BYTES) {
-          const all = Buffer.concat(held);
-          yield all.subarray(0, PIECE_BYTES);
-          held = [all.subarray(PIECE_BYTES)];
-          heldBytes = all.length - PIECE_BYTES;
-        }
-      }
-      if (heldBytes > 0) yield Buffer.concat(held);
+      // The entry inflates from its start; entryContent checks its size and CRC-32 itself.
+      yield* fillPieces(entry(f, e), offset, offset, e.size);
     },
   };
 }
@@ -452,48 +434,59 @@ async function openRead(store: FileStore, f: SelectedFile, offset: number): Prom
   }
 }
 
-/**
- * The file from `offset` in pieces of PIECE_BYTES (the last may be shorter; an empty file is
- * one empty piece). Each piece is filled in place from the stream's chunks: one copy of the
- * bytes, and nothing of a yielded piece is kept alive by the next.
- */
+/** The file from `offset` in pieces of PIECE_BYTES (the last may be shorter; an empty file is one empty piece). */
 async function* pieces(store: FileStore, f: SelectedFile, offset: number): AsyncGenerator<Buffer> {
   if (offset >= f.size) {
     if (f.size === 0) yield Buffer.alloc(0);
     return;
   }
   const stream = await openRead(store, f, offset);
-  const pieceFor = (at: number) => Buffer.allocUnsafe(Math.min(PIECE_BYTES, f.size - at));
-  let piece = pieceFor(offset);
-  let filled = 0;
-  let seen = offset;
+  let seen: number;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (seen + chunk.length > f.size) {
-        seen += chunk.length;
-        break;
-      }
-      let used = 0;
-      while (used < chunk.length) {
-        const n = chunk.copy(piece, filled, used);
-        used += n;
-        filled += n;
-        if (filled === piece.length) {
-          const full = piece;
-          const at = seen + used;
-          piece = at < f.size ? pieceFor(at) : Buffer.alloc(0);
-          filled = 0;
-          yield full;
-        }
-      }
-      seen += chunk.length;
-    }
+    seen = yield* fillPieces(stream as AsyncIterable<Buffer>, 0, offset, f.size);
   } finally {
     stream.destroy();
   }
-  if (seen !== f.size || filled !== 0) {
+  if (seen !== f.size) {
     throw errors.extractFailed(`${store.describe(f.path)} changed while being copied: listed with ${f.size} bytes, read ${seen}.`);
   }
+}
+
+/**
+ * Bytes `at` to `size` (at < size) of a stream, in pieces of PIECE_BYTES (the last may be shorter), after
+ * dropping the stream's first `skip` bytes. Each piece is filled in place from the chunks: one
+ * copy of the bytes, and nothing of a yielded piece is kept alive by the next. Returns the
+ * position reached: `size`, or past it when the stream holds more (reading stops there), or
+ * short of it when the stream ends early.
+ */
+async function* fillPieces(chunks: AsyncIterable<Buffer>, skip: number, at: number, size: number): AsyncGenerator<Buffer, number> {
+  const pieceFor = (from: number) => Buffer.allocUnsafe(Math.min(PIECE_BYTES, size - from));
+  let piece = pieceFor(at);
+  let filled = 0;
+  let seen = at;
+  for await (let chunk of chunks) {
+    if (skip > 0) {
+      const n = Math.min(skip, chunk.length);
+      skip -= n;
+      chunk = chunk.subarray(n);
+    }
+    if (seen + chunk.length > size) return seen + chunk.length;
+    let used = 0;
+    while (used < chunk.length) {
+      const n = chunk.copy(piece, filled, used);
+      used += n;
+      filled += n;
+      if (filled === piece.length) {
+        const full = piece;
+        const next = seen + used;
+        piece = next < size ? pieceFor(next) : Buffer.alloc(0);
+        filled = 0;
+        yield full;
+      }
+    }
+    seen += chunk.length;
+  }
+  return seen;
 }
 
 async function expectedMd5(store: FileStore, f: SelectedFile, suffix: string): Promise<string> {
