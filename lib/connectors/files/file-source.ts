@@ -182,6 +182,8 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
     });
   const indexes = picked.length ? picked : names.map((_n, i) => i);
   const columns: Column[] = indexes.map((i) => ({ name: names[i]!, type: 'string', nullable: true }));
+  // Every field, in order, unless columnList picks some: then no copy per row.
+  const project = picked.length ? (cells: (string | null)[]) => indexes.map((i) => cells[i] ?? null) : (cells: (string | null)[]) => cells;
 
   return {
     schema: { engine: 'ferry-text-file', columns, primaryKey: [] },
@@ -226,14 +228,15 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
               if (malformed === undefined) cells = r.fields;
             }
             if (++n <= skip) continue;
-            if (cells) rows.push(indexes.map((i) => cells[i] ?? null));
+            if (cells) rows.push(project(cells));
             else {
               dirty.push({ source: u.label, line: r.line, reason: malformed!, raw: r.raw ?? '' });
               dirtyTotal++;
             }
-            pos = { file: f.path, entry: u.entry, record: n, done: false, filesRead, ...(text.dirty && { dirty: dirtyTotal }) };
             // Dirty records count toward the chunk too: memory stays bounded however many there are.
             if (rows.length + dirty.length >= chunkRows) {
+              // Only a batch's last record needs its position (a file's end sets its own).
+              pos = { file: f.path, entry: u.entry, record: n, done: false, filesRead, ...(text.dirty && { dirty: dirtyTotal }) };
               yield batch();
               rows = [];
               dirty = [];
