@@ -208,39 +208,41 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
           const skip = u.entry === start.entry ? (start.record ?? 0) : 0;
           let n = 0;
           let headerSkipped = !header || text.format === 'JSON_FILE';
-          for await (const r of records(u, text, raw)) {
-            let cells: (string | null)[] | undefined;
-            let malformed = r.error;
-            // Records arrive in file order, so the first malformed one is the one named.
-            if (malformed !== undefined && !text.dirty) throw malformedError(u.label, r, malformed);
-            if (r.kind === 'json') {
-              if (malformed === undefined) cells = names.map((k) => jsonToText(r.record[k]));
-            } else {
-              if (!headerSkipped) {
-                headerSkipped = true;
-                continue;
+          for await (const got of records(u, text, raw)) {
+            for (const r of got) {
+              let cells: (string | null)[] | undefined;
+              let malformed = r.error;
+              // Records arrive in file order, so the first malformed one is the one named.
+              if (malformed !== undefined && !text.dirty) throw malformedError(u.label, r, malformed);
+              if (r.kind === 'json') {
+                if (malformed === undefined) cells = names.map((k) => jsonToText(r.record[k]));
+              } else {
+                if (!headerSkipped) {
+                  headerSkipped = true;
+                  continue;
+                }
+                if (r.fields.length === 1 && r.fields[0] === null && width !== 1) continue; // a blank line
+                if (malformed === undefined && r.fields.length !== width) {
+                  malformed = `${r.fields.length} fields, expected ${width}`;
+                  if (!text.dirty) throw malformedError(u.label, r, `${malformed} (as in ${first!.path})`);
+                }
+                if (malformed === undefined) cells = r.fields;
               }
-              if (r.fields.length === 1 && r.fields[0] === null && width !== 1) continue; // a blank line
-              if (malformed === undefined && r.fields.length !== width) {
-                malformed = `${r.fields.length} fields, expected ${width}`;
-                if (!text.dirty) throw malformedError(u.label, r, `${malformed} (as in ${first!.path})`);
+              if (++n <= skip) continue;
+              if (cells) rows.push(project(cells));
+              else {
+                dirty.push({ source: u.label, line: r.line, reason: malformed!, raw: r.raw ?? '' });
+                dirtyTotal++;
               }
-              if (malformed === undefined) cells = r.fields;
-            }
-            if (++n <= skip) continue;
-            if (cells) rows.push(project(cells));
-            else {
-              dirty.push({ source: u.label, line: r.line, reason: malformed!, raw: r.raw ?? '' });
-              dirtyTotal++;
-            }
-            // Dirty records count toward the chunk too: memory stays bounded however many there are.
-            if (rows.length + dirty.length >= chunkRows) {
-              // Only a batch's last record needs its position (a file's end sets its own).
-              pos = { file: f.path, entry: u.entry, record: n, done: false, filesRead, ...(text.dirty && { dirty: dirtyTotal }) };
-              yield batch();
-              rows = [];
-              dirty = [];
-              raw.bytes = 0;
+              // Dirty records count toward the chunk too: memory stays bounded however many there are.
+              if (rows.length + dirty.length >= chunkRows) {
+                // Only a batch's last record needs its position (a file's end sets its own).
+                pos = { file: f.path, entry: u.entry, record: n, done: false, filesRead, ...(text.dirty && { dirty: dirtyTotal }) };
+                yield batch();
+                rows = [];
+                dirty = [];
+                raw.bytes = 0;
+              }
             }
           }
         }
@@ -377,7 +379,7 @@ function unitReader(store: FileStore, from: InputMap) {
 }
 
 /** The records of one file or entry, decompressed and decoded; parse errors name it and the line. */
-async function* records(u: Unit, o: TextOptions, raw: { bytes: number }): AsyncGenerator<TextRecord> {
+async function* records(u: Unit, o: TextOptions, raw: { bytes: number }): AsyncGenerator<TextRecord[]> {
   const input = u.open((n) => (raw.bytes += n));
   const decoder = decoderFor(o.encodeType, 'fromJobConfig.encodeType');
   try {
@@ -386,19 +388,20 @@ async function* records(u: Unit, o: TextOptions, raw: { bytes: number }): AsyncG
       let doc = '';
       for await (const chunk of input) doc += decoder.decode(chunk, { stream: true });
       doc += decoder.decode();
-      for (const record of recordsAt(doc, o.jsonNode)) yield { kind: 'json', record, line: 1 };
+      yield recordsAt(doc, o.jsonNode).map((record) => ({ kind: 'json', record, line: 1 }));
       return;
     }
     // Parsers never throw on a malformed record: it comes in order, and the reader decides.
     const csv = o.format !== 'CSV_FILE' ? undefined : o.regex ? new RegexLineParser(o.regex, o.lineSeparator, true) : new CsvParser({ ...o, recover: true, keepRaw: o.dirty });
     const json = o.format === 'JSON_FILE' ? new JsonLinesParser(true) : undefined;
-    const emit = function* (text: string | undefined): Generator<TextRecord> {
-      if (csv) for (const r of text === undefined ? csv.end() : csv.push(text)) yield { kind: 'csv', ...r };
-      if (json) for (const r of text === undefined ? json.end() : json.push(text)) yield { kind: 'json', ...r };
+    // A chunk's records come as one array: an async step per record would cost more than parsing it.
+    const emit = (text: string | undefined): TextRecord[] => {
+      if (csv) return (text === undefined ? csv.end() : csv.push(text)).map((r) => ({ kind: 'csv', ...r }));
+      return json ? (text === undefined ? json.end() : json.push(text)).map((r) => ({ kind: 'json', ...r })) : [];
     };
-    for await (const chunk of input) yield* emit(decoder.decode(chunk, { stream: true }));
-    yield* emit(decoder.decode());
-    yield* emit(undefined);
+    for await (const chunk of input) yield emit(decoder.decode(chunk, { stream: true }));
+    yield emit(decoder.decode());
+    yield emit(undefined);
   } catch (e) {
     if (e instanceof CsvSyntaxError) throw errors.extractFailed(`Malformed CSV row in ${u.label} line ${e.line}: ${e.message}.`, e);
     if (e instanceof JsonSyntaxError) throw errors.extractFailed(`Malformed JSON in ${u.label} line ${e.line}: ${e.message}.`, e);
@@ -417,12 +420,14 @@ function malformedError(label: string, r: TextRecord, reason: string) {
 /** The first non-blank, well-formed record of the first unit that has one (the schema comes from it). */
 async function firstRecord(units: Unit[], o: TextOptions): Promise<TextRecord | undefined> {
   for (const u of units) {
-    for await (const r of records(u, o, { bytes: 0 })) {
-      if (r.error !== undefined) {
-        if (!o.dirty) throw malformedError(u.label, r, r.error);
-        continue;
+    for await (const got of records(u, o, { bytes: 0 })) {
+      for (const r of got) {
+        if (r.error !== undefined) {
+          if (!o.dirty) throw malformedError(u.label, r, r.error);
+          continue;
+        }
+        if (r.kind === 'json' || !(r.fields.length === 1 && r.fields[0] === null)) return r;
       }
-      if (r.kind === 'json' || !(r.fields.length === 1 && r.fields[0] === null)) return r;
     }
   }
   return undefined;
