@@ -46,6 +46,11 @@ const QUOTE = '"';
 export class CsvParser {
   private buf = '';
   private line = 1;
+  // The next field separator (-1: none) and line end (undefined: none) found in `buf`, or null
+  // before a search. `buf` holds still during a drain, so one search serves every field and
+  // record up to the match, instead of each field scanning ahead again.
+  private sepAt: number | null = null;
+  private lineEnd: { at: number; next: number } | undefined | null = null;
 
   constructor(private readonly opts: CsvParseOptions) {}
 
@@ -61,6 +66,8 @@ export class CsvParser {
   private drain(final: boolean): CsvRecord[] {
     const out: CsvRecord[] = [];
     let start = 0;
+    this.sepAt = null;
+    this.lineEnd = null;
     for (;;) {
       if (start >= this.buf.length) break;
       const r = this.record(start, final);
@@ -119,8 +126,8 @@ export class CsvParser {
         }
         return { fields, next: end };
       }
-      const f = buf.indexOf(fs, pos);
-      const l = this.findLineEnd(pos);
+      const f = this.nextSeparator(pos);
+      const l = this.nextLineEnd(pos);
       if (f >= 0 && (l === undefined || f < l.at)) {
         fields.push(unquoted(buf.slice(pos, f)));
         pos = f + fs.length;
@@ -134,6 +141,18 @@ export class CsvParser {
       fields.push(unquoted(buf.slice(pos)));
       return { fields, next: buf.length };
     }
+  }
+
+  /** The first field separator at or after `pos`, -1 when there is none. */
+  private nextSeparator(pos: number): number {
+    if (this.sepAt === null || (this.sepAt >= 0 && this.sepAt < pos)) this.sepAt = this.buf.indexOf(this.opts.fieldSeparator, pos);
+    return this.sepAt;
+  }
+
+  /** findLineEnd(pos), searched again only once `pos` has passed the last one found. */
+  private nextLineEnd(pos: number): { at: number; next: number } | undefined {
+    if (this.lineEnd === null || (this.lineEnd !== undefined && this.lineEnd.at < pos)) this.lineEnd = this.findLineEnd(pos);
+    return this.lineEnd;
   }
 
   /** The text of the record from `start` to `next`, without its line end. */

@@ -182,6 +182,8 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
     });
   const indexes = picked.length ? picked : names.map((_n, i) => i);
   const columns: Column[] = indexes.map((i) => ({ name: names[i]!, type: 'string', nullable: true }));
+  // Every field, in order, unless columnList picks some: then no copy per row.
+  const project = picked.length ? (cells: (string | null)[]) => indexes.map((i) => cells[i] ?? null) : (cells: (string | null)[]) => cells;
 
   return {
     schema: { engine: 'ferry-text-file', columns, primaryKey: [] },
@@ -206,38 +208,41 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
           const skip = u.entry === start.entry ? (start.record ?? 0) : 0;
           let n = 0;
           let headerSkipped = !header || text.format === 'JSON_FILE';
-          for await (const r of records(u, text, raw)) {
-            let cells: (string | null)[] | undefined;
-            let malformed = r.error;
-            // Records arrive in file order, so the first malformed one is the one named.
-            if (malformed !== undefined && !text.dirty) throw malformedError(u.label, r, malformed);
-            if (r.kind === 'json') {
-              if (malformed === undefined) cells = names.map((k) => jsonToText(r.record[k]));
-            } else {
-              if (!headerSkipped) {
-                headerSkipped = true;
-                continue;
+          for await (const got of records(u, text, raw)) {
+            for (const r of got) {
+              let cells: (string | null)[] | undefined;
+              let malformed = r.error;
+              // Records arrive in file order, so the first malformed one is the one named.
+              if (malformed !== undefined && !text.dirty) throw malformedError(u.label, r, malformed);
+              if (r.kind === 'json') {
+                if (malformed === undefined) cells = names.map((k) => jsonToText(r.record[k]));
+              } else {
+                if (!headerSkipped) {
+                  headerSkipped = true;
+                  continue;
+                }
+                if (r.fields.length === 1 && r.fields[0] === null && width !== 1) continue; // a blank line
+                if (malformed === undefined && r.fields.length !== width) {
+                  malformed = `${r.fields.length} fields, expected ${width}`;
+                  if (!text.dirty) throw malformedError(u.label, r, `${malformed} (as in ${first!.path})`);
+                }
+                if (malformed === undefined) cells = r.fields;
               }
-              if (r.fields.length === 1 && r.fields[0] === null && width !== 1) continue; // a blank line
-              if (malformed === undefined && r.fields.length !== width) {
-                malformed = `${r.fields.length} fields, expected ${width}`;
-                if (!text.dirty) throw malformedError(u.label, r, `${malformed} (as in ${first!.path})`);
+              if (++n <= skip) continue;
+              if (cells) rows.push(project(cells));
+              else {
+                dirty.push({ source: u.label, line: r.line, reason: malformed!, raw: r.raw ?? '' });
+                dirtyTotal++;
               }
-              if (malformed === undefined) cells = r.fields;
-            }
-            if (++n <= skip) continue;
-            if (cells) rows.push(indexes.map((i) => cells[i] ?? null));
-            else {
-              dirty.push({ source: u.label, line: r.line, reason: malformed!, raw: r.raw ?? '' });
-              dirtyTotal++;
-            }
-            pos = { file: f.path, entry: u.entry, record: n, done: false, filesRead, ...(text.dirty && { dirty: dirtyTotal }) };
-            // Dirty records count toward the chunk too: memory stays bounded however many there are.
-            if (rows.length + dirty.length >= chunkRows) {
-              yield batch();
-              rows = [];
-              dirty = [];
-              raw.bytes = 0;
+              // Dirty records count toward the chunk too: memory stays bounded however many there are.
+              if (rows.length + dirty.length >= chunkRows) {
+                // Only a batch's last record needs its position (a file's end sets its own).
+                pos = { file: f.path, entry: u.entry, record: n, done: false, filesRead, ...(text.dirty && { dirty: dirtyTotal }) };
+                yield batch();
+                rows = [];
+                dirty = [];
+                raw.bytes = 0;
+              }
             }
           }
         }
@@ -363,36 +368,18 @@ function unitReader(store: FileStore, from: InputMap) {
     },
     /** Binary: an entry from `offset` in pieces of PIECE_BYTES (an empty entry is one empty piece). */
     async *pieces(f: SelectedFile, e: ZipEntry, offset: number): AsyncGenerator<Buffer> {
-      if (e.size === 0) {
-        if (offset === 0) yield Buffer.alloc(0);
+      if (offset >= e.size) {
+        if (e.size === 0 && offset === 0) yield Buffer.alloc(0);
         return;
       }
-      let skip = offset;
-      let held: Buffer[] = [];
-      let heldBytes = 0;
-      for await (let chunk of entry(f, e)) {
-        if (skip > 0) {
-          const n = Math.min(skip, chunk.length);
-          skip -= n;
-          chunk = chunk.subarray(n);
-          if (chunk.length === 0) continue;
-        }
-        held.push(chunk);
-        heldBytes += chunk.length;
-        while (heldBytes >= PIECE_BYTES) {
-          const all = Buffer.concat(held);
-          yield all.subarray(0, PIECE_BYTES);
-          held = [all.subarray(PIECE_BYTES)];
-          heldBytes = all.length - PIECE_BYTES;
-        }
-      }
-      if (heldBytes > 0) yield Buffer.concat(held);
+      // The entry inflates from its start; entryContent checks its size and CRC-32 itself.
+      yield* fillPieces(entry(f, e), offset, offset, e.size);
     },
   };
 }
 
 /** The records of one file or entry, decompressed and decoded; parse errors name it and the line. */
-async function* records(u: Unit, o: TextOptions, raw: { bytes: number }): AsyncGenerator<TextRecord> {
+async function* records(u: Unit, o: TextOptions, raw: { bytes: number }): AsyncGenerator<TextRecord[]> {
   const input = u.open((n) => (raw.bytes += n));
   const decoder = decoderFor(o.encodeType, 'fromJobConfig.encodeType');
   try {
@@ -401,19 +388,20 @@ async function* records(u: Unit, o: TextOptions, raw: { bytes: number }): AsyncG
       let doc = '';
       for await (const chunk of input) doc += decoder.decode(chunk, { stream: true });
       doc += decoder.decode();
-      for (const record of recordsAt(doc, o.jsonNode)) yield { kind: 'json', record, line: 1 };
+      yield recordsAt(doc, o.jsonNode).map((record) => ({ kind: 'json', record, line: 1 }));
       return;
     }
     // Parsers never throw on a malformed record: it comes in order, and the reader decides.
     const csv = o.format !== 'CSV_FILE' ? undefined : o.regex ? new RegexLineParser(o.regex, o.lineSeparator, true) : new CsvParser({ ...o, recover: true, keepRaw: o.dirty });
     const json = o.format === 'JSON_FILE' ? new JsonLinesParser(true) : undefined;
-    const emit = function* (text: string | undefined): Generator<TextRecord> {
-      if (csv) for (const r of text === undefined ? csv.end() : csv.push(text)) yield { kind: 'csv', ...r };
-      if (json) for (const r of text === undefined ? json.end() : json.push(text)) yield { kind: 'json', ...r };
+    // A chunk's records come as one array: an async step per record would cost more than parsing it.
+    const emit = (text: string | undefined): TextRecord[] => {
+      if (csv) return (text === undefined ? csv.end() : csv.push(text)).map((r) => ({ kind: 'csv', ...r }));
+      return json ? (text === undefined ? json.end() : json.push(text)).map((r) => ({ kind: 'json', ...r })) : [];
     };
-    for await (const chunk of input) yield* emit(decoder.decode(chunk, { stream: true }));
-    yield* emit(decoder.decode());
-    yield* emit(undefined);
+    for await (const chunk of input) yield emit(decoder.decode(chunk, { stream: true }));
+    yield emit(decoder.decode());
+    yield emit(undefined);
   } catch (e) {
     if (e instanceof CsvSyntaxError) throw errors.extractFailed(`Malformed CSV row in ${u.label} line ${e.line}: ${e.message}.`, e);
     if (e instanceof JsonSyntaxError) throw errors.extractFailed(`Malformed JSON in ${u.label} line ${e.line}: ${e.message}.`, e);
@@ -432,12 +420,14 @@ function malformedError(label: string, r: TextRecord, reason: string) {
 /** The first non-blank, well-formed record of the first unit that has one (the schema comes from it). */
 async function firstRecord(units: Unit[], o: TextOptions): Promise<TextRecord | undefined> {
   for (const u of units) {
-    for await (const r of records(u, o, { bytes: 0 })) {
-      if (r.error !== undefined) {
-        if (!o.dirty) throw malformedError(u.label, r, r.error);
-        continue;
+    for await (const got of records(u, o, { bytes: 0 })) {
+      for (const r of got) {
+        if (r.error !== undefined) {
+          if (!o.dirty) throw malformedError(u.label, r, r.error);
+          continue;
+        }
+        if (r.kind === 'json' || !(r.fields.length === 1 && r.fields[0] === null)) return r;
       }
-      if (r.kind === 'json' || !(r.fields.length === 1 && r.fields[0] === null)) return r;
     }
   }
   return undefined;
@@ -452,48 +442,59 @@ async function openRead(store: FileStore, f: SelectedFile, offset: number): Prom
   }
 }
 
-/**
- * The file from `offset` in pieces of PIECE_BYTES (the last may be shorter; an empty file is
- * one empty piece). Each piece is filled in place from the stream's chunks: one copy of the
- * bytes, and nothing of a yielded piece is kept alive by the next.
- */
+/** The file from `offset` in pieces of PIECE_BYTES (the last may be shorter; an empty file is one empty piece). */
 async function* pieces(store: FileStore, f: SelectedFile, offset: number): AsyncGenerator<Buffer> {
   if (offset >= f.size) {
     if (f.size === 0) yield Buffer.alloc(0);
     return;
   }
   const stream = await openRead(store, f, offset);
-  const pieceFor = (at: number) => Buffer.allocUnsafe(Math.min(PIECE_BYTES, f.size - at));
-  let piece = pieceFor(offset);
-  let filled = 0;
-  let seen = offset;
+  let seen: number;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (seen + chunk.length > f.size) {
-        seen += chunk.length;
-        break;
-      }
-      let used = 0;
-      while (used < chunk.length) {
-        const n = chunk.copy(piece, filled, used);
-        used += n;
-        filled += n;
-        if (filled === piece.length) {
-          const full = piece;
-          const at = seen + used;
-          piece = at < f.size ? pieceFor(at) : Buffer.alloc(0);
-          filled = 0;
-          yield full;
-        }
-      }
-      seen += chunk.length;
-    }
+    seen = yield* fillPieces(stream as AsyncIterable<Buffer>, 0, offset, f.size);
   } finally {
     stream.destroy();
   }
-  if (seen !== f.size || filled !== 0) {
+  if (seen !== f.size) {
     throw errors.extractFailed(`${store.describe(f.path)} changed while being copied: listed with ${f.size} bytes, read ${seen}.`);
   }
+}
+
+/**
+ * Bytes `at` to `size` (at < size) of a stream, in pieces of PIECE_BYTES (the last may be shorter), after
+ * dropping the stream's first `skip` bytes. Each piece is filled in place from the chunks: one
+ * copy of the bytes, and nothing of a yielded piece is kept alive by the next. Returns the
+ * position reached: `size`, or past it when the stream holds more (reading stops there), or
+ * short of it when the stream ends early.
+ */
+async function* fillPieces(chunks: AsyncIterable<Buffer>, skip: number, at: number, size: number): AsyncGenerator<Buffer, number> {
+  const pieceFor = (from: number) => Buffer.allocUnsafe(Math.min(PIECE_BYTES, size - from));
+  let piece = pieceFor(at);
+  let filled = 0;
+  let seen = at;
+  for await (let chunk of chunks) {
+    if (skip > 0) {
+      const n = Math.min(skip, chunk.length);
+      skip -= n;
+      chunk = chunk.subarray(n);
+    }
+    if (seen + chunk.length > size) return seen + chunk.length;
+    let used = 0;
+    while (used < chunk.length) {
+      const n = chunk.copy(piece, filled, used);
+      used += n;
+      filled += n;
+      if (filled === piece.length) {
+        const full = piece;
+        const next = seen + used;
+        piece = next < size ? pieceFor(next) : Buffer.alloc(0);
+        filled = 0;
+        yield full;
+      }
+    }
+    seen += chunk.length;
+  }
+  return seen;
 }
 
 async function expectedMd5(store: FileStore, f: SelectedFile, suffix: string): Promise<string> {
