@@ -59,8 +59,9 @@ export async function openPostgresSink(req: SinkRequest): Promise<Sink> {
     );
   } catch (e) {
     const code = (e as { code?: string }).code;
-    // Two sinks creating it at once: IF NOT EXISTS does not cover the race, the other one won.
-    if (code !== '23505' && code !== '42P07') {
+    // Two sinks creating it at once: IF NOT EXISTS does not cover the race, the other one won
+    // (its row type may be in place before its table: 42710, "type … already exists").
+    if (code !== '23505' && code !== '42P07' && code !== '42710') {
       await client.end().catch(() => {});
       if (code === '3F000') throw errors.tableUnavailable(`Schema ${schemaName} does not exist on PostgreSQL at ${postgresAddress(req.link)}.`, e);
       throw errors.sqlFailed(`Preparing the checkpoint table for ${where} failed: ${pgMessage(e, req.link)}`, e);
