@@ -31,6 +31,12 @@ export interface Settings {
   slotWaitMs: number;
   /** IANA time zone of calendar values users write: date macros (and schedules). */
   timeZone: string;
+  /**
+   * How often a running partition reports (progress, counters, lease, a stop request), at
+   * most: every chunk would cost store writes per chunk (per 8 MiB piece of a file copy).
+   * 0 reports after every chunk. Capped at a quarter of leaseMs, so the lease never lapses.
+   */
+  progressIntervalMs: number;
 }
 
 export interface Runtime {
@@ -80,6 +86,7 @@ export function settingsFromEnv(): Settings {
     maxRequeues: integer('FERRY_MAX_REQUEUES', 5),
     slotWaitMs: integer('FERRY_SLOT_WAIT_MS', 5_000),
     timeZone: timeZone('FERRY_TIMEZONE', 'UTC'),
+    progressIntervalMs: integer('FERRY_PROGRESS_INTERVAL_MS', 1_000),
   };
 }
 

@@ -211,6 +211,10 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
         extra: { ...source.counters?.(), ...sink.counters?.() },
       });
       const encoding = await sink.encoding?.();
+      // Reports (lease, progress, a stop request) go at most every `interval`, not after
+      // every chunk: store writes per chunk would cost as much as the copy of small chunks.
+      const interval = Math.min(rt.settings.progressIntervalMs, rt.settings.leaseMs / 4);
+      let reportedAt = rt.now();
       for await (const batch of readAhead(source.read(start?.position, chunkRows(fromLink), { encoding }))) {
         cp = {
           position: batch.position,
@@ -220,6 +224,9 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
           bytesRead: cp.bytesRead + batch.bytes,
         };
         await sink.write(batch, cp);
+        const handOver = inv.remainingMs() < rt.settings.continueMarginMs;
+        if (!handOver && rt.now() - reportedAt < interval) continue;
+        reportedAt = rt.now();
         if (!(await rt.store.partitions.heartbeat(key, part.n, inv.owner, counts(cp), rt.now() + rt.settings.leaseMs))) {
           throw new LeaseLostError();
         }
@@ -230,7 +237,7 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
           await endRun(rt, key, 'FAILED', { progress: -1, counters: current.counters, errorSummary: stoppedSummary(current) });
           return 'failed';
         }
-        if (inv.remainingMs() < rt.settings.continueMarginMs) {
+        if (handOver) {
           await sink.suspend?.();
           // Release before sending: the continuation may start at once and must find the
           // lease free. Should the send fail, the run goes stale and the reaper re-queues it.

@@ -19,7 +19,8 @@ const ended = (job: string) => waitFor(`${job} to end`, () => status(job), (s) =
 
 beforeAll(async () => {
   makeOrders(src, 20_000);
-  api = await startApi();
+  // Reports after every chunk: the stop and delete tests slow each report to keep a run going.
+  api = await startApi({ settings: { progressIntervalMs: 0 } });
   cluster = (await api.call('POST', '/v1.1/p1/clusters', { cluster: { name: 'api' } })).body.id;
   await api.call('POST', `${cdm()}/link`, {
     links: [sqliteLink('src', src, { 'linkConfig.fetchSize': '200' }), sqliteLink('dst', dst, { 'linkConfig.password': 'pw-1' })],
@@ -49,7 +50,7 @@ describe('jobs', () => {
     expect((await api.call('PUT', `${cdm()}/job/list-00`, { jobs: [tableJob('list-01')] })).body.externalMessage).toContain('does not match');
   });
 
-  it('stops a running job within a chunk: FAILED, progress -1, "Stopped by"; an idle job is Cdm.0053', async () => {
+  it('stops a running job at its next report: FAILED, progress -1, "Stopped by"; an idle job is Cdm.0053', async () => {
     await api.call('POST', `${cdm()}/job`, {
       jobs: [tableJob('slow', { toTable: 'slow_copy', toInputs: { 'toJobConfig.tablePreparation': 'DROP_AND_CREATE' } })],
     });

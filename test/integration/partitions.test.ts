@@ -44,7 +44,8 @@ async function setUp(a: Api, fill: (src: string) => void, chunk = 250) {
 }
 
 it('copies a table in parallel slices of its primary key, exactly, showing partition progress while it runs', async () => {
-  api = await startApi({ concurrency: 4 });
+  // Reports every 50 ms (not the default second): this copy takes about one.
+  api = await startApi({ concurrency: 4, settings: { progressIntervalMs: 50 } });
   const { base, src, dst, status, run } = await setUp(api, (f) => makeOrders(f, 12_000));
   const sent: ExecutionMessage[] = [];
   const send = api.ferry.runtime.queue.send.bind(api.ferry.runtime.queue);
@@ -100,7 +101,7 @@ it('puts NULLs of the partition column in one slice, or leaves them out when all
 });
 
 it('resumes a slice whose executor froze from its own checkpoint while the others finish, no row lost or doubled', async () => {
-  api = await startApi({ concurrency: 4, settings: { leaseMs: 400, bootGraceMs: 400 }, reaperIntervalMs: 100 });
+  api = await startApi({ concurrency: 4, settings: { leaseMs: 400, bootGraceMs: 400, progressIntervalMs: 0 }, reaperIntervalMs: 100 });
   const { base, src, dst, run } = await setUp(api, (f) => makeOrders(f, 8_000), 200);
   const parts = api.ferry.runtime.store.partitions;
   const heartbeat = parts.heartbeat;

@@ -23,7 +23,8 @@ let maria: my.TestDatabase;
 beforeAll(async () => {
   makeOrders(src, 3_000);
   [pg, maria] = await Promise.all([pgdb.createTestDatabase('stage'), my.createTestDatabase('stage')]);
-  api = await startApi({ settings: { slotWaitMs: 50 } });
+  // Reports after every chunk, so a stop lands mid-copy of these small tables.
+  api = await startApi({ settings: { slotWaitMs: 50, progressIntervalMs: 0 } });
   cluster = (await api.call('POST', '/v1.1/p1/clusters', { cluster: { name: 'stage' } })).body.id;
   const r = await api.call('POST', `${cdm()}/link`, {
     links: [

@@ -100,7 +100,7 @@ describe('starting', () => {
 
 describe('executing exactly once', () => {
   it('a run whose executor froze after chunk 3 is resumed by the reaper from its checkpoint, no row lost or doubled', async () => {
-    api = await startApi({ settings: { leaseMs: 400, bootGraceMs: 400 }, reaperIntervalMs: 100 });
+    api = await startApi({ settings: { leaseMs: 400, bootGraceMs: 400, progressIntervalMs: 0 }, reaperIntervalMs: 100 });
     const { base, src, dst, finished } = await setUp(api, 5_000, 500);
     // The executor stops dead after its sink committed chunk 3, before it could report it.
     const frozen = freezeProgressReport(api, 3);
@@ -152,6 +152,28 @@ describe('executing exactly once', () => {
     expect(sent.filter((m) => m.reason === 'continue').length).toBeGreaterThanOrEqual(7);
     expect(counters(s)).toMatchObject({ ROWS_READ: 2_000, ROWS_WRITTEN: 2_000 });
     expect(tableDump(dst, 'orders_copy')).toEqual(tableDump(src, 'orders'));
+  });
+
+  it('a running copy reports at most every progressIntervalMs, not after every chunk, and still ends exact', async () => {
+    const reports = async (progressIntervalMs: number) => {
+      api = await startApi({ settings: { progressIntervalMs } });
+      const { base, src, dst, finished } = await setUp(api, 3_000, 100);
+      const partitions = api.ferry.runtime.store.partitions;
+      const heartbeat = partitions.heartbeat;
+      let beats = 0;
+      partitions.heartbeat = (...args) => (beats++, heartbeat(...args));
+      await api.call('PUT', `${base}/job/j1/start`);
+      const s = await finished();
+      expect(s).toMatchObject({ status: 'SUCCEEDED', progress: 100 });
+      expect(counters(s)).toMatchObject({ ROWS_READ: 3_000, ROWS_WRITTEN: 3_000, ROWS_WRITTEN_SKIPPED: 0 });
+      expect(tableDump(dst, 'orders_copy')).toEqual(tableDump(src, 'orders'));
+      await api.close();
+      api = undefined;
+      return beats;
+    };
+    // 30 chunks: a report after each with 0; none within a (lease-capped) 15 s interval.
+    expect(await reports(0)).toBe(30);
+    expect(await reports(60_000)).toBe(0);
   });
 
   it('a duplicate delivery of the same execution message neither runs twice nor doubles rows', async () => {

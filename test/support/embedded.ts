@@ -53,7 +53,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T>, done: (v: T
  * Freezes the executor that makes the run's `nth` progress report: its sink has committed
  * that chunk, but it stops dead before reporting it, as an executor that hangs or loses its
  * container would. `thaw()` lets it carry on late (and waits for the report it then makes);
- * `restore()` puts the store back.
+ * `restore()` puts the store back. Start the API with settings.progressIntervalMs 0, so that
+ * report n follows chunk n.
  */
 export function freezeProgressReport(api: Api, nth: number): { thaw(): Promise<unknown>; restore(): void } {
   const subs = api.ferry.runtime.store.submissions;

@@ -345,7 +345,8 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   }
 
   async function writeBinary(s: SinkState, rows: readonly (readonly unknown[])[], cp: Checkpoint): Promise<void> {
-    const checked = conflictCheck();
+    // Inside a streamed file a batch saves nothing, most likely: the check waits for a save.
+    const checked = streaming ? undefined : conflictCheck();
     // Whole files of the batch upload side by side (many small files are latency, not bytes).
     const puts: Promise<void>[] = [];
     for (const row of rows) {
@@ -415,7 +416,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     }
     await Promise.all(puts);
     // Inside a streamed file nothing is durable yet: the checkpoint waits for its end (a later batch's).
-    if (!streaming) await saveAndCommit(s, cp, checked);
+    if (!streaming) await saveAndCommit(s, cp, checked ?? conflictCheck());
   }
 
   const sink: Sink = {

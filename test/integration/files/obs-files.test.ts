@@ -130,7 +130,7 @@ describe('tables and CSV objects', () => {
 describe('exactly once', () => {
   it('a binary copy whose executor froze mid-job is resumed by the reaper; every file lands once, byte-identical', async () => {
     // A lease long enough for an 8 MB chunk on a busy machine; the freeze outlives it.
-    api = await startApi({ settings: { leaseMs: 3_000, bootGraceMs: 3_000 }, reaperIntervalMs: 200 });
+    api = await startApi({ settings: { leaseMs: 3_000, bootGraceMs: 3_000, progressIntervalMs: 0 }, reaperIntervalMs: 200 });
     const c = await cluster(api);
     const b = await bucket();
     const root = mkdtempSync(join(tmpdir(), 'ferry-obs-'));

@@ -189,7 +189,7 @@ it('a keyless PostgreSQL table copied one chunk per invocation arrives whole: no
 it('an executor frozen after committing chunk 3 is taken over by the reaper; the late one writes nothing', async () => {
   const src = join(mkdtempSync(join(tmpdir(), 'ferry-pg-copy-')), 'src.db');
   makeOrders(src, 3_000);
-  api = await startApi({ settings: { leaseMs: 400, bootGraceMs: 400 }, reaperIntervalMs: 100 });
+  api = await startApi({ settings: { leaseMs: 400, bootGraceMs: 400, progressIntervalMs: 0 }, reaperIntervalMs: 100 });
   const cluster = (await api.call('POST', '/v1.1/p1/clusters', { cluster: { name: 'c' } })).body.id as string;
   const base = `/v1.1/p1/clusters/${cluster}/cdm`;
   await api.call('POST', `${base}/link`, { links: [sqliteLink('src', src, { 'linkConfig.fetchSize': '300' }), postgresLink('dst', db)] });
