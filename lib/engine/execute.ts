@@ -210,12 +210,12 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
         bytesRead: c.bytesRead,
         extra: { ...source.counters?.(), ...sink.counters?.() },
       });
-      const encoding = await sink.encoding?.();
+      const opts = { encoding: await sink.encoding?.(), fileStreamBytes: sink.fileStreamBytes?.() };
       // Reports (lease, progress, a stop request) go at most every `interval`, not after
       // every chunk: store writes per chunk would cost as much as the copy of small chunks.
       const interval = Math.min(rt.settings.progressIntervalMs, rt.settings.leaseMs / 4);
       let reportedAt = rt.now();
-      for await (const batch of readAhead(source.read(start?.position, chunkRows(fromLink), { encoding }))) {
+      for await (const batch of readAhead(source.read(start?.position, chunkRows(fromLink), opts))) {
         cp = {
           position: batch.position,
           // A dirty record was read but not written: ROWS_WRITTEN_SKIPPED counts it.

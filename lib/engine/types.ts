@@ -65,6 +65,20 @@ export interface RecordBatch {
   readonly dirty?: readonly DirtyRecord[];
   /** …and how many the read has set aside so far, these included (kept in the position, so a resume goes on counting). */
   readonly dirtyTotal?: number;
+  /**
+   * Only in a binary file copy whose sink takes whole files (ReadOptions.fileStreamBytes): the
+   * batch's one row is [path, size, 0, no bytes], and the file's bytes follow here, to be
+   * read once, to their end, by the sink's write. A stream that fails ends the file unwritten.
+   */
+  readonly stream?: AsyncIterable<Buffer>;
+}
+
+/** What the sink would take beyond plain rows; a source uses what it can and ignores the rest. */
+export interface ReadOptions {
+  /** The sink takes rows already in this format (a source that can produce it exactly may yield such batches). */
+  readonly encoding?: RowEncoding;
+  /** The sink takes binary files of up to this many bytes whole, as one stream (RecordBatch.stream). */
+  readonly fileStreamBytes?: number;
 }
 
 /** A record set aside as dirty data (throttlingConfig.recordDirtyData) instead of failing the run. */
@@ -93,12 +107,8 @@ export interface Source {
   readonly schema: TableSchema;
   /** Rows the read will yield, estimated cheaply (drives `progress`). */
   estimateRows(): Promise<number>;
-  /**
-   * Streams batches of at most `chunkRows` rows, starting after `from` (or at the start).
-   * `encoding`: the sink would take rows already in that format; a source that can produce
-   * it exactly may yield such batches, any other yields values.
-   */
-  read(from: Position | undefined, chunkRows: number, opts?: { encoding?: RowEncoding }): AsyncIterable<RecordBatch>;
+  /** Streams batches of at most `chunkRows` rows, starting after `from` (or at the start). */
+  read(from: Position | undefined, chunkRows: number, opts?: ReadOptions): AsyncIterable<RecordBatch>;
   /**
    * Optional: counters this source knows better than the engine (file jobs: FILES_READ,
    * TOTAL_FILES, TOTAL_SIZE), as of the last batch it yielded; they override the engine's.
@@ -121,6 +131,8 @@ export interface Sink {
   write(batch: RecordBatch, checkpoint: Checkpoint): Promise<void>;
   /** Optional: the row encoding this sink takes as it is, asked once before the first read (see Source.read). */
   encoding?(): Promise<RowEncoding | undefined>;
+  /** Optional, binary file copies: files of up to this many bytes the sink takes whole, as one stream (RecordBatch.stream). */
+  fileStreamBytes?(): number | undefined;
   /**
    * Optional, after the last chunk and before the engine records the slice done: make what
    * was written final (file sinks rename temporary parts into place). Must be idempotent

@@ -16,9 +16,11 @@
 // When nothing needs a file staged (duplicateFileOpType REPLACE, no writeToTempFile, MD5 or
 // encryption), a file that is one piece whole is written with one PUT, and on stores that
 // take one-request uploads (FileStore.putStream) a file up to STREAM_BYTES is streamed in
-// one PUT as its pieces come, the checkpoint saved only once it is complete: a crash
-// re-reads it and sends it again whole, and nothing partial is ever visible. A continuation
-// that cuts one off (suspend) drops it and resumes before it, that file then in parts.
+// one PUT, the checkpoint saved only once it is complete: a crash re-reads it and sends it
+// again whole, and nothing partial is ever visible. The source hands such a file over whole,
+// as a stream (fileStreamBytes, RecordBatch.stream): its bytes flow through, never gathered
+// into pieces. Pieces of one (a ZIP entry) stream as they come; a continuation that cuts
+// one off (suspend) drops it and resumes before it, that file then in parts.
 //
 // CSV_FILE/JSON_FILE rows are encoded and buffered in memory up to the store's minimum
 // part size (S3 refuses smaller parts except the last); stores without one take every
@@ -344,6 +346,24 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     s.skipping = undefined;
   }
 
+  /** Binary: a whole file as the source streams it, in one request; the checkpoint follows it. */
+  async function writeStream(s: SinkState, row: readonly unknown[], stream: AsyncIterable<Buffer>, cp: Checkpoint): Promise<void> {
+    const checked = conflictCheck();
+    const size = Number(row[1] as bigint);
+    await dropOpen(s);
+    const file = store.putStream!(joinPath(outputDir, row[0] as string), size);
+    try {
+      for await (const chunk of stream) await file.write(chunk);
+      await file.end();
+    } catch (e) {
+      file.abort();
+      throw e;
+    }
+    s.filesWritten++;
+    s.bytesWritten += size;
+    await saveAndCommit(s, cp, checked);
+  }
+
   async function writeBinary(s: SinkState, rows: readonly (readonly unknown[])[], cp: Checkpoint): Promise<void> {
     // Inside a streamed file a batch saves nothing, most likely: the check waits for a save.
     const checked = streaming ? undefined : conflictCheck();
@@ -423,6 +443,9 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     async prepare() {
       await wrap(`Preparing ${store.describe(outputDir)}`, () => store.prepareDirectory(outputDir));
     },
+    fileStreamBytes() {
+      return binary && putWhole && store.putStream ? STREAM_BYTES : undefined;
+    },
     async checkpoint() {
       return wrap('Reading the checkpoint', async () => {
         state = undefined;
@@ -433,6 +456,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     async write(batch, cp) {
       await wrap(`Writing to ${store.describe(outputDir)}`, async () => {
         const s = await load();
+        if (batch.stream) return writeStream(s, batch.rows[0]!, batch.stream, cp);
         if (!text) return writeBinary(s, batch.rows, cp);
         const chunk = text.encodeRows(batch.rows);
         if (chunk.length) {

@@ -98,9 +98,10 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
         return files.reduce((n, f) => n + Math.max(1, Math.ceil(f.size / PIECE_BYTES)), 0);
       },
       counters: () => ({ ...counters(), rowsRead: -1, rowsWritten: -1, rowsWrittenSkipped: -1 }),
-      async *read(position, chunkRows) {
+      async *read(position, chunkRows, opts) {
         const at = position as FilePosition | undefined;
         filesRead = at?.filesRead ?? 0;
+        const streamUpTo = opts?.fileStreamBytes ?? 0;
         let rows: Value[][] = [];
         let bytes = 0;
         let pos: FilePosition = {};
@@ -135,6 +136,17 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
           let offset = start.offset ?? 0;
           const expected = md5Suffix ? await expectedMd5(store, f, md5Suffix) : undefined;
           const hash = expected ? createHash('md5') : undefined;
+          // More than a piece, and the sink takes it whole: its bytes flow through as they come.
+          if (offset === 0 && f.size > PIECE_BYTES && f.size <= streamUpTo) {
+            if (rows.length) yield { rows, position: pos, bytes };
+            rows = [];
+            bytes = 0;
+            const verify = hash && ((h: Hash) => verifyMd5(store, f, h, expected!, md5Suffix!));
+            filesRead++;
+            pos = { file: f.path, offset: f.size, done: true, filesRead };
+            yield { rows: [[f.rel, BigInt(f.size), 0n, NO_BYTES]], position: pos, bytes: f.size, stream: wholeFile(store, f, hash, verify) };
+            continue;
+          }
           if (hash && offset > 0) await hashPrefix(store, f, offset, hash);
           for await (const piece of pieces(store, f, offset)) {
             const end = offset + piece.length;
@@ -457,6 +469,32 @@ async function* pieces(store: FileStore, f: SelectedFile, offset: number): Async
   }
   if (seen !== f.size) {
     throw errors.extractFailed(`${store.describe(f.path)} changed while being copied: listed with ${f.size} bytes, read ${seen}.`);
+  }
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * A whole file as its store's stream gives it, checked as it goes: a chunk that would make it
+ * longer than listed is not passed on, and the last chunk only once the file's MD5 (when one
+ * is expected) is right, so a sink that writes what it gets never completes a wrong file.
+ */
+async function* wholeFile(store: FileStore, f: SelectedFile, hash: Hash | undefined, verify: ((h: Hash) => void) | undefined): AsyncGenerator<Buffer> {
+  const stream = await openRead(store, f, 0);
+  let seen = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      seen += chunk.length;
+      if (seen > f.size) break;
+      hash?.update(chunk);
+      if (seen === f.size) verify?.(hash!);
+      yield chunk;
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (seen !== f.size) {
+    throw errors.extractFailed(`${store.describe(f.path)} changed while being copied: listed with ${f.size} bytes, read ${seen > f.size ? 'more' : seen}.`);
   }
 }
 

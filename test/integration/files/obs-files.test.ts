@@ -134,8 +134,12 @@ describe('exactly once', () => {
     const c = await cluster(api);
     const b = await bucket();
     const root = mkdtempSync(join(tmpdir(), 'ferry-obs-'));
-    // 3 MB files: a batch holds up to 8 MB, so the copy takes several chunks.
-    writeTree(join(root, 'in'), Object.fromEntries(Array.from({ length: 6 }, (_v, i) => [`f${i}.bin`, bytes(3 * 1024 * 1024 + i, 10 + i)])));
+    // 3 MB files: a batch holds up to 8 MB, so the copy takes several chunks; f6.bin, larger
+    // than a piece, goes whole in one streamed request.
+    writeTree(join(root, 'in'), {
+      ...Object.fromEntries(Array.from({ length: 6 }, (_v, i) => [`f${i}.bin`, bytes(3 * 1024 * 1024 + i, 10 + i)])),
+      'f6.bin': bytes(9 * 1024 * 1024 + 5, 16),
+    });
     await c.links(obsLink('s3'), link('disk', 'nas-connector', { 'linkConfig.rootDirectory': root }));
     await c.job('up', {
       from: ['disk', 'nas-connector'],
@@ -151,7 +155,43 @@ describe('exactly once', () => {
     await api.ferry.queue.idle();
     frozen.restore();
     expect(await bucketMd5(b)).toEqual(treeMd5(join(root, 'in')));
-    expect(counters(s)).toMatchObject({ FILES_WRITTEN: 6, FILES_READ: 6 });
+    expect(counters(s)).toMatchObject({ FILES_WRITTEN: 7, FILES_READ: 7 });
+  });
+
+  it('an object larger than a piece is streamed whole; one whose .md5 does not match never appears, and the run names it', async () => {
+    api = await startApi();
+    const c = await cluster(api);
+    const [from, to] = [await bucket(), await bucket()];
+    const big = bytes(9 * 1024 * 1024 + 3, 31);
+    const bad = bytes(9 * 1024 * 1024, 32);
+    await put(from, 'ok/big.bin', big);
+    await put(from, 'ok/big.bin.md5', `${md5(big)}  big.bin\n`);
+    await put(from, 'bad/bad.bin', bad);
+    await put(from, 'bad/bad.bin.md5', md5(bytes(9 * 1024 * 1024, 33)));
+    await c.links(obsLink('s3'));
+    const copy = (name: string, dir: string) =>
+      c.job(name, {
+        from: ['s3', 'obs-connector'],
+        to: ['s3', 'obs-connector'],
+        fromInputs: { 'fromJobConfig.bucketName': from, 'fromJobConfig.inputDirectory': dir, 'fromJobConfig.inputFormat': 'BINARY_FILE', 'fromJobConfig.md5FileSuffix': '.md5' },
+        toInputs: { 'toJobConfig.bucketName': to, 'toJobConfig.outputDirectory': dir, 'toJobConfig.outputFormat': 'BINARY_FILE' },
+      });
+    await copy('good', '/ok/');
+    const ok = await c.run('good');
+    expect(ok.status, ok['error-summary']).toBe('SUCCEEDED');
+    expect(counters(ok)).toMatchObject({ FILES_WRITTEN: 1, BYTES_WRITTEN: big.length });
+    await copy('tampered', '/bad/');
+    const failed = await c.run('tampered');
+    expect(failed.status).toBe('FAILED');
+    expect(failed['error-summary']).toContain('MD5 mismatch for obs://');
+    expect(failed['error-summary']).toContain('bad/bad.bin');
+    const copied = await bucketMd5(to);
+    expect(copied['ok/big.bin']).toBe(md5(big));
+    expect(copied['ok/big.bin.md5']).toBeUndefined();
+    // The tampered object's request never completed: its last bytes were held back. (S3 drops
+    // an aborted PUT; s3rver keeps what arrived, so here a short object may be left.)
+    const left = await s3.client.send(new ListObjectsV2Command({ Bucket: to, Prefix: 'bad/' }));
+    for (const o of left.Contents ?? []) expect(o.Size).toBeLessThan(bad.length);
   });
 });
 
@@ -186,8 +226,8 @@ describe('continuations', () => {
 
 describe('continuations of binary copies', () => {
   it('objects sent in one streamed request, with invocations that run out of time after each chunk, land once and whole', async () => {
-    // Each invocation copies one 8 MiB piece and hands over: a streamed object cut off by a
-    // handover is dropped and sent again in parts, so the run still gets on.
+    // Each invocation copies one chunk and hands over: an object larger than a piece is one
+    // chunk of its own, streamed whole; the others go between the handovers.
     api = await startApi({ invocationTimeoutMs: 1_000, settings: { continueMarginMs: 5_000 } });
     const c = await cluster(api);
     const [from, to] = [await bucket(), await bucket()];
