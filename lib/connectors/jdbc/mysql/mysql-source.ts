@@ -161,10 +161,12 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
 /**
  * How a column is read. MariaDB prints a FLOAT with 6 significant digits (1048576 reads
  * as 1048580); as a DOUBLE it prints the float's exact value, which every float column
- * it is written to rounds back to the same float.
+ * it is written to rounds back to the same float. Floats arrive as that text, parsed by
+ * fromMysql: mysql2's own parser reads 999999999999999.9 as 1000000000000000.
  */
 function selectExpr(ref: string, c: Column): string {
-  return c.type === 'float' && c.precision === 24 ? `CAST(${ref} AS DOUBLE)` : ref;
+  if (c.type !== 'float') return ref;
+  return `CAST(${c.precision === 24 ? `CAST(${ref} AS DOUBLE)` : ref} AS CHAR)`;
 }
 
 /**
