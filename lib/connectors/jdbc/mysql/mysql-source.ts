@@ -128,6 +128,10 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
   const where = req.from['fromJobConfig.whereClause'] ? `(${req.from['fromJobConfig.whereClause']})` : '1=1';
   const list = columns.map((c) => selectExpr(q(c.name), c)).join(', ');
   const reader = new Reader(conn, req.link, hasSpatial(columns) ? rawGeometry : undefined);
+  // CSV lines are built with MariaDB's float text and PCRE REGEXP on bytes, proven against MariaDB
+  // only (MySQL 8's REGEXP refuses binary strings): MySQL keeps the row-by-row path.
+  const [[version]] = (await reader.run('SELECT VERSION()')) as [[unknown]];
+  const csvLines = /mariadb/i.test(String(version));
 
   return {
     schema: { engine: 'mysql', columns, primaryKey },
@@ -154,7 +158,7 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
       }
       const encoding = opts?.encoding;
       const line =
-        encoding === 'pg-copy' ? copyLineExpr(columns) : encoding?.format === 'csv' ? csvLineExpr(columns, encoding) : undefined;
+        encoding === 'pg-copy' ? copyLineExpr(columns) : encoding?.format === 'csv' && csvLines ? csvLineExpr(columns, encoding) : undefined;
       const values = valueRows(key, columns, list);
       return keysetPages(reader, { from, where, key }, line ? lineRows(key, line, encoding!, values) : values, position, chunkRows);
     },
