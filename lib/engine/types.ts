@@ -46,12 +46,28 @@ export type Position = { readonly [key: string]: unknown };
 
 /**
  * A row format a sink takes as it is and a source may produce itself: `pg-copy` is one
- * line of PostgreSQL COPY text (fields separated by tabs, escaped, NULL as \N).
+ * line of PostgreSQL COPY text (fields separated by tabs, escaped, NULL as \N); a
+ * CsvEncoding is one line of a CSV file.
  */
-export type RowEncoding = 'pg-copy';
+export type RowEncoding = 'pg-copy' | CsvEncoding;
+
+/**
+ * One CSV line in UTF-8, byte for byte what the file sink writes for the row's values
+ * (csv-format.ts formatCsvLine over value-text.ts's texts), without its line end.
+ */
+export interface CsvEncoding {
+  readonly format: 'csv';
+  /** The source's columns written, by position, in this order (toJobConfig.columnList). */
+  readonly columns: readonly number[];
+  readonly fieldSeparator: string;
+  /** Not part of the line, but a field holding it is quoted. */
+  readonly lineSeparator: string;
+  /** Every non-NULL field in double quotes (toJobConfig.quoteChar). */
+  readonly quote: boolean;
+}
 
 export interface RecordBatch {
-  /** The rows' values; with `encoded`, each row is one string: the row in that encoding, without its line end. */
+  /** The rows' values; with `encoded`, each row is one string or its UTF-8 bytes: the row in that encoding, without its line end. */
   readonly rows: Value[][];
   readonly encoded?: RowEncoding;
   /** The resume point just after this batch's last row. */

@@ -46,7 +46,16 @@
 // completeFileRun writes them as one result file, `<job>_<submission>.md5` in
 // recordMD5Directory (md5sum -c reads it from the output directory).
 import { errors } from '../../errors';
-import { CheckpointConflictError, runKeyString, type Checkpoint, type RunKey, type Sink, type TableSchema } from '../../engine/types';
+import {
+  CheckpointConflictError,
+  runKeyString,
+  type Checkpoint,
+  type CsvEncoding,
+  type RecordBatch,
+  type RunKey,
+  type Sink,
+  type TableSchema,
+} from '../../engine/types';
 import type { InputMap } from '../../model/config-values';
 import type { Counters } from '../../model/submission';
 import { formatCsvLine } from './csv-format';
@@ -55,7 +64,7 @@ import { BINARY_SCHEMA } from './file-source';
 import { CHECKPOINT_DIR, joinPath, normalizePath, type FileStore, type StagedFile, type StreamedFile } from './file-store';
 import { formatJsonLine } from './json-format';
 import { md5Digest, md5Hex, md5Start, md5Update, multipartEtag, type Md5State } from './md5-state';
-import { encoderFor, unescapeSeparator } from './text-encoding';
+import { encoderFor, isUtf8, unescapeSeparator } from './text-encoding';
 import { valueToText } from './value-text';
 
 interface OpenFile {
@@ -440,6 +449,9 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   }
 
   const sink: Sink = {
+    async encoding() {
+      return text?.encoding;
+    },
     async prepare() {
       await wrap(`Preparing ${store.describe(outputDir)}`, () => store.prepareDirectory(outputDir));
     },
@@ -458,7 +470,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         const s = await load();
         if (batch.stream) return writeStream(s, batch.rows[0]!, batch.stream, cp);
         if (!text) return writeBinary(s, batch.rows, cp);
-        const chunk = text.encodeRows(batch.rows);
+        const chunk = batch.encoded ? text.encodeLines(batch) : text.encodeRows(batch.rows);
         if (chunk.length) {
           buffer.push(chunk);
           buffered += chunk.length;
@@ -580,7 +592,8 @@ async function writeMd5Result(store: FileStore, outputDir: string, to: InputMap,
 
 function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
   const json = to['toJobConfig.outputFormat'] === 'JSON_FILE';
-  const encode = encoderFor(to['toJobConfig.encodeType'] || 'UTF-8', 'toJobConfig.encodeType');
+  const encodeType = to['toJobConfig.encodeType'] || 'UTF-8';
+  const encode = encoderFor(encodeType, 'toJobConfig.encodeType');
   const opts = {
     fieldSeparator: unescapeSeparator(to['toJobConfig.fieldSeparator'] || ','),
     lineSeparator: json ? '\n' : unescapeSeparator(to['toJobConfig.lineSeparator'] || '\\r\\n'),
@@ -598,7 +611,12 @@ function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
   const columns = indexes.map((i) => schema.columns[i]!);
   const prefix = to['toJobConfig.filePrefix'] || run.job;
   const ext = json ? 'json' : 'csv';
+  // A source may format UTF-8 CSV lines itself (RowEncoding); JSON and other encodings are built here.
+  const encoding: CsvEncoding | undefined =
+    json || !isUtf8(encodeType) ? undefined : { format: 'csv', columns: indexes, ...opts };
+  const lineEnd = Buffer.from(opts.lineSeparator, 'utf8');
   return {
+    encoding,
     header:
       !json && to['toJobConfig.firstRowAsHeader'] === 'true'
         ? encode(formatCsvLine(columns.map((c) => c.name), opts))
@@ -615,6 +633,13 @@ function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
           : formatCsvLine(indexes.map((i, k) => valueToText(columns[k]!.type, (row[i] ?? null) as never)), opts);
       }
       return encode(out);
+    },
+    /** A batch of lines the source formatted in `encoding` (see RowEncoding), each followed by the line separator. */
+    encodeLines(batch: RecordBatch): Buffer {
+      if (batch.encoded !== encoding) throw new Error('A batch arrived in a row encoding this file sink did not ask for.');
+      const parts: Buffer[] = [];
+      for (const [line] of batch.rows) parts.push(typeof line === 'string' ? Buffer.from(line, 'utf8') : (line as Buffer), lineEnd);
+      return Buffer.concat(parts);
     },
   };
 }

@@ -35,6 +35,11 @@ export function encoderFor(encodeType: string, inputName: string): (text: string
   return (text) => Buffer.from(text, enc);
 }
 
+/** Whether `encodeType` names UTF-8 (the encoding a source's own text arrives in). */
+export function isUtf8(encodeType: string): boolean {
+  return WRITABLE[label(encodeType)] === 'utf8';
+}
+
 /** Separators arrive typed as `\t`, `\r\n`, `\u0001` in JSON bodies; turn those spellings into characters. */
 export function unescapeSeparator(s: string): string {
   return s.replace(/\\(u[0-9a-fA-F]{4}|t|r|n|\\)/g, (_m, e: string) => {

@@ -4,11 +4,12 @@ import type { Connection, FieldPacket } from 'mysql2/promise';
 import type { Connection as CoreConnection } from 'mysql2';
 import { errors } from '../../../errors';
 import { approxRowBytes, decodeKey, encodeKey } from '../../../engine/position';
-import type { Column, Position, RecordBatch, Source, Value } from '../../../engine/types';
+import type { Column, Position, RecordBatch, RowEncoding, Source, Value } from '../../../engine/types';
 import type { InputMap } from '../../../model/config-values';
 import type { SourceRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
 import { copyLineExpr } from './mysql-copy-text';
+import { csvLineExpr } from './mysql-csv-text';
 import { connectMysql, isMissingTable, mysqlAddress, mysqlMessage } from './mysql-connection';
 import {
   fieldColumn,
@@ -127,6 +128,10 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
   const where = req.from['fromJobConfig.whereClause'] ? `(${req.from['fromJobConfig.whereClause']})` : '1=1';
   const list = columns.map((c) => selectExpr(q(c.name), c)).join(', ');
   const reader = new Reader(conn, req.link, hasSpatial(columns) ? rawGeometry : undefined);
+  // CSV lines are built with MariaDB's float text and PCRE REGEXP on bytes, proven against MariaDB
+  // only (MySQL 8's REGEXP refuses binary strings): MySQL keeps the row-by-row path.
+  const [[version]] = (await reader.run('SELECT VERSION()')) as [[unknown]];
+  const csvLines = /mariadb/i.test(String(version));
 
   return {
     schema: { engine: 'mysql', columns, primaryKey },
@@ -151,8 +156,11 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
         const order = columns.map(orderExpr).join(', ');
         return reader.stream(`SELECT ${list} FROM ${from} WHERE ${where} ORDER BY ${order}`, columns, position, chunkRows);
       }
-      const line = opts?.encoding === 'pg-copy' ? copyLineExpr(columns) : undefined;
-      return keysetPages(reader, { from, where, key }, line ? copyLineRows(key, line) : valueRows(key, columns, list), position, chunkRows);
+      const encoding = opts?.encoding;
+      const line =
+        encoding === 'pg-copy' ? copyLineExpr(columns) : encoding?.format === 'csv' && csvLines ? csvLineExpr(columns, encoding) : undefined;
+      const values = valueRows(key, columns, list);
+      return keysetPages(reader, { from, where, key }, line ? lineRows(key, line, encoding!, values) : values, position, chunkRows);
     },
     close: () => reader.close(),
   };
@@ -161,10 +169,12 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
 /**
  * How a column is read. MariaDB prints a FLOAT with 6 significant digits (1048576 reads
  * as 1048580); as a DOUBLE it prints the float's exact value, which every float column
- * it is written to rounds back to the same float.
+ * it is written to rounds back to the same float. Floats arrive as that text, parsed by
+ * fromMysql: mysql2's own parser reads 999999999999999.9 as 1000000000000000.
  */
 function selectExpr(ref: string, c: Column): string {
-  return c.type === 'float' && c.precision === 24 ? `CAST(${ref} AS DOUBLE)` : ref;
+  if (c.type !== 'float') return ref;
+  return `CAST(${c.precision === 24 ? `CAST(${ref} AS DOUBLE)` : ref} AS CHAR)`;
 }
 
 /**
@@ -192,6 +202,8 @@ interface PageShape {
   /** Where each key column stands in a fetched row. */
   readonly keyAt: readonly number[];
   readonly typeCast?: typeof lineAsBytes;
+  /** Set when a page may come back this shape cannot carry exactly: such a page is read again in the fallback shape. */
+  readonly fallback?: { readonly shape: PageShape; carries(page: Row[]): boolean };
   batch(page: Row[], position: Position): RecordBatch;
 }
 
@@ -200,12 +212,18 @@ async function* keysetPages(reader: Reader, k: KeysetQuery, shape: PageShape, po
   const order = `ORDER BY ${k.key.map((c) => q(c.name)).join(', ')} LIMIT ${chunkRows}`;
   let last = Array.isArray(position?.key) ? decodeKey(position.key) : undefined;
   for (;;) {
-    const sql = `SELECT ${shape.select} FROM ${k.from} WHERE ${k.where}${last ? ` AND ${after(k.key, last)}` : ''} ${order}`;
-    const page = await reader.run(sql, [], shape.typeCast);
+    const where = `${k.where}${last ? ` AND ${after(k.key, last)}` : ''}`;
+    const read = (s: PageShape) => reader.run(`SELECT ${s.select} FROM ${k.from} WHERE ${where} ${order}`, [], s.typeCast);
+    let used = shape;
+    let page = await read(used);
+    if (used.fallback && !used.fallback.carries(page)) {
+      used = used.fallback.shape;
+      page = await read(used);
+    }
     if (page.length === 0) return;
     const tail = page[page.length - 1]!;
-    last = k.key.map((c, i) => fromMysql(c.type, tail[shape.keyAt[i]!]));
-    yield shape.batch(page, { key: encodeKey(last) });
+    last = k.key.map((c, i) => fromMysql(c.type, tail[used.keyAt[i]!]));
+    yield used.batch(page, { key: encodeKey(last) });
     if (page.length < chunkRows) return;
   }
 }
@@ -221,12 +239,17 @@ function valueRows(key: readonly Column[], columns: readonly Column[], list: str
   };
 }
 
-/** Whole rows as COPY lines (`line` is the line's expression), after the key's columns. */
-function copyLineRows(key: readonly Column[], line: string): PageShape {
+/**
+ * Whole rows as lines in `encoded` (`line` is the line's expression), after the key's columns.
+ * The server makes a line longer than max_allowed_packet NULL: that page is read as `values`.
+ */
+function lineRows(key: readonly Column[], line: string, encoded: RowEncoding, values: PageShape): PageShape {
   return {
     select: `${key.map((c) => q(c.name)).join(', ')}, ${line} AS ${q(LINE)}`,
     keyAt: key.map((_, i) => i),
-    typeCast: lineAsBytes,
+    // CSV lines are binary strings already, which mysql2 returns as bytes without a typeCast (that costs an object a field).
+    typeCast: encoded === 'pg-copy' ? lineAsBytes : undefined,
+    fallback: { shape: values, carries: (page) => page.every((r) => r[key.length] !== null) },
     batch(page, position) {
       let bytes = 0;
       const rows = page.map((r) => {
@@ -234,7 +257,7 @@ function copyLineRows(key: readonly Column[], line: string): PageShape {
         bytes += bytesOfLine.length;
         return [bytesOfLine];
       });
-      return { rows, position, bytes, encoded: 'pg-copy' };
+      return { rows, position, bytes, encoded };
     },
   };
 }

@@ -1,0 +1,180 @@
+// A MySQL table exported to CSV objects has its lines formatted by the MariaDB server
+// (mysql-csv-text.ts). These cases hold that path to the row-by-row one byte for byte: the
+// same table read through fromJobConfig.sql (a query, which always reads values) must write
+// the same objects, for every column type, edge value and CSV option, through the CDM API
+// on the embedded runtime, against MariaDB and s3rver.
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMysqlSource } from '../../../lib/connectors/jdbc/mysql/mysql-source';
+import type { CsvEncoding } from '../../../lib/engine/types';
+import { startApi, type Api } from '../../support/embedded';
+import { createTestDatabase, mysqlLinkBody, type TestDatabase } from '../../support/mysql';
+import { startS3, type TestS3 } from '../../support/s3';
+import { cluster, link } from './file-harness';
+
+const COLUMNS = `
+  id BIGINT PRIMARY KEY, i8 TINYINT, u64 BIGINT UNSIGNED, i64 BIGINT, zf INT(5) ZEROFILL, yr YEAR,
+  dc DECIMAL(38,10), dz DECIMAL(6,2) ZEROFILL, f32 FLOAT, f64 DOUBLE, flag TINYINT(1), bit1 BIT(1), bits BIT(12),
+  d DATE, dt DATETIME(6), dt0 DATETIME, ts TIMESTAMP(6) NULL DEFAULT NULL, t TIME(6), ch CHAR(4), vc VARCHAR(60),
+  lat VARCHAR(20) CHARACTER SET latin1, txt TEXT, en ENUM('a','b c'), st SET('x','y'), vb VARBINARY(8), bn BINARY(4),
+  bl BLOB, js JSON`;
+
+// Rows 1–6: extremes, separators and quotes inside values, empty strings; row 7 is NULL in every column.
+const ROWS = [
+  `1, -128, 0, -9223372036854775808, 42, 0, '-0.0000000001', 1.5, 1048576, -1.7976931348623157e308, 1, b'1', b'101000000101',
+   '1969-07-20', '1969-12-31 23:59:59.999999', '1000-01-01 00:00:00', '1970-01-01 00:00:01.000001', '-838:59:59', 'ab',
+   'a,b "q" e0a', 'café', 'line\\nbreak\\r\\ncr', 'a', 'x,y', X'000100', X'0001', X'00FF00FE', '{"a": [1, "😀", 1.50]}'`,
+  `2, 127, 18446744073709551615, 9223372036854775807, 99999, 2155, '1234567890123456789012345678.0123456789', 9999.99, -0.5, 1e21,
+   0, b'0', b'0', '9999-12-31', '9999-12-31 23:59:59.999999', '2024-02-29 12:00:00', '2038-01-19 03:14:07.999999',
+   '838:59:59.999999', '😀', '😀 中文 𝄞 | ; \\t', 'ÿ', '\\\\N', 'b c', '', X'', X'FFFFFFFF', X'', '[]'`,
+  `3, 0, 9007199254740993, 9007199254740993, 0, 2024, '0', 0, 1.2345678, 5e-324, 2, b'1', b'111111111111', '1000-01-01',
+   '1900-01-01 00:00:00.000001', '2024-03-10 02:30:00', '2000-02-29 16:00:00.5', '00:00:00.000001', '', '', '', '', 'a', 'y',
+   X'5C4E', X'', REPEAT(X'00FF', 100), 'null'`,
+  `4, -1, 1, -1, 7, 1901, '-9999999999999999999999999999.9999999999', 0.01, 3e38, 999999999999999.9, -1, b'0', b'1',
+   '2024-01-01', '2024-01-01 00:00:00', '2024-01-01 00:00:00', '2024-01-01 00:00:00', '-00:00:01.5', '"', '""', '"',
+   '=+e0a-😀\\\\u0001||T:', 'b c', 'x', X'22', X'2C2C2C2C', X'0D0A', '{"k": "v,w\\\\n"}'`,
+  `5, 10, 10, 10, 10, 2000, '10', 10, 1e-7, 1.5e-7, 1, b'1', b'10', '2000-10-10', '2000-10-10 10:10:10.100000', '2000-10-10 10:10:10',
+   '2000-10-10 10:10:10.1', '10:10:10', 'e', 'true', 'a', 'TT:T:', 'a', 'x,y', X'FB', X'FBFF', X'FBFF', '"e"'`,
+  `6, 1, 1, 1, 1, 2001, '1', 1, 1e-6, 1e15, 0, b'0', b'111', '2001-01-01', '2001-01-01 01:01:01', '2001-01-01 01:01:01',
+   '2001-01-01 01:01:01', '01:01:01', '-', '0', '0', '0-0', 'a', '', X'FF', X'00', X'', '0'`,
+];
+const ALL_NULL = `7${', NULL'.repeat(27)}`;
+
+/** Separators, quoting, column choice and header: each spelled as CDM's toJobConfig takes them. */
+const OPTIONS: Record<string, string>[] = [
+  {},
+  { 'toJobConfig.quoteChar': 'true', 'toJobConfig.lineSeparator': '\\n', 'toJobConfig.firstRowAsHeader': 'true' },
+  { 'toJobConfig.fieldSeparator': '\\t', 'toJobConfig.lineSeparator': '\\n', 'toJobConfig.columnList': '20&1&10&28' },
+  // Separators that occur inside numbers, booleans, base64 and timestamps: those fields are then quoted.
+  { 'toJobConfig.fieldSeparator': 'e', 'toJobConfig.lineSeparator': 'a' },
+  { 'toJobConfig.fieldSeparator': '0', 'toJobConfig.lineSeparator': '-' },
+  { 'toJobConfig.fieldSeparator': '=', 'toJobConfig.lineSeparator': '+', 'toJobConfig.firstRowAsHeader': 'true' },
+  { 'toJobConfig.fieldSeparator': '||', 'toJobConfig.lineSeparator': 'T:' },
+  { 'toJobConfig.fieldSeparator': '😀', 'toJobConfig.lineSeparator': '\\u0001', 'toJobConfig.columnList': '21' },
+];
+
+let s3: TestS3;
+let db: TestDatabase;
+let api: Api;
+let c: Awaited<ReturnType<typeof cluster>>;
+let jobs = 0;
+
+beforeAll(async () => {
+  [s3, db] = await Promise.all([startS3(), createTestDatabase('csv_lines')]);
+  await db.query(`CREATE TABLE t (${COLUMNS})`);
+  for (const row of [...ROWS, ALL_NULL]) await db.query(`INSERT INTO t VALUES (${row})`);
+  api = await startApi();
+  c = await cluster(api);
+  await s3.createBucket('out');
+  // Three rows a page: lines and pages alike are many.
+  await c.links(
+    mysqlLinkBody('db', db.name, { 'linkConfig.fetchSize': '3' }),
+    mysqlLinkBody('wide', db.name, { 'linkConfig.fetchSize': '1000' }),
+    link('s3', 'obs-connector', s3.linkInputs()),
+  );
+});
+afterAll(async () => {
+  await api?.close();
+  await db?.drop();
+  await s3?.close();
+});
+
+/** Runs an export of `from` to a directory of its own; returns its objects by name. */
+async function exportTo(db: string, from: Record<string, string>, to: Record<string, string>): Promise<Map<string, Buffer>> {
+  const name = `export${++jobs}`;
+  await c.job(name, {
+    from: [db, 'generic-jdbc-connector'],
+    to: ['s3', 'obs-connector'],
+    fromInputs: from,
+    toInputs: { 'toJobConfig.bucketName': 'out', 'toJobConfig.outputDirectory': `/${name}`, 'toJobConfig.outputFormat': 'CSV_FILE', 'toJobConfig.filePrefix': 'rows', ...to },
+  });
+  const s = await c.run(name);
+  expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+  const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'out', Prefix: `${name}/` }));
+  const objects = new Map<string, Buffer>();
+  for (const o of listed.Contents ?? []) {
+    const body = await (await s3.client.send(new GetObjectCommand({ Bucket: 'out', Key: o.Key! }))).Body!.transformToByteArray();
+    objects.set(o.Key!.slice(name.length + 1), Buffer.from(body));
+  }
+  return objects;
+}
+
+/** The table as lines formatted by the server, and as values read through a query. */
+async function bothWays(table: string, to: Record<string, string>, link = 'db') {
+  const lines = await exportTo(link, { 'fromJobConfig.schemaName': db.name, 'fromJobConfig.tableName': table }, to);
+  const values = await exportTo(link, { 'fromJobConfig.useSql': 'true', 'fromJobConfig.sql': `SELECT * FROM ${db.name}.${table}` }, to);
+  return { lines, values };
+}
+
+describe('CSV lines formatted by the MariaDB server', () => {
+  it('are what the sink asks for, for a table with a key', async () => {
+    const enc: CsvEncoding = { format: 'csv', columns: [0, 19], fieldSeparator: ',', lineSeparator: '\n', quote: false };
+    const run = { project: 'p', cluster: 'c', job: 'j', submissionId: 1, partition: 0 };
+    const source = await openMysqlSource({ link: db.link(), from: { 'fromJobConfig.tableName': 't' }, run });
+    try {
+      const batches = [];
+      for await (const b of source.read(undefined, 100, { encoding: enc })) batches.push(b);
+      expect(batches.map((b) => b.encoded)).toEqual([enc]);
+      expect(batches[0]!.rows.map(([line]) => String(line))).toEqual([
+        '1,"a,b ""q"" e0a"', '2,😀 中文 𝄞 | ; \t', '3,', '4,""""""', '5,true', '6,0', '7,',
+      ]);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it.each(OPTIONS)('write the same objects as the row-by-row path, every type (%j)', async (to) => {
+    const { lines, values } = await bothWays('t', to);
+    expect(lines.size).toBe(1);
+    expect([...lines.keys()]).toEqual([...values.keys()]);
+    for (const [name, bytes] of values) expect(lines.get(name)!.toString('utf8')).toBe(bytes.toString('utf8'));
+    for (const [name, bytes] of values) expect(lines.get(name)!.equals(bytes), name).toBe(true);
+  });
+
+  it('print every double and float as JavaScript does', async () => {
+    await db.query('CREATE TABLE fl (id INT PRIMARY KEY, x DOUBLE, f FLOAT)');
+    const special = [
+      0, -0, 1, -1, 0.1, 1 / 3, 1e-6, 9.999999999999999e-7, 1e-7, 1.5e-7, 1e-15, 1.2345678901234567e-10, 5e-324, -5e-324,
+      1e15, 999999999999999.9, 999999999999999.8, 1e16, 1.2345678901234567e15, 1.2345678901234567e16, 123e18, 1e20, 1e21,
+      999999999999999900000, 1.7976931348623157e308, -1.7976931348623157e308, 2 ** 53, 2 ** 53 + 2, 2 ** 63, 9.999999999999998,
+    ];
+    const random = new DataView(new ArrayBuffer(8));
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    const values = [...special];
+    while (values.length < 4000) {
+      if (values.length % 2) {
+        random.setUint32(0, next());
+        random.setUint32(4, next());
+        const v = random.getFloat64(0);
+        if (Number.isFinite(v)) values.push(v);
+      } else {
+        values.push(((next() / 2 ** 32) - 0.5) * 10 ** ((next() % 50) - 25));
+      }
+    }
+    const literal = (v: number) => (Object.is(v, -0) ? '-0e0' : `${v}e0`.replace(/e([+-]?\d+)e0$/, 'e$1'));
+    const fits = (v: number) => Math.abs(v) < 3.4e38 && (v === 0 || Math.abs(v) > 1.2e-38);
+    for (let i = 0; i < values.length; i += 500) {
+      const rows = values.slice(i, i + 500).map((v, k) => `(${i + k}, ${literal(v)}, ${fits(v) ? literal(v) : 'NULL'})`);
+      await db.query(`INSERT INTO fl VALUES ${rows.join(', ')}`);
+    }
+    const texts: string[] = [];
+    for (const to of [{}, { 'toJobConfig.fieldSeparator': 'e', 'toJobConfig.lineSeparator': '+' }] as Record<string, string>[]) {
+      const { lines, values: rowByRow } = await bothWays('fl', to, 'wide');
+      texts.push(lines.get('rows_00000.csv')!.toString('utf8'));
+      expect(texts.at(-1)).toBe(rowByRow.get('rows_00000.csv')!.toString('utf8'));
+    }
+    // Exact both ways: digits that mysql2's own parser would read as 1000000000000000.
+    expect(texts[0]).toContain('\r\n15,999999999999999.9,999999986991104\r\n');
+  });
+
+  it('read a page as values where a line would exceed max_allowed_packet', async () => {
+    await db.query('CREATE TABLE big (id INT PRIMARY KEY, b LONGBLOB, s VARCHAR(10))');
+    // 12 MB of bytes are 16 MB of base64, beyond the server's 16 MiB packet with the rest of the line.
+    await db.query("INSERT INTO big VALUES (1, X'01', 'a'), (2, REPEAT(X'ABCD', 6300000), 'b'), (3, X'', 'c'), (4, NULL, 'd')");
+    const { lines, values } = await bothWays('big', { 'toJobConfig.lineSeparator': '\\n' });
+    expect(lines.get('rows_00000.csv')!.equals(values.get('rows_00000.csv')!)).toBe(true);
+    const text = lines.get('rows_00000.csv')!.toString('utf8').split('\n');
+    expect(text[1]!.length).toBeGreaterThan(16_800_000);
+  });
+});
