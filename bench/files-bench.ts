@@ -144,26 +144,39 @@ async function objectsScenario(s3: BenchS3, rclone: { path: string } | { missing
   log(`source: ${count} objects of ${OBJECT_BYTES / MiB} MiB in bucket source/data (${fmt(OBJECTS_TOTAL / 1e6)} MB)`);
   const figures: Figure[] = [];
 
-  await s3.createBucket('ferry');
-  const ferry: Figure & { idleRssKb: number; counters: Record<string, number> } = await withServerCpu(s3, async () => {
-    const { run, idleRssKb } = await ferryRun('objects', [obsLink(s3)], {
-      name: 'objects',
-      fromLink: 's3',
-      toLink: 's3',
-      fromConnector: 'obs-connector',
-      toConnector: 'obs-connector',
-      numExtractors: TRANSFERS,
-      from: { 'fromJobConfig.bucketName': 'source', 'fromJobConfig.inputDirectory': '/data/', 'fromJobConfig.inputFormat': 'BINARY_FILE' },
-      to: { 'toJobConfig.bucketName': 'ferry', 'toJobConfig.outputDirectory': '/data', 'toJobConfig.outputFormat': 'BINARY_FILE' },
+  // Two Ferry runs: the destination link naming another region (Ferry cannot know it is the
+  // same server, so every byte goes through it, as between two stores), and one link for both
+  // buckets (the server copies each object itself, as rclone's default does).
+  type FerryFigure = Figure & { idleRssKb: number; counters: Record<string, number> };
+  const ferryCopy = async (variant: 'streamed' | 'server-side'): Promise<FerryFigure> => {
+    const streamed = variant === 'streamed';
+    const links = streamed ? [obsLink(s3), { ...obsLink(s3), name: 's3-elsewhere', inputs: { ...obsLink(s3).inputs, 'linkConfig.region': 'elsewhere-1' } }] : [obsLink(s3)];
+    await s3.createBucket(`ferry-${variant}`);
+    const f: FerryFigure = await withServerCpu(s3, async () => {
+      const { run, idleRssKb } = await ferryRun(`objects-${variant}`, links, {
+        name: 'objects',
+        fromLink: 's3',
+        toLink: streamed ? 's3-elsewhere' : 's3',
+        fromConnector: 'obs-connector',
+        toConnector: 'obs-connector',
+        numExtractors: TRANSFERS,
+        from: { 'fromJobConfig.bucketName': 'source', 'fromJobConfig.inputDirectory': '/data/', 'fromJobConfig.inputFormat': 'BINARY_FILE' },
+        to: { 'toJobConfig.bucketName': `ferry-${variant}`, 'toJobConfig.outputDirectory': '/data', 'toJobConfig.outputFormat': 'BINARY_FILE' },
+      });
+      const how = streamed ? 'destination link in another region: bytes through Ferry' : 'one link for both buckets: server-side copy';
+      return { label: `Ferry, BINARY_FILE job, obs-connector → obs-connector, numExtractors ${TRANSFERS} (${how})`, seconds: run.serverSeconds, peakRssKb: run.peakRssKb, cpuSeconds: run.cpuSeconds, idleRssKb, counters: run.counters, check: '' };
     });
-    return { label: `Ferry, BINARY_FILE job, obs-connector → obs-connector, numExtractors ${TRANSFERS}`, seconds: run.serverSeconds, peakRssKb: run.peakRssKb, cpuSeconds: run.cpuSeconds, idleRssKb, counters: run.counters, check: '' };
-  });
-  ferry.check = await checkObjects(s3, 'ferry', 'data/', expected);
-  figures.push(ferry);
-  log(`  Ferry: ${ferry.seconds.toFixed(2)} s, peak RSS ${mb(ferry.peakRssKb!)} (idle ${mb(ferry.idleRssKb)}), CPU ${cpu(ferry.cpuSeconds)} s (s3rver ${cpu(ferry.serverCpuSeconds)} s), ${ferry.check}`);
-  await s3.empty('ferry');
+    f.check = await checkObjects(s3, `ferry-${variant}`, 'data/', expected);
+    figures.push(f);
+    log(`  Ferry ${variant}: ${f.seconds.toFixed(2)} s, peak RSS ${mb(f.peakRssKb!)} (idle ${mb(f.idleRssKb)}), CPU ${cpu(f.cpuSeconds)} s (s3rver ${cpu(f.serverCpuSeconds)} s), ${f.check}`);
+    await s3.empty(`ferry-${variant}`);
+    return f;
+  };
+  const ferry = await ferryCopy('streamed');
+  const ferryServerSide = await ferryCopy('server-side');
 
   let rcloneStreamed: Figure | undefined;
+  let rcloneServerSide: Figure | undefined;
   if ('path' in rclone) {
     const env = s3Remote('s3', s3.endpoint, S3_ACCESS_KEY, S3_SECRET_KEY);
     for (const [bucket, label, flags] of [
@@ -184,6 +197,7 @@ async function objectsScenario(s3: BenchS3, rclone: { path: string } | { missing
       f.check = await checkObjects(s3, bucket, 'data/', expected);
       figures.push(f);
       if (streamed) rcloneStreamed = f;
+      else rcloneServerSide = f;
       log(`  ${label}: ${f.seconds.toFixed(2)} s (${sides}), peak RSS ${mb(f.peakRssKb!)}, CPU ${cpu(f.cpuSeconds)} s (s3rver ${cpu(f.serverCpuSeconds)} s), ${f.check}`);
       await s3.empty(bucket);
     }
@@ -218,13 +232,16 @@ async function objectsScenario(s3: BenchS3, rclone: { path: string } | { missing
     '|---|---|---|---|---|---|',
     ...figures.map(
       (f) =>
-        `| ${f.label} | ${f.seconds.toFixed(2)} s | ${fmt(rate(f), 1)} | ${f.peakRssKb ? mb(f.peakRssKb) : '—'}${f === ferry ? ` (idle ${mb(ferry.idleRssKb)})` : ''} ` +
+        `| ${f.label} | ${f.seconds.toFixed(2)} s | ${fmt(rate(f), 1)} | ${f.peakRssKb ? mb(f.peakRssKb) : '—'}${'idleRssKb' in f ? ` (idle ${mb(f.idleRssKb as number)})` : ''} ` +
         `| ${cpu(f.cpuSeconds)}; ${cpu(f.serverCpuSeconds)} | ${f.check} |`,
     ),
     '',
-    `Ferry: ${fmt(rate(ferry) / rate(plain), 2)}× the plain copy (target ≥ 0.8×)` +
+    `Ferry, bytes through it: ${fmt(rate(ferry) / rate(plain), 2)}× the plain copy (target ≥ 0.8×)` +
       (rcloneStreamed ? `, ${fmt(rate(ferry) / rate(rcloneStreamed), 2)}× rclone streaming (target ≥ 1×)` : '') +
-      `; peak RSS ${mb(ferry.peakRssKb!)} (target < ${RSS_TARGET_MB} MB). Ferry's counters: FILES_WRITTEN ${ferry.counters.FILES_WRITTEN}, BYTES_WRITTEN ${fmt(ferry.counters.BYTES_WRITTEN ?? 0)}.`,
+      `. Ferry, one link (server-side copy): ${fmt(rate(ferryServerSide) / rate(plain), 2)}× the plain copy` +
+      (rcloneServerSide ? `, ${fmt(rate(ferryServerSide) / rate(rcloneServerSide), 2)}× rclone's default (server-side) copy` : '') +
+      `. Peak RSS ${mb(ferry.peakRssKb!)} and ${mb(ferryServerSide.peakRssKb!)} (target < ${RSS_TARGET_MB} MB). ` +
+      `Ferry's counters (each run): FILES_WRITTEN ${ferry.counters.FILES_WRITTEN}, BYTES_WRITTEN ${fmt(ferry.counters.BYTES_WRITTEN ?? 0)}.`,
     '',
   ];
   return lines;

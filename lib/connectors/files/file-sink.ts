@@ -61,7 +61,7 @@ import type { Counters } from '../../model/submission';
 import { formatCsvLine } from './csv-format';
 import { ALGORITHM, cipherOffset, cipherSize, fileCipher, newSalt, openWhole, parseDek, sealPiece, sealWhole, SEGMENT_BYTES } from './file-crypto';
 import { BINARY_SCHEMA } from './file-source';
-import { CHECKPOINT_DIR, joinPath, normalizePath, type FileStore, type StagedFile, type StreamedFile } from './file-store';
+import { CHECKPOINT_DIR, joinPath, normalizePath, type FileStore, type FileStream, type StagedFile, type StreamedFile } from './file-store';
 import { formatJsonLine } from './json-format';
 import { md5Digest, md5Hex, md5Start, md5Update, multipartEtag, type Md5State } from './md5-state';
 import { encoderFor, isUtf8, unescapeSeparator } from './text-encoding';
@@ -356,17 +356,22 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   }
 
   /** Binary: a whole file as the source streams it, in one request; the checkpoint follows it. */
-  async function writeStream(s: SinkState, row: readonly unknown[], stream: AsyncIterable<Buffer>, cp: Checkpoint): Promise<void> {
+  async function writeStream(s: SinkState, row: readonly unknown[], stream: FileStream, cp: Checkpoint): Promise<void> {
     const checked = conflictCheck();
     const size = Number(row[1] as bigint);
+    const dest = joinPath(outputDir, row[0] as string);
     await dropOpen(s);
-    const file = store.putStream!(joinPath(outputDir, row[0] as string), size);
-    try {
-      for await (const chunk of stream) await file.write(chunk);
-      await file.end();
-    } catch (e) {
-      file.abort();
-      throw e;
+    // On the same server the bytes need not travel: the server copies them (as rclone does).
+    const { origin } = stream;
+    if (!(origin && store.copyFrom && (await store.copyFrom(origin.store, origin.path, dest)))) {
+      const file = store.putStream!(dest, size);
+      try {
+        for await (const chunk of stream) await file.write(chunk);
+        await file.end();
+      } catch (e) {
+        file.abort();
+        throw e;
+      }
     }
     s.filesWritten++;
     s.bytesWritten += size;

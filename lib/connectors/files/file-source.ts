@@ -31,7 +31,7 @@ import { compileLineRegex, RegexLineParser } from './regex-format';
 import { JsonLinesParser, JsonSyntaxError, jsonToText, recordsAt, type JsonRecord } from './json-format';
 import { selectFiles, type SelectedFile, type SelectOptions } from './file-select';
 import { awaitMarkers } from './marker-file';
-import { baseName, type FileStore } from './file-store';
+import { baseName, type FileStore, type FileStream } from './file-store';
 import { entryContent, zipEntries, ZipFormatError, type ZipEntry } from './zip-reader';
 import { decoderFor, unescapeSeparator } from './text-encoding';
 
@@ -144,7 +144,9 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
             const verify = hash && ((h: Hash) => verifyMd5(store, f, h, expected!, md5Suffix!));
             filesRead++;
             pos = { file: f.path, offset: f.size, done: true, filesRead };
-            yield { rows: [[f.rel, BigInt(f.size), 0n, NO_BYTES]], position: pos, bytes: f.size, stream: wholeFile(store, f, hash, verify) };
+            // Nothing to check on the way: a sink on the same server may copy it there instead.
+            const stream: FileStream = hash ? wholeFile(store, f, hash, verify) : Object.assign(wholeFile(store, f), { origin: { store, path: f.path } });
+            yield { rows: [[f.rel, BigInt(f.size), 0n, NO_BYTES]], position: pos, bytes: f.size, stream };
             continue;
           }
           if (hash && offset > 0) await hashPrefix(store, f, offset, hash);
@@ -479,7 +481,7 @@ const NO_BYTES = Buffer.alloc(0);
  * longer than listed is not passed on, and the last chunk only once the file's MD5 (when one
  * is expected) is right, so a sink that writes what it gets never completes a wrong file.
  */
-async function* wholeFile(store: FileStore, f: SelectedFile, hash: Hash | undefined, verify: ((h: Hash) => void) | undefined): AsyncGenerator<Buffer> {
+async function* wholeFile(store: FileStore, f: SelectedFile, hash?: Hash, verify?: (h: Hash) => void): AsyncGenerator<Buffer> {
   const stream = await openRead(store, f, 0);
   let seen = 0;
   try {

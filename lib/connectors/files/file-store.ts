@@ -72,10 +72,22 @@ export interface FileStore {
    * object stores take a PUT: nothing is visible until it completes, whole.
    */
   putStream?(path: string, size: number): StreamedFile;
+  /**
+   * Optional: copies `from`, a file of `source`, to `path` inside the server, no byte passing
+   * through Ferry (an object store's server-side copy), and resolves true; resolves false, having
+   * done nothing, when `source` is not on the same server under the same account.
+   */
+  copyFrom?(source: FileStore, from: string, path: string): Promise<boolean>;
   /** Optional: the MD5s the store reported for a staged file's parts as it took them (S3's part ETags), by part index. */
   partMd5s?(file: StagedFile): readonly (string | undefined)[];
   close(): Promise<void>;
 }
+
+/**
+ * A whole file's bytes as a file source hands them to a sink (RecordBatch.stream). With
+ * `origin` (nothing to check on the way), a sink may copy the file from there instead of reading it.
+ */
+export type FileStream = AsyncIterable<Buffer> & { readonly origin?: { readonly store: FileStore; readonly path: string } };
 
 /** A file being written in one request (FileStore.putStream). */
 export interface StreamedFile {

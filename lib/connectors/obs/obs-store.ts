@@ -4,6 +4,7 @@
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -45,6 +46,13 @@ const unsignedPayload = {
 /** Bytes a streamed upload takes before its writer waits: one binary piece (file-source.ts PIECE_BYTES) and a byte. */
 const STREAM_AHEAD_BYTES = 8 * 1024 * 1024 + 1;
 
+/**
+ * The server and account of each client (never shown), and the client and bucket of each store:
+ * a copy between two stores with the same account on the same server stays inside the server.
+ */
+const accounts = new WeakMap<S3Client, string>();
+const buckets = new WeakMap<FileStore, { client: S3Client; bucket: string }>();
+
 export function obsClient(link: InputMap): S3Client {
   const raw = (link['linkConfig.server'] ?? '').trim();
   const port = link['linkConfig.port'] || '443';
@@ -66,6 +74,7 @@ export function obsClient(link: InputMap): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  accounts.set(client, JSON.stringify([endpoint, link['linkConfig.region'] ?? '', link['linkConfig.accessKey'] ?? '', link['linkConfig.securityKey'] ?? '']));
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const request = args.request as { headers?: Record<string, string> };
@@ -136,7 +145,7 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
     return h.ContentLength === size && (h.LastModified?.getTime() ?? 0) >= startedAt - 60_000;
   }
 
-  return {
+  const store: FileStore = {
     label: `bucket ${bucket}`,
     describe: url,
     minPartBytes: MIN_PART_BYTES,
@@ -224,6 +233,15 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
         },
       };
     },
+    async copyFrom(source, from, path) {
+      const origin = buckets.get(source);
+      if (!origin || accounts.get(origin.client) !== accounts.get(client)) return false;
+      const key = from.split('/').map(encodeURIComponent).join('/');
+      await send(`Copying obs://${origin.bucket}/${from} to ${url(path)}`, () =>
+        client.send(new CopyObjectCommand({ Bucket: bucket, Key: path, CopySource: `${origin.bucket}/${key}` })),
+      );
+      return true;
+    },
     async delete(path) {
       await send(`Deleting ${url(path)}`, () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: path })));
     },
@@ -284,6 +302,8 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
       client.destroy();
     },
   };
+  buckets.set(store, { client, bucket });
+  return store;
 }
 
 /** A link test: the endpoint answers and accepts the keys. */

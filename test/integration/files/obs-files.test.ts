@@ -1,6 +1,6 @@
 // File jobs with an S3-protocol object store (obs-connector, thirdparty-obs-connector)
 // against s3rver running in-process, driven through the CDM API on the embedded runtime.
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -192,6 +192,35 @@ describe('exactly once', () => {
     // an aborted PUT; s3rver keeps what arrived, so here a short object may be left.)
     const left = await s3.client.send(new ListObjectsV2Command({ Bucket: to, Prefix: 'bad/' }));
     for (const o of left.Contents ?? []) expect(o.Size).toBeLessThan(bad.length);
+  });
+});
+
+describe('server-side copy', () => {
+  it('between buckets of one server and account the server copies an object itself; another address of it streams the bytes', async () => {
+    api = await startApi();
+    const c = await cluster(api);
+    const [from, same, other] = [await bucket(), await bucket(), await bucket()];
+    const big = bytes(9 * 1024 * 1024 + 11, 41);
+    // A copy inside the server keeps the object's metadata; a streamed PUT sets none.
+    await s3.client.send(new PutObjectCommand({ Bucket: from, Key: 'in/big.bin', Body: big, ContentType: 'application/x-ferry-test', Metadata: { origin: 'source' } }));
+    // The same server under another name: Ferry cannot know, so it reads and writes the bytes.
+    const elsewhere = link('elsewhere', 'obs-connector', s3.linkInputs({ 'linkConfig.server': 'http://localhost' }));
+    await c.links(obsLink('s3'), elsewhere);
+    for (const [name, toLink, b] of [['inside', 's3', same], ['across', 'elsewhere', other]] as const) {
+      await c.job(name, {
+        from: ['s3', 'obs-connector'],
+        to: [toLink, 'obs-connector'],
+        fromInputs: { 'fromJobConfig.bucketName': from, 'fromJobConfig.inputDirectory': '/in/', 'fromJobConfig.inputFormat': 'BINARY_FILE' },
+        toInputs: { 'toJobConfig.bucketName': b, 'toJobConfig.outputDirectory': 'out', 'toJobConfig.outputFormat': 'BINARY_FILE' },
+      });
+      const s = await c.run(name);
+      expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+      expect(counters(s)).toMatchObject({ FILES_WRITTEN: 1, BYTES_WRITTEN: big.length });
+      expect(await bucketMd5(b)).toEqual({ 'out/big.bin': md5(big) });
+    }
+    const head = (b: string) => s3.client.send(new HeadObjectCommand({ Bucket: b, Key: 'out/big.bin' }));
+    expect(await head(same)).toMatchObject({ ContentType: 'application/x-ferry-test', Metadata: { origin: 'source' } });
+    expect((await head(other)).Metadata?.origin).toBeUndefined();
   });
 });
 
