@@ -12,7 +12,7 @@
 // Figures go to stdout and to the `## files` section of bench/RESULTS.md.
 //
 // Options: --quick (256 MiB of objects, 100 files over SFTP, 100,000 rows), --only=objects,sftp,orders,
-// --profile (CPU profiles of the Ferry children in bench/.profiles).
+// --profile (CPU profiles of the Ferry children in bench/.profiles), --no-rclone (Ferry alone, to iterate).
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -289,9 +289,9 @@ async function sftpScenario(s3: BenchS3, rclone: { path: string } | { missing: s
       from: { 'fromJobConfig.inputDirectory': dir, 'fromJobConfig.inputFormat': 'BINARY_FILE' },
       to: { 'toJobConfig.bucketName': 'sftp-ferry', 'toJobConfig.outputDirectory': '/files', 'toJobConfig.outputFormat': 'BINARY_FILE' },
     });
-    const ferry = { label: `Ferry, BINARY_FILE job, sftp-connector → obs-connector, numExtractors ${TRANSFERS}`, seconds: run.serverSeconds, peakRssKb: run.peakRssKb, check: await checkObjects(s3, 'sftp-ferry', 'files/', expected) };
+    const ferry = { label: `Ferry, BINARY_FILE job, sftp-connector → obs-connector, numExtractors ${TRANSFERS}`, seconds: run.serverSeconds, peakRssKb: run.peakRssKb, cpuSeconds: run.cpuSeconds, check: await checkObjects(s3, 'sftp-ferry', 'files/', expected) };
     figures.push(ferry);
-    log(`  Ferry: ${run.serverSeconds.toFixed(2)} s, peak RSS ${mb(run.peakRssKb)} (idle ${mb(idleRssKb)}), ${ferry.check}`);
+    log(`  Ferry: ${run.serverSeconds.toFixed(2)} s, peak RSS ${mb(run.peakRssKb)} (idle ${mb(idleRssKb)}), CPU ${cpu(run.cpuSeconds)} s, ${ferry.check}`);
     let peer: Figure | undefined;
     if ('path' in rclone) {
       await s3.createBucket('sftp-rclone');
@@ -302,9 +302,9 @@ async function sftpScenario(s3: BenchS3, rclone: { path: string } | { missing: s
         ...remoteEnv('sftp', { type: 'sftp', host: sftp.host, port: String(sftp.port), user: sftp.username, pass: obscured }),
       };
       const r = await rcloneCopy(rclone.path, `sftp:${dir}`, 's3:sftp-rclone/files', env);
-      peer = { label: 'rclone copy over SFTP', seconds: r.wallSeconds, peakRssKb: r.peakRssKb, check: await checkObjects(s3, 'sftp-rclone', 'files/', expected) };
+      peer = { label: 'rclone copy over SFTP', seconds: r.wallSeconds, peakRssKb: r.peakRssKb, cpuSeconds: r.cpuSeconds, check: await checkObjects(s3, 'sftp-rclone', 'files/', expected) };
       figures.push(peer);
-      log(`  rclone: ${r.wallSeconds.toFixed(2)} s, peak RSS ${mb(r.peakRssKb)}, ${peer.check}`);
+      log(`  rclone: ${r.wallSeconds.toFixed(2)} s, peak RSS ${mb(r.peakRssKb)}, CPU ${cpu(r.cpuSeconds)} s, ${peer.check}`);
     } else {
       log(`  rclone skipped: ${rclone.missing}`);
     }
@@ -312,9 +312,9 @@ async function sftpScenario(s3: BenchS3, rclone: { path: string } | { missing: s
     return [
       `### (2) ${fmt(SFTP_FILES)} files of ${SFTP_FILE_BYTES / MiB} MiB from an SFTP server (sshd) to a bucket`,
       '',
-      '| run | time | files/s | peak RSS | MD5 of every object vs source file |',
-      '|---|---|---|---|---|',
-      ...figures.map((f) => `| ${f.label} | ${f.seconds.toFixed(2)} s | ${fmt(rate(f), 1)} | ${f.peakRssKb ? mb(f.peakRssKb) : '—'} | ${f.check} |`),
+      '| run | time | files/s | peak RSS | CPU s | MD5 of every object vs source file |',
+      '|---|---|---|---|---|---|',
+      ...figures.map((f) => `| ${f.label} | ${f.seconds.toFixed(2)} s | ${fmt(rate(f), 1)} | ${f.peakRssKb ? mb(f.peakRssKb) : '—'} | ${cpu(f.cpuSeconds)} | ${f.check} |`),
       '',
       `Ferry: ${peer ? `${fmt(rate(ferry) / rate(peer), 2)}× rclone's files/s (target ≥ 1×)` : 'no rclone figure'}; peak RSS ${mb(ferry.peakRssKb)} (target < ${RSS_TARGET_MB} MB).`,
       '',
@@ -440,7 +440,7 @@ async function ordersScenario(s3: BenchS3): Promise<string[]> {
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-files-s3-'));
 const s3 = await startS3Server(dir);
-const rclone = wanted('objects') || wanted('sftp') ? ensureRclone(log) : { missing: 'not needed' };
+const rclone = argv.includes('--no-rclone') ? { missing: '--no-rclone' } : wanted('objects') || wanted('sftp') ? ensureRclone(log) : { missing: 'not needed' };
 const sections: string[] = [];
 try {
   if (wanted('objects')) sections.push(...(await objectsScenario(s3, rclone)));

@@ -2,7 +2,7 @@
 //
 // BINARY_FILE: a byte-exact copy inside the engine's row contract. Each row is one
 // piece of a file, [relative path, file size, offset, bytes], at most PIECE_BYTES long;
-// a batch holds pieces up to PIECE_BYTES in all (many small files, or one piece of a
+// a batch holds pieces up to BATCH_BYTES in all (many small files, or one piece of a
 // large one), so memory stays bounded whatever the file sizes. The position after a
 // batch is {file, offset} (or {file, done}): files are read in path order, so a resumed
 // read skips every file before it and continues the open file at its offset.
@@ -35,8 +35,13 @@ import { baseName, type FileStore, type FileStream } from './file-store';
 import { entryContent, zipEntries, ZipFormatError, type ZipEntry } from './zip-reader';
 import { decoderFor, unescapeSeparator } from './text-encoding';
 
-/** Largest piece of a binary file in one row, and the byte budget of one binary batch. */
+/** Largest piece of a binary file in one row. */
 export const PIECE_BYTES = 8 * 1024 * 1024;
+/**
+ * Byte budget of one binary batch of small files (a larger piece is a batch alone): the engine
+ * holds the next batch while the sink writes this one, two per partition in memory.
+ */
+const BATCH_BYTES = 4 * 1024 * 1024;
 
 /** The schema of binary rows; a BINARY_FILE sink accepts nothing else. */
 export const BINARY_SCHEMA: TableSchema = {
@@ -122,7 +127,7 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
                 offset = end;
                 // A finished entry's position is the next entry's start, so a resume never writes it again.
                 pos = end === e.size ? { file: f.path, entry: i + 1, offset: 0, done: false, filesRead } : { file: f.path, entry: i, offset, done: false, filesRead };
-                if (bytes >= PIECE_BYTES || rows.length >= chunkRows) {
+                if (bytes >= BATCH_BYTES || rows.length >= chunkRows) {
                   yield { rows, position: pos, bytes };
                   rows = [];
                   bytes = 0;
@@ -160,7 +165,7 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
             offset = end;
             if (last) filesRead++;
             pos = { file: f.path, offset, done: last, filesRead };
-            if (bytes >= PIECE_BYTES || rows.length >= chunkRows) {
+            if (bytes >= BATCH_BYTES || rows.length >= chunkRows) {
               yield { rows, position: pos, bytes };
               rows = [];
               bytes = 0;
@@ -449,7 +454,7 @@ async function firstRecord(units: Unit[], o: TextOptions): Promise<TextRecord | 
 
 async function openRead(store: FileStore, f: SelectedFile, offset: number): Promise<Readable> {
   try {
-    return await store.read(f.path, offset);
+    return await store.read(f.path, offset, f.size);
   } catch (e) {
     if (e instanceof Error && e.name === 'CdmError') throw e;
     throw errors.extractFailed(`Cannot read ${store.describe(f.path)}: ${(e as Error).message}`, e);

@@ -40,8 +40,11 @@ export interface FileStore {
    */
   list(path: string): AsyncIterable<FileInfo>;
   stat(path: string): Promise<FileInfo | undefined>;
-  /** The file's bytes from `start` to its end. */
-  read(path: string, start: number): Promise<Readable>;
+  /**
+   * The file's bytes from `start` to its end. `listed`, the size the file was listed with, lets a
+   * store that reads by requests stop asking there (it still delivers any bytes past it).
+   */
+  read(path: string, start: number, listed?: number): Promise<Readable>;
   /** A small file's content (checkpoints, `.md5` siblings), or undefined when it does not exist. */
   get(path: string): Promise<Buffer | undefined>;
   /** Writes a small file whole, replacing it. */

@@ -99,17 +99,20 @@ function call<T>(fn: (cb: (e: Error | null | undefined, v: T) => void) => void):
 const WRITE_BYTES = 32 * 1024;
 const WRITES_IN_FLIGHT = 16;
 /**
- * Bytes per read request and requests kept in flight: one request at a time waits a round
- * trip per 64 KiB; 16 keep the channel full, for 1 MiB of memory per file being read.
+ * Bytes per read request (OpenSSH's sftp-server answers up to 255 KiB; ssh2 splits a request a
+ * server limits further) and requests kept in flight: 1 MiB per file being read. Every request
+ * is a packet and a socket write on both sides, so few large ones cost least.
  */
-const READ_BYTES = 64 * 1024;
-const READS_IN_FLIGHT = 16;
+const READ_BYTES = 252 * 1024;
+const READS_IN_FLIGHT = 4;
 
 /**
  * The open file `handle` from `start` to its end as a stream, with READS_IN_FLIGHT requests
  * outstanding, delivered in order; the handle is closed when the stream ends or is destroyed.
+ * Past `listed` (the size it was listed with) only one small request asks whether it grew:
+ * requests beyond a file's end would each cost a packet and a buffer for nothing.
  */
-function readFrom(s: SFTPWrapper, handle: Buffer, start: number): Readable {
+function readFrom(s: SFTPWrapper, handle: Buffer, start: number, listed = Infinity): Readable {
   /** Reads up to `len` bytes at `at`: short only at the file's end. */
   const readAt = async (at: number, len: number): Promise<Buffer> => {
     const buf = Buffer.allocUnsafe(len);
@@ -121,8 +124,9 @@ function readFrom(s: SFTPWrapper, handle: Buffer, start: number): Readable {
     }
     return got === len ? buf : buf.subarray(0, got);
   };
-  const inFlight: Promise<Buffer>[] = [];
+  const inFlight: { len: number; probe: boolean; data: Promise<Buffer> }[] = [];
   let next = start;
+  listed = Math.max(listed, start);
   let ended = false;
   let closed = false;
   const closeHandle = (cb: (e?: Error | null) => void) => {
@@ -133,16 +137,21 @@ function readFrom(s: SFTPWrapper, handle: Buffer, start: number): Readable {
   return new Readable({
     highWaterMark: READ_BYTES,
     read() {
-      while (!ended && inFlight.length < READS_IN_FLIGHT) {
-        const r = readAt(next, READ_BYTES);
+      while (!ended && inFlight.length < READS_IN_FLIGHT && next <= listed) {
+        const probe = next === listed;
+        const len = probe ? 1 : Math.min(READ_BYTES, listed - next);
+        const r = readAt(next, len);
         r.catch(() => undefined); // seen in order below; one the stream no longer waits for must not go unhandled
-        inFlight.push(r);
-        next += READ_BYTES;
+        inFlight.push({ len, probe, data: r });
+        next += len;
       }
-      inFlight.shift()!.then(
+      const { len, probe, data: read } = inFlight.shift()!;
+      read.then(
         (data) => {
+          // It grew since it was listed: read on to its end (the reader sees it is longer).
+          if (probe && data.length) listed = Infinity;
           // A short read is the file's end: nothing after it is delivered.
-          if (data.length < READ_BYTES) {
+          if (data.length < len) {
             ended = true;
             inFlight.length = 0;
           }
@@ -273,11 +282,11 @@ export function sftpStore(link: SftpLink): FileStore {
       const st = await statOf(path);
       return st?.isFile() ? info(path, st) : undefined;
     },
-    async read(path, start): Promise<Readable> {
+    async read(path, start, listed): Promise<Readable> {
       const s = await sftp();
       // Opened here: a missing file or a refused permission fails the read, not mid-iteration.
       const handle = await call<Buffer>((cb) => s.open(full(path), 'r', cb));
-      return readFrom(s, handle, start);
+      return readFrom(s, handle, start, listed);
     },
     async get(path) {
       const s = await sftp();

@@ -1,7 +1,7 @@
 // One suite for the file-server connectors (ftp-connector, sftp-connector), run by each
 // one's test file against its real server: binary trees both ways byte for byte, CSV to
 // CSV, duplicates, writeToTempFile, a missing directory, and the staged-part contract.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -172,6 +172,27 @@ export function remoteFileSuite(server: () => RemoteServer): void {
       );
       expect(counters(r)).toMatchObject({ ROWS_READ: 3, ROWS_WRITTEN: 3, FILES_READ: 2, FILES_WRITTEN: 1 });
     });
+  });
+
+  it.each([
+    ['its size now', 0],
+    ['a size it has outgrown', -300_000],
+    ['a size it has shrunk from', 300_000],
+  ])('a file read with %s as its listed size delivers every byte it holds, and only those', async (_n, delta) => {
+    const s = server();
+    const dir = `t${++testNo}-${process.pid}`;
+    mkdirSync(s.local(dir), { recursive: true });
+    const content = bytes(700_000, 7);
+    writeFileSync(s.local(`${dir}/f.bin`), content);
+    s.own();
+    const store = s.store();
+    try {
+      const chunks: Buffer[] = [];
+      for await (const c of await store.read(`${s.path(dir).slice(1)}/f.bin`, 1000, content.length + delta)) chunks.push(c as Buffer);
+      expect(md5(Buffer.concat(chunks))).toBe(md5(content.subarray(1000)));
+    } finally {
+      await store.close();
+    }
   });
 
   describe('staged files', () => {
