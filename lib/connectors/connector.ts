@@ -63,7 +63,8 @@ export interface Connector {
   /**
    * Optional, once a run's every slice is final and before it is SUCCEEDED (never after a
    * failure): what the destination gets for the run as a whole (file jobs: the MD5 result
-   * file, the marker file). Must be idempotent: a crash before SUCCEEDED repeats it.
+   * file, the marker file; a PostgreSQL table the run created: its primary key). Must be
+   * idempotent: a crash before SUCCEEDED repeats it.
    */
   complete?(req: { link: InputMap; to: InputMap; run: RunKey; partitions: number }): Promise<void>;
   /** The run's stage when the job asks for one (toJobConfig.useStageTable). */

@@ -347,7 +347,7 @@ async function finishHeld(rt: Runtime, key: SubmissionKey, partitions: Partition
   }
 }
 
-/** The destination's work for the run as a whole (file jobs: MD5 result, marker file), after the data is final. */
+/** The destination's work for the run as a whole (file jobs: MD5 result, marker file; a created table's key), after the data is final. */
 async function complete(rt: Runtime, key: SubmissionKey, sub: Submission, toLink: InputMap, partitions: number): Promise<void> {
   const connector = connectorFor(sub.spec.toConnector);
   await connector.complete?.({ link: toLink, to: writeTarget(key, sub, toLink, rt), run: runKey(key, 0), partitions });

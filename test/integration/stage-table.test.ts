@@ -22,6 +22,10 @@ let maria: my.TestDatabase;
 
 beforeAll(async () => {
   makeOrders(src, 3_000);
+  // Read as (b, v), the key over (a, b) becomes a key over b, which these rows break.
+  const lite = new Database(src);
+  lite.exec("CREATE TABLE pairs (a INTEGER, b INTEGER, v TEXT, PRIMARY KEY (a, b)); INSERT INTO pairs VALUES (1, 1, 'x'), (2, 1, 'y')");
+  lite.close();
   [pg, maria] = await Promise.all([pgdb.createTestDatabase('stage'), my.createTestDatabase('stage')]);
   // Reports after every chunk, so a stop lands mid-copy of these small tables.
   api = await startApi({ settings: { slotWaitMs: 50, progressIntervalMs: 0 } });
@@ -42,9 +46,9 @@ afterAll(async () => {
 });
 
 let n = 0;
-async function runJob(to: string, toInputs: Record<string, string>, opts: { stopAt?: number } = {}) {
+async function runJob(to: string, toInputs: Record<string, string>, opts: { stopAt?: number; fromTable?: string; fromInputs?: Record<string, string> } = {}) {
   const name = `job${++n}`;
-  const job = tableJob(name, { to, toInputs: { 'toJobConfig.useStageTable': 'true', ...toInputs } });
+  const job = tableJob(name, { to, fromTable: opts.fromTable, fromInputs: opts.fromInputs, toInputs: { 'toJobConfig.useStageTable': 'true', ...toInputs } });
   expect((await api.call('POST', `${cdm()}/job`, { jobs: [job] })).status).toBe(200);
   await api.call('PUT', `${cdm()}/job/${name}/start`);
   const status = async () => (await api.call('GET', `${cdm()}/job/${name}/status`)).body.submissions[0];
@@ -111,6 +115,29 @@ describe('PostgreSQL', () => {
     const done = await runJob('pg', { 'toJobConfig.tableName': 'swapped', 'toJobConfig.tablePreparation': 'DROP_AND_CREATE' });
     expect(done.status, done['error-summary']).toBe('SUCCEEDED');
     expect(await pg.query('SELECT count(*) AS n, count(DISTINCT id) AS ids FROM swapped')).toEqual([{ n: '3000', ids: '3000' }]);
+  });
+
+  it('creates a missing target from the stage, its primary key added in the takeover', async () => {
+    const done = await runJob('pg', { 'toJobConfig.tableName': 'made', 'toJobConfig.tablePreparation': 'CREATE_WHEN_NOT_EXIST' });
+    expect(done.status, done['error-summary']).toBe('SUCCEEDED');
+    expect(await pg.query(`SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'made'::regclass AND contype = 'p'`)).toEqual([
+      { conname: 'made_pkey', def: 'PRIMARY KEY (id)' },
+    ]);
+    expect(await pg.query('SELECT count(*) AS n, count(DISTINCT id) AS ids FROM made')).toEqual([{ n: '3000', ids: '3000' }]);
+    expect(await pg.query(`SELECT run FROM __ferry_checkpoint WHERE run LIKE 'primary-key:%'`)).toEqual([]);
+  });
+
+  it('leaves the target as it was when the stage breaks the key at the takeover', async () => {
+    await pg.query('CREATE TABLE unbroken (x text)');
+    await pg.query("INSERT INTO unbroken VALUES ('old')");
+    const s = await runJob('pg', { 'toJobConfig.tableName': 'unbroken', 'toJobConfig.tablePreparation': 'DROP_AND_CREATE' }, {
+      fromTable: 'pairs',
+      fromInputs: { 'fromJobConfig.columnList': 'b&v' },
+    });
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toMatch(/cannot take its primary key \(b\): .*Key \(b\)=\(1\) is duplicated/);
+    expect(await pg.query('SELECT x FROM unbroken')).toEqual([{ x: 'old' }]);
+    expect(await pg.query(`SELECT run FROM __ferry_checkpoint WHERE run LIKE 'primary-key:%'`)).toEqual([]);
   });
 
   it('appends to an existing table only when the copy is complete', async () => {

@@ -14,6 +14,8 @@ export interface JdbcDialect {
   /** useStageTable's end: the target takes over the stage (lib/connectors/jdbc/stage.ts). */
   commitStage?(link: InputMap, c: StageCommit): Promise<void>;
   dropTable?(link: InputMap, schemaName: string | undefined, table: string): Promise<void>;
+  /** The end of a successful run (Connector.complete): what a table the run created still owes, e.g. its primary key. */
+  completeTable?(link: InputMap, to: InputMap): Promise<void>;
   /** Connects and disconnects; throws (any error) when the server cannot be reached or refuses the login. */
   testConnection?(link: InputMap): Promise<void>;
   openSource(req: SourceRequest): Promise<Source>;

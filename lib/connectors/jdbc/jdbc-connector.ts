@@ -54,6 +54,7 @@ export const jdbcConnector: Connector = {
     }
   },
   stage: (link, to, run) => stagePlan(dialectFor(link), to, run),
+  complete: async (req) => dialectFor(req.link).completeTable?.(req.link, req.to),
   partition: (req, n) => partitionByRange(dialectFor(req.link), req, n),
   incremental: (req, column, after) => incrementalWindow(dialectFor(req.link), req, column, after),
   readBack: (to, schema) => ({

@@ -4,7 +4,8 @@
 // fails or stops before that leaves the target exactly as it was; its stage is dropped.
 //
 // The stage is made the way the target would be (from the source schema, keeping the
-// primary key), so a target that does not exist yet becomes the stage renamed.
+// primary key; PostgreSQL adds it at the takeover), so a target that does not exist yet
+// becomes the stage renamed.
 import { createHash } from 'node:crypto';
 import { errors } from '../../errors';
 import type { RunKey } from '../../engine/types';

@@ -39,13 +39,23 @@ afterAll(async () => {
   await Promise.all(sinks.map((s) => s.close()));
 });
 
-/** Prepares and writes `rows` as one chunk, then finishes. */
+/** The end of a successful run, as the engine calls it once every slice is done. */
+const complete = (to: InputMap) => jdbcConnector.complete!({ link: db.link, to, run: testRun(1), partitions: 1 });
+
+/** Prepares and writes `rows` as one chunk, finishes, and completes the run. */
 async function load(to: InputMap, rows: Value[][], schema: TableSchema = PEOPLE): Promise<void> {
   const sink = await openSink(to, schema);
   await sink.prepare();
   await sink.checkpoint();
   await sink.write(batch(rows), cp(rows.length));
   await sink.finish();
+  await complete(to);
+}
+
+/** The table's primary key as PostgreSQL describes it, or undefined. */
+async function primaryKey(table: string): Promise<string | undefined> {
+  const rows = await db.query(`SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`, [table]);
+  return rows[0] && `${rows[0].conname}: ${rows[0].def}`;
 }
 
 const dump = async (table: string) => (await db.query(`SELECT * FROM ${table} ORDER BY 1`)).map((r) => Object.values(r));
@@ -94,7 +104,92 @@ describe('tablePreparation', () => {
     await sink.checkpoint();
     await sink.write(batch([[1n, 'x', 1n]]), cp(1));
     expect(await dump('"default"."order"')).toEqual([['1', 'x', '1']]);
-    expect(await db.query(`SELECT run FROM "default".__ferry_checkpoint`)).toEqual([{ run: 'p1/c1/j1/1/0' }]);
+    // Beside the run's checkpoint, the primary key the table gets when the run succeeds.
+    expect(await db.query(`SELECT run FROM "default".__ferry_checkpoint ORDER BY run`)).toEqual([{ run: 'p1/c1/j1/1/0' }, { run: 'primary-key:order' }]);
+    await complete({ 'toJobConfig.schemaName': 'default', 'toJobConfig.tableName': 'order' });
+    expect(await primaryKey('"default"."order"')).toBe('order_pkey: PRIMARY KEY (id)');
+  });
+});
+
+describe('the primary key of a table the run creates', () => {
+  const created = (table: string, extra: InputMap = {}) => ({ 'toJobConfig.tableName': table, 'toJobConfig.tablePreparation': 'DROP_AND_CREATE', ...extra });
+  const owed = async () => (await db.query(`SELECT run FROM __ferry_checkpoint WHERE run LIKE 'primary-key:%' ORDER BY run`)).map((r) => r.run);
+
+  it('is added when the run completes, not before: the load runs without it; a repeated complete changes nothing', async () => {
+    const to = created('keyed_late');
+    const sink = await openSink(to);
+    await sink.prepare();
+    await sink.checkpoint();
+    await sink.write(batch([[1n, 'ann', 1n], [2n, 'bob', null]]), cp(2));
+    await sink.finish();
+    expect(await primaryKey('keyed_late')).toBeUndefined();
+    await complete(to);
+    expect(await primaryKey('keyed_late')).toBe('keyed_late_pkey: PRIMARY KEY (id)');
+    // A crash between the key and SUCCEEDED runs complete again.
+    await complete(to);
+    expect(await primaryKey('keyed_late')).toBe('keyed_late_pkey: PRIMARY KEY (id)');
+    expect(await owed()).not.toContain('primary-key:keyed_late');
+    expect(await dump('keyed_late')).toEqual([['1', 'ann', '1'], ['2', 'bob', null]]);
+  });
+
+  it('rows that break the key fail complete with Cdm.0232 naming the table and the duplicate; the rows stay and the key stays owed', async () => {
+    const to = created('keyed_dup');
+    await expect(load(to, [[1n, 'ann', 1n], [1n, 'twin', 2n]])).rejects.toMatchObject({
+      code: 'Cdm.0232',
+      message: expect.stringMatching(/public\.keyed_dup .* cannot take its primary key \(id\): .*Key \(id\)=\(1\) is duplicated/),
+    });
+    expect(await primaryKey('keyed_dup')).toBeUndefined();
+    expect(await dump('keyed_dup')).toEqual([['1', 'ann', '1'], ['1', 'twin', '2']]);
+    // Once the duplicate is gone, the next successful run into the table adds the key.
+    await db.query(`DELETE FROM keyed_dup WHERE name = 'twin'`);
+    await complete({ 'toJobConfig.tableName': 'keyed_dup', 'toJobConfig.tablePreparation': 'CREATE_WHEN_NOT_EXIST' });
+    expect(await primaryKey('keyed_dup')).toBe('keyed_dup_pkey: PRIMARY KEY (id)');
+  });
+
+  it.each(['REPLACE', 'UPDATE'])('onConflict %s creates the table with its key: ON CONFLICT needs it during the load', async (mode) => {
+    const to = created(`keyed_${mode.toLowerCase()}`, { 'toJobConfig.onConflict': mode });
+    const sink = await openSink(to);
+    await sink.prepare();
+    expect(await primaryKey(`keyed_${mode.toLowerCase()}`)).toBe(`keyed_${mode.toLowerCase()}_pkey: PRIMARY KEY (id)`);
+    expect(await owed()).not.toContain(`primary-key:keyed_${mode.toLowerCase()}`);
+  });
+
+  it('an upsert into a table an earlier run created but never finished adds the owed key first', async () => {
+    const first = await openSink(created('keyed_retry'));
+    await first.prepare();
+    await first.checkpoint();
+    await first.write(batch([[1n, 'ann', 1n]]), cp(1));
+    // That run failed here. The retry updates by key:
+    await load({ 'toJobConfig.tableName': 'keyed_retry', 'toJobConfig.onConflict': 'UPDATE' }, [[1n, 'ann2', 5n], [2n, 'bob', null]]);
+    expect(await primaryKey('keyed_retry')).toBe('keyed_retry_pkey: PRIMARY KEY (id)');
+    expect(await dump('keyed_retry')).toEqual([['1', 'ann2', '5'], ['2', 'bob', null]]);
+  });
+
+  it('an existing table is never altered: a keyless one stays keyless through DO_NOTHING and CREATE_WHEN_NOT_EXIST', async () => {
+    await db.query('CREATE TABLE keyless_kept (id bigint, name text, qty int)');
+    for (const preparation of ['DO_NOTHING', 'CREATE_WHEN_NOT_EXIST']) {
+      await load({ 'toJobConfig.tableName': 'keyless_kept', 'toJobConfig.tablePreparation': preparation }, [[1n, 'ann', 1n]]);
+    }
+    expect(await primaryKey('keyless_kept')).toBeUndefined();
+    expect(await dump('keyless_kept')).toEqual([['1', 'ann', '1'], ['1', 'ann', '1']]);
+  });
+
+  it('a table dropped and made again by hand meanwhile owes nothing', async () => {
+    const to = created('keyed_remade');
+    const sink = await openSink(to);
+    await sink.prepare();
+    await db.query('DROP TABLE keyed_remade; CREATE TABLE keyed_remade (id bigint, name text, qty int)');
+    await complete(to);
+    expect(await primaryKey('keyed_remade')).toBeUndefined();
+    expect(await owed()).not.toContain('primary-key:keyed_remade');
+  });
+
+  it('on DWS the key stays in the CREATE: it decides how the table is distributed', async () => {
+    const link = { ...db.link, 'linkConfig.databaseType': 'DWS' };
+    const sink = await jdbcConnector.openSink!({ link, to: created('keyed_dws'), run: testRun(1), schema: PEOPLE });
+    sinks.push(sink);
+    await sink.prepare();
+    expect(await primaryKey('keyed_dws')).toBe('keyed_dws_pkey: PRIMARY KEY (id)');
   });
 });
 

@@ -20,6 +20,7 @@ export const postgresqlDialect: JdbcDialect = {
   quoteIdent,
   commitStage: async (link, c) => (await import('./postgresql-stage')).commitPostgresStage(link, c),
   dropTable: async (link, schema, table) => (await import('./postgresql-stage')).dropPostgresTable(link, schema, table),
+  completeTable: async (link, to) => (await import('./postgresql-key')).completePostgresTable(link, to),
   openSource: async (req) => (await import('./postgresql-source')).openPostgresSource(req),
   openSink: async (req) => (await import('./postgresql-sink')).openPostgresSink(req),
 };

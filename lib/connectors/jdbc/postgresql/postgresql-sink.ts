@@ -5,6 +5,7 @@
 //
 // The checkpoint table lives in the target schema: the job can certainly create tables
 // there, whereas PostgreSQL 15 no longer lets every role create tables in `public`.
+// A table the sink creates gets its primary key when the run succeeds (postgresql-key.ts).
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -17,10 +18,10 @@ import type { Checkpoint, RecordBatch, Sink, Value } from '../../../engine/types
 import type { SinkRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
 import { fractionGuard, type FractionGuard } from '../fit';
+import { checkpointsIn, defersPrimaryKey, forgetPrimaryKey, owePrimaryKey, settlePrimaryKey } from './postgresql-key';
 import { connectPostgres, pgMessage, postgresAddress, tableColumns, tableOid } from './postgresql-source';
 import { copyField, declaredType, pgColumn, quoteIdent as q } from './postgresql-types';
 
-const CHECKPOINT_TABLE = '__ferry_checkpoint';
 const STAGE_TABLE = '__ferry_stage';
 /** COPY data is sent in pieces of about this many characters, so a chunk is never one huge string. */
 const COPY_PIECE_CHARS = 64 * 1024;
@@ -51,7 +52,7 @@ export async function openPostgresSink(req: SinkRequest): Promise<Sink> {
   if (!mode) throw errors.invalidParameter(`${CONFLICT_INPUT} must be one of ${Object.keys(CONFLICT_MODES).join(', ')}; got ${value}.`);
   const client = await connectPostgres(req.link);
   const where = `${schemaName}.${table} on PostgreSQL at ${postgresAddress(req.link)}`;
-  const checkpoints = `${q(schemaName)}.${q(CHECKPOINT_TABLE)}`;
+  const checkpoints = checkpointsIn(schemaName);
   try {
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${checkpoints} (run text PRIMARY KEY, seq bigint NOT NULL, position text NOT NULL,
@@ -106,8 +107,13 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
     const pk = schema.primaryKey
       .map((k) => columns[schema.columns.findIndex((c) => c.name === k)])
       .filter((k): k is string => k !== undefined);
-    if (pk.length) defs.push(`PRIMARY KEY (${pk.map(q).join(', ')})`);
+    // REPLACE and UPDATE need the key for ON CONFLICT while they load; INSERT does not.
+    const later = pk.length > 0 && mode === 'insert' && defersPrimaryKey(req.link);
+    if (pk.length && !later) defs.push(`PRIMARY KEY (${pk.map(q).join(', ')})`);
     await client.query(`CREATE TABLE ${target} (${defs.join(', ')})`);
+    // A debt left by an earlier table of this name goes with it.
+    if (later) await owePrimaryKey(client, schemaName, table, pk);
+    else await forgetPrimaryKey(client, schemaName, table);
   }
 
   /** seq 1 is an insert (nothing inserted: another writer got there first); later ones advance seq by one. */
@@ -184,6 +190,8 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
           where,
           message,
         );
+        // A table an earlier run created and failed to finish still owes its key: an upsert needs it now.
+        if (mode !== 'insert') await settlePrimaryKey(client, req.link, { schemaName, table });
         await client.query('COMMIT');
       } catch (e) {
         await client.query('ROLLBACK').catch(() => {});

@@ -1,7 +1,9 @@
-// useStageTable on PostgreSQL/DWS: DDL is transactional, so the whole takeover is one transaction.
+// useStageTable on PostgreSQL/DWS: DDL is transactional, so the whole takeover is one transaction,
+// the primary key a created target gets after the load included (postgresql-key.ts).
 import { errors } from '../../../errors';
 import type { InputMap } from '../../../model/config-values';
 import type { StageCommit } from '../stage';
+import { forgetPrimaryKey, settlePrimaryKey } from './postgresql-key';
 import { connectPostgres, pgMessage } from './postgresql-source';
 import { quoteIdent as q } from './postgresql-types';
 
@@ -10,6 +12,8 @@ export async function commitPostgresStage(link: InputMap, c: StageCommit): Promi
   const schema = c.schemaName ? `${q(c.schemaName)}.` : '';
   const target = `${schema}${q(c.target)}`;
   const stage = `${schema}${q(c.stage)}`;
+  // Where the sink made the stage and keeps its checkpoints.
+  const home = c.schemaName || 'public';
   try {
     await client.query('BEGIN');
     // The named schema, else the current one; a catalog query (DWS predates to_regclass).
@@ -31,6 +35,8 @@ export async function commitPostgresStage(link: InputMap, c: StageCommit): Promi
         const renamed = `${c.target}${conname.slice(c.stage.length)}`.slice(0, 63);
         await client.query(`ALTER TABLE ${target} RENAME CONSTRAINT ${q(conname)} TO ${q(renamed)}`);
       }
+      // The stage was loaded without its key: the target gets it here, or the takeover fails whole.
+      await settlePrimaryKey(client, link, { schemaName: home, table: c.target, owedBy: c.stage });
     } else {
       if (!exists) throw errors.tableUnavailable(`Destination table ${c.schemaName ? `${c.schemaName}.` : ''}${c.target} does not exist.`);
       if (c.clear.kind === 'all') await client.query(`DELETE FROM ${target}`);
@@ -42,6 +48,7 @@ export async function commitPostgresStage(link: InputMap, c: StageCommit): Promi
       const list = cols.rows.map((r) => q(r.attname)).join(', ');
       await client.query(`INSERT INTO ${target} (${list}) SELECT ${list} FROM ${stage}`);
       await client.query(`DROP TABLE ${stage}`);
+      await forgetPrimaryKey(client, home, c.stage);
     }
     await client.query('COMMIT');
   } catch (e) {
@@ -57,6 +64,10 @@ export async function dropPostgresTable(link: InputMap, schemaName: string | und
   const client = await connectPostgres(link);
   try {
     await client.query(`DROP TABLE IF EXISTS ${schemaName ? `${q(schemaName)}.` : ''}${q(table)}`);
+    // The key a dropped stage owed goes too; no checkpoint table (42P01) means it owed none.
+    await forgetPrimaryKey(client, schemaName || 'public', table).catch((e: { code?: string }) => {
+      if (e.code !== '42P01') throw e;
+    });
   } finally {
     await client.end().catch(() => {});
   }
