@@ -26,7 +26,11 @@
 // part size (S3 refuses smaller parts except the last); stores without one take every
 // batch as a part. The saved checkpoint lags behind the buffer: it is the position of the
 // last batch durably in a part, so a crash re-reads what was only buffered (sources read
-// deterministically from a position) and nothing is written twice. Before a continuation
+// deterministically from a position) and nothing is written twice. Stores that take parts
+// in any order (FileStore.sendPart: object stores) get up to PARTS_IN_FLIGHT at once while
+// the next one fills; the state records each part once the store has it and every part
+// before it, and only then does the checkpoint move past its rows. A crash re-reads from
+// there and sends again exactly the parts not recorded, each with the same bytes. Before a continuation
 // hands over, `suspend()` saves the buffer as a carry file beside the checkpoint (and the
 // checkpoint advances with it), so each invocation makes progress however little it
 // writes; the part later holds the carried bytes. Output files roll over at `writeFileSize` MB.
@@ -81,6 +85,9 @@ interface OpenFile {
   partMd5s?: string[];
 }
 
+/** A snapshot of an open file: later parts change the original, not it. */
+const copyOpen = (f: OpenFile): OpenFile => (f.partMd5s ? { ...f, partMd5s: [...f.partMd5s] } : { ...f });
+
 /** A complete file waiting to be committed, with its MD5 when one is wanted. */
 type PendingFile = StagedFile & { readonly digest?: { readonly md5: string; readonly parts: readonly string[] } };
 
@@ -119,6 +126,28 @@ const MB = 1024 * 1024;
 const STREAM_BYTES = 200 * MB;
 /** Whole small files of one batch uploaded at once, at most. */
 const PUTS_IN_FLIGHT = 8;
+/**
+ * Text parts on their way at once, where the store takes them in any order: the next part
+ * fills while these upload. Each holds a part's bytes (the store's minimum, ~5 MiB, or more).
+ */
+const PARTS_IN_FLIGHT = 3;
+
+/** Text: a part sent (or a file ended) and what the state records once the store has it. */
+interface SentPart {
+  /** The open file as it stands with this part (parts, bytes, MD5); undefined: no file open. */
+  readonly file?: OpenFile;
+  /** The part's index and its bytes in the store; absent when this step sends nothing (a file ending without more bytes). */
+  readonly part?: { readonly index: number; readonly size: number; readonly sent: Promise<(f: StagedFile) => StagedFile> };
+  readonly nextIndex: number;
+  /** The file is complete with this part. */
+  readonly closing: boolean;
+  /** Encrypted: plaintext after the part's whole segments, carried until more output. */
+  readonly rest?: Buffer;
+  /** The position after the part's last row. */
+  readonly cp: Checkpoint;
+  /** Set once the upload has settled (sent or failed): it can be recorded without a wait. */
+  settled: boolean;
+}
 
 export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, schema: TableSchema): Promise<Sink> {
   const format = to['toJobConfig.outputFormat'];
@@ -154,6 +183,15 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   /** Text: encoded output not yet written as a part (what the saved state names is also in carry files). */
   let buffer: Buffer[] = [];
   let buffered = 0;
+  /** Text: parts sent but not yet recorded in the state, oldest first. */
+  let inFlight: SentPart[] = [];
+  /**
+   * Text: the open file and the next file's number as they stand with every part sent; the
+   * state has them as they stand with every part recorded.
+   */
+  let ahead: { open?: OpenFile; nextIndex: number } = { nextIndex: 0 };
+  /** Text: parts that may be on their way at once. Encrypted parts carry partial segments from one to the next: one at a time. */
+  const partsInFlight = store.sendPart && !dek ? PARTS_IN_FLIGHT : 1;
 
   const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -173,23 +211,28 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     ...(hashing ? { md5: md5Start(), partMd5s: [] } : {}),
   });
 
-  /** Writes `bytes` as the open file's next part. */
+  /** Binary: writes `bytes` as the open file's next part. */
   async function writePart(s: SinkState, open: OpenFile, at: number, bytes: Buffer): Promise<void> {
     open.staged = await store.writePart(open.staged, open.parts, at, bytes);
     if (open.md5) {
       const sent = md5Hex(bytes);
-      // Checked before the file is committed: with writeToTempFile a bad part leaves nothing visible.
-      const reported = validateMd5 ? store.partMd5s?.(open.staged)[open.parts] : undefined;
-      if (reported !== undefined && reported !== sent) {
-        throw errors.writeFailed(
-          `MD5 check failed for ${store.describe(open.staged.path)} (part ${open.parts + 1}): Ferry wrote ${sent}, the store reports ${reported}; the file was not committed.`,
-        );
-      }
+      checkPartMd5(open.staged, open.parts, sent);
       open.md5 = md5Update(open.md5, bytes);
       open.partMd5s![open.parts] = sent;
     }
     open.parts++;
     s.bytesWritten += bytes.length;
+  }
+
+  /** Part `index` as Ferry sent it (`sent`, its MD5) against the MD5 the store reports for it, where it reports one. */
+  function checkPartMd5(staged: StagedFile, index: number, sent: string): void {
+    // Checked before the file is committed: with writeToTempFile a bad part leaves nothing visible.
+    const reported = validateMd5 ? store.partMd5s?.(staged)[index] : undefined;
+    if (reported !== undefined && reported !== sent) {
+      throw errors.writeFailed(
+        `MD5 check failed for ${store.describe(staged.path)} (part ${index + 1}): Ferry wrote ${sent}, the store reports ${reported}; the file was not committed.`,
+      );
+    }
   }
 
   /** The open file is complete: it waits for its commit. */
@@ -242,6 +285,9 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     savedJson = JSON.stringify(state);
     buffer = [];
     pendingCp = undefined;
+    // Parts an earlier attempt left on their way are not this state's: they are sent again if it needs them.
+    inFlight = [];
+    ahead = { open: state.open && copyOpen(state.open), nextIndex: state.nextIndex };
     streaming?.file.abort();
     streaming = undefined;
     for (let n = 0; n < state.carry; n++) buffer.push(await getCarry((state.carryAt ?? 0) + n));
@@ -277,10 +323,9 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     savedJson = json;
   }
 
-  /** Saves `cp` as durable (text: the buffer is in parts or carry files), then commits complete files unless deferred. */
+  /** Binary: saves `cp` as durable, then commits complete files unless deferred. */
   async function saveAndCommit(s: SinkState, cp: Checkpoint, checked: Promise<void>): Promise<void> {
     await save(s, cp, checked);
-    pendingCp = undefined;
     if (!deferCommit) await commitPending(s);
   }
 
@@ -306,43 +351,93 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     );
   }
 
-  /** Text: writes the buffer as the open file's next part (starting a file if none is open), then saves. */
+  /**
+   * Text: sends the buffer as the open file's next part (starting a file if none is open);
+   * the state records it once the store has it (recordSent). Returns with fewer than
+   * partsInFlight parts unrecorded.
+   */
   async function flush(s: SinkState, cp: Checkpoint, closeFile: boolean): Promise<void> {
-    const checked = conflictCheck();
-    if (buffered > 0 && !s.open) {
-      const staged = await store.begin(joinPath(outputDir, text!.fileName(s.nextIndex)));
-      s.nextIndex++;
-      s.open = newFile(staged);
+    if (buffered > 0 && !ahead.open) {
+      const staged = await store.begin(joinPath(outputDir, text!.fileName(ahead.nextIndex)));
+      ahead.nextIndex++;
+      ahead.open = newFile(staged);
       if (text!.header) buffer.unshift(text!.header);
     }
-    const open = s.open;
+    const open = ahead.open;
+    let step: SentPart = { nextIndex: ahead.nextIndex, closing: false, cp, settled: true };
     if (open) {
-      const data = Buffer.concat(buffer);
+      const data = buffer.length === 1 ? buffer[0]! : Buffer.concat(buffer);
       const closing = closeFile || open.bytes + data.length >= fileLimit;
       // Encrypted, only whole segments go out before the file's end; the rest is carried.
       const cut = dek && !closing ? data.length - (data.length % SEGMENT_BYTES) : data.length;
+      let part: SentPart['part'];
       if (cut > 0 || (dek && closing)) {
-        const part = partOf(open, data.subarray(0, cut), closing);
-        await writePart(s, open, part.at, part.bytes);
+        const { at, bytes } = partOf(open, data.subarray(0, cut), closing);
+        const index = open.parts;
+        const sent = store.sendPart ? store.sendPart(open.staged, index, bytes) : store.writePart(open.staged, index, at, bytes).then((f) => () => f);
+        part = { index, size: bytes.length, sent };
+        if (open.md5) {
+          open.md5 = md5Update(open.md5, bytes);
+          open.partMd5s![index] = md5Hex(bytes);
+        }
+        open.parts++;
         open.bytes += cut;
       }
-      buffer = cut < data.length ? [data.subarray(cut)] : [];
-      buffered = data.length - cut;
-      if (closing) finishFile(s, open);
+      const rest = cut < data.length ? data.subarray(cut) : undefined;
+      buffer = rest ? [rest] : [];
+      buffered = rest?.length ?? 0;
+      if (closing) ahead.open = undefined;
+      step = { file: copyOpen(open), part, nextIndex: ahead.nextIndex, closing, rest, cp, settled: !part };
+      if (part) {
+        const sending = step;
+        // Recorded in order later; a failure surfaces there (or is dropped with a state reloaded after it).
+        part.sent.then(() => (sending.settled = true), () => (sending.settled = true));
+      }
     }
-    // The rest goes to a carry file the saved checkpoint does not name (index 0 unless the
-    // named ones start there): a crash before the save below leaves those intact.
-    const at = s.carryAt ?? 0;
-    const tailAt = at === 0 ? s.carry : 0;
-    s.carry = 0;
-    s.carryAt = 0;
-    if (buffered > 0) {
-      await putCarry(tailAt, buffer[0]!);
-      s.carryAt = tailAt;
-      s.carry = 1;
-      s.carryHigh = Math.max(s.carryHigh, tailAt + 1);
+    inFlight.push(step);
+    pendingCp = undefined;
+    await recordSent(s, partsInFlight - 1);
+  }
+
+  /**
+   * Text: records sent parts in the state, oldest first, and saves it with each one's
+   * checkpoint: until at most `keep` are left unrecorded, and past them while the oldest is
+   * already sent (so the checkpoint follows the store closely).
+   */
+  async function recordSent(s: SinkState, keep: number): Promise<void> {
+    while (inFlight.length > keep || inFlight[0]?.settled) {
+      const step = inFlight.shift()!;
+      // Started before the wait: the read overlaps the upload.
+      const checked = conflictCheck();
+      if (step.file) {
+        const { file, part } = step;
+        // Parts of the file this state has open go onto its staged file; a new file's first part onto the file as begun.
+        let staged = s.open?.staged.path === file.staged.path ? s.open.staged : file.staged;
+        if (part) {
+          staged = (await part.sent)(staged);
+          if (file.partMd5s) checkPartMd5(staged, part.index, file.partMd5s[part.index]!);
+          s.bytesWritten += part.size;
+        }
+        s.open = { ...file, staged };
+        if (step.closing) finishFile(s, s.open);
+      }
+      s.nextIndex = step.nextIndex;
+      // Carried bytes are in this part now; an encrypted part's rest goes to a carry file the
+      // saved state does not name (index 0 unless the named ones start there): a crash before
+      // the save below leaves those intact.
+      const at = s.carryAt ?? 0;
+      const tailAt = at === 0 ? s.carry : 0;
+      s.carry = 0;
+      s.carryAt = 0;
+      if (step.rest) {
+        await putCarry(tailAt, step.rest);
+        s.carryAt = tailAt;
+        s.carry = 1;
+        s.carryHigh = Math.max(s.carryHigh, tailAt + 1);
+      }
+      await save(s, step.cp, checked);
+      if (!deferCommit) await commitPending(s);
     }
-    await saveAndCommit(s, cp, checked);
   }
 
   /** A file that is one piece needs no staging when nothing asks for it: one PUT at its path. */
@@ -481,7 +576,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           buffered += chunk.length;
         }
         pendingCp = cp;
-        const fileBytes = (s.open?.bytes ?? 0) + buffered;
+        const fileBytes = (ahead.open?.bytes ?? 0) + buffered;
         if (buffered >= store.minPartBytes || fileBytes >= fileLimit) return flush(s, cp, false);
         // Too small for a part: it waits in memory, and the saved checkpoint stays behind it.
       });
@@ -501,8 +596,11 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           await save(state, saved.checkpoint, checked);
           return;
         }
-        if (!text || !state || !pendingCp) return;
+        if (!text || !state) return;
         const s = state;
+        // Parts on their way are recorded first: the carry files follow them.
+        await recordSent(s, 0);
+        if (!pendingCp) return;
         const checked = conflictCheck();
         const named = s.carryAt ?? 0;
         const from = named + s.carry;
@@ -523,7 +621,12 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       // done resumes at the end and seals again.
       await wrap(`Finishing ${store.describe(outputDir)}`, async () => {
         const s = await load();
-        if (text) await flush(s, pendingCp ?? s.checkpoint, true);
+        if (text) {
+          // Every part sent is recorded first: the last checkpoint is then the state's.
+          await recordSent(s, 0);
+          await flush(s, pendingCp ?? s.checkpoint, true);
+          await recordSent(s, 0);
+        }
         else if (streaming) throw errors.writeFailed(`The source ended inside ${streaming.rel}: it was not copied whole.`);
         else await save(s, s.checkpoint);
         await commitPending(s);
