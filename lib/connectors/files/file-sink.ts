@@ -745,6 +745,7 @@ function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
     /** A batch of lines the source formatted in `encoding` (see RowEncoding), each followed by the line separator. */
     encodeLines(batch: RecordBatch): Buffer {
       if (batch.encoded !== encoding) throw new Error('A batch arrived in a row encoding this file sink did not ask for.');
+      if (batch.lines) return batch.lines.bytes;
       const parts: Buffer[] = [];
       for (const [line] of batch.rows) parts.push(typeof line === 'string' ? Buffer.from(line, 'utf8') : (line as Buffer), lineEnd);
       return Buffer.concat(parts);
