@@ -185,6 +185,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   let buffered = 0;
   /** Text: parts sent but not yet recorded in the state, oldest first. */
   let inFlight: SentPart[] = [];
+  /** Text: the background save (saveLater) while one runs, whether another is wanted after it, and what stopped them. */
+  let saving: Promise<void> | undefined;
+  let saveAgain = false;
+  let saveFailure: { error: unknown } | undefined;
   /**
    * Text: the open file and the next file's number as they stand with every part sent; the
    * state has them as they stand with every part recorded.
@@ -268,6 +272,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
 
   async function load(): Promise<SinkState> {
     if (state) return state;
+    // An earlier state's saves end before this one is read.
+    await saving;
+    saveAgain = false;
+    saveFailure = undefined;
     const saved = await readState();
     seenSeq = saved?.seq ?? 0;
     state = saved ?? {
@@ -314,9 +322,14 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   }
 
   async function save(s: SinkState, cp: Checkpoint, checked: Promise<void> = conflictCheck()): Promise<void> {
+    s.checkpoint = cp;
+    await saveState(s, checked);
+  }
+
+  /** Saves the state as it stands once the check is done. */
+  async function saveState(s: SinkState, checked: Promise<void> = conflictCheck()): Promise<void> {
     await checked;
     s.seq = seenSeq + 1;
-    s.checkpoint = cp;
     const json = JSON.stringify(s);
     await store.put(statePath, Buffer.from(json));
     seenSeq = s.seq;
@@ -330,12 +343,48 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   }
 
   async function commitPending(s: SinkState): Promise<void> {
-    for (const f of s.pending) {
-      await store.commit(f);
-      if (f.digest && validateMd5) await checkMd5(f.path, f.digest);
-      if (f.digest && recordMd5) (s.md5s ??= []).push([f.path.slice(outputDir ? outputDir.length + 1 : 0), f.digest.md5]);
-    }
-    s.pending = [];
+    for (const f of [...s.pending]) await commitFile(s, f);
+  }
+
+  async function commitFile(s: SinkState, f: PendingFile): Promise<void> {
+    await store.commit(f);
+    if (f.digest && validateMd5) await checkMd5(f.path, f.digest);
+    // Together, with no wait between: a save sees the file pending or committed with its MD5 line, never both.
+    if (f.digest && recordMd5) (s.md5s ??= []).push([f.path.slice(outputDir ? outputDir.length + 1 : 0), f.digest.md5]);
+    s.pending = s.pending.filter((p) => p.path !== f.path);
+  }
+
+  /**
+   * Text: saves the state in the background, one save at a time; asked again while one runs,
+   * it saves once more after it, the state as it then stands. After each save come the
+   * commits of the files it names complete (a file is committed only once a saved state
+   * names it so: a crash before the commit repeats it), unless deferred. A failure is thrown
+   * by the next call (or by savesDone()).
+   */
+  function saveLater(s: SinkState): void {
+    if (saveFailure) throw saveFailure.error;
+    saveAgain = true;
+    saving ??= (async () => {
+      try {
+        while (saveAgain) {
+          saveAgain = false;
+          await saveState(s);
+          if (deferCommit) continue;
+          const named = (JSON.parse(savedJson) as SinkState).pending;
+          for (const f of named) if (s.pending.some((p) => p.path === f.path)) await commitFile(s, f);
+        }
+      } catch (e) {
+        saveFailure = { error: e };
+      } finally {
+        saving = undefined;
+      }
+    })();
+  }
+
+  /** Text: once the background saves are done (the state saved as it stands), or the error that stopped them. */
+  async function savesDone(): Promise<void> {
+    await saving;
+    if (saveFailure) throw saveFailure.error;
   }
 
   /** The store's MD5 of a committed file against the one computed while writing it. */
@@ -400,21 +449,38 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   }
 
   /**
-   * Text: records sent parts in the state, oldest first, and saves it with each one's
-   * checkpoint: until at most `keep` are left unrecorded, and past them while the oldest is
-   * already sent (so the checkpoint follows the store closely).
+   * Text: records sent parts in the state, oldest first, each with its checkpoint: until at
+   * most `keep` are left unrecorded, and past them while the oldest is already sent (so the
+   * checkpoint follows the store closely). The state is then saved in the background.
    */
   async function recordSent(s: SinkState, keep: number): Promise<void> {
+    if (saveFailure) throw saveFailure.error;
+    let recorded = false;
     while (inFlight.length > keep || inFlight[0]?.settled) {
       const step = inFlight.shift()!;
-      // Started before the wait: the read overlaps the upload.
-      const checked = conflictCheck();
-      if (step.file) {
-        const { file, part } = step;
+      const { file, part } = step;
+      const apply = part && (await part.sent);
+      if (step.rest) {
+        // An encrypted part's rest goes to a carry file the saved state does not name (index 0
+        // unless the named ones start there), so the saved state must be this one: a crash
+        // before the next save leaves the named ones intact.
+        await savesDone();
+        const tailAt = (s.carryAt ?? 0) === 0 ? s.carry : 0;
+        await putCarry(tailAt, step.rest);
+        s.carryAt = tailAt;
+        s.carry = 1;
+        s.carryHigh = Math.max(s.carryHigh, tailAt + 1);
+      } else {
+        // Carried bytes are in this part now.
+        s.carry = 0;
+        s.carryAt = 0;
+      }
+      // From here to the loop's end nothing waits: a save in the background sees the step whole or not at all.
+      if (file) {
         // Parts of the file this state has open go onto its staged file; a new file's first part onto the file as begun.
         let staged = s.open?.staged.path === file.staged.path ? s.open.staged : file.staged;
         if (part) {
-          staged = (await part.sent)(staged);
+          staged = apply!(staged);
           if (file.partMd5s) checkPartMd5(staged, part.index, file.partMd5s[part.index]!);
           s.bytesWritten += part.size;
         }
@@ -422,22 +488,13 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         if (step.closing) finishFile(s, s.open);
       }
       s.nextIndex = step.nextIndex;
-      // Carried bytes are in this part now; an encrypted part's rest goes to a carry file the
-      // saved state does not name (index 0 unless the named ones start there): a crash before
-      // the save below leaves those intact.
-      const at = s.carryAt ?? 0;
-      const tailAt = at === 0 ? s.carry : 0;
-      s.carry = 0;
-      s.carryAt = 0;
-      if (step.rest) {
-        await putCarry(tailAt, step.rest);
-        s.carryAt = tailAt;
-        s.carry = 1;
-        s.carryHigh = Math.max(s.carryHigh, tailAt + 1);
-      }
-      await save(s, step.cp, checked);
-      if (!deferCommit) await commitPending(s);
+      s.checkpoint = step.cp;
+      recorded = true;
     }
+    if (!recorded) return;
+    saveLater(s);
+    // Stores that take one part at a time keep the plain order: each write returns saved.
+    if (partsInFlight === 1) await savesDone();
   }
 
   /** A file that is one piece needs no staging when nothing asks for it: one PUT at its path. */
@@ -598,8 +655,9 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         }
         if (!text || !state) return;
         const s = state;
-        // Parts on their way are recorded first: the carry files follow them.
+        // Parts on their way are recorded and saved first: the carry files follow them.
         await recordSent(s, 0);
+        await savesDone();
         if (!pendingCp) return;
         const checked = conflictCheck();
         const named = s.carryAt ?? 0;
@@ -622,10 +680,12 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       await wrap(`Finishing ${store.describe(outputDir)}`, async () => {
         const s = await load();
         if (text) {
-          // Every part sent is recorded first: the last checkpoint is then the state's.
+          // Every part sent is recorded and saved first: the last checkpoint is then the state's.
           await recordSent(s, 0);
+          await savesDone();
           await flush(s, pendingCp ?? s.checkpoint, true);
           await recordSent(s, 0);
+          await savesDone();
         }
         else if (streaming) throw errors.writeFailed(`The source ended inside ${streaming.rel}: it was not copied whole.`);
         else await save(s, s.checkpoint);
