@@ -26,7 +26,7 @@ import type { EndFields, SubmissionKey } from '../store/submissions-repo';
 import { dirtyDataSettings, withDirtyData } from './dirty-data';
 import { resolveMacros } from './macros';
 import { readAhead } from './read-ahead';
-import { CheckpointConflictError, type Checkpoint, type RunKey } from './types';
+import { CheckpointConflictError, rowCount, type Checkpoint, type RunKey } from './types';
 import { verifyCopy } from './verify';
 import { afterRun } from '../schedules/after-run'; // issue 7 hook
 
@@ -219,8 +219,8 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
         cp = {
           position: batch.position,
           // A dirty record was read but not written: ROWS_WRITTEN_SKIPPED counts it.
-          rowsRead: cp.rowsRead + batch.rows.length + (batch.dirty?.length ?? 0),
-          rowsWritten: cp.rowsWritten + batch.rows.length,
+          rowsRead: cp.rowsRead + rowCount(batch) + (batch.dirty?.length ?? 0),
+          rowsWritten: cp.rowsWritten + rowCount(batch),
           bytesRead: cp.bytesRead + batch.bytes,
         };
         await sink.write(batch, cp);

@@ -67,9 +67,18 @@ export interface CsvEncoding {
 }
 
 export interface RecordBatch {
-  /** The rows' values; with `encoded`, each row is one string or its UTF-8 bytes: the row in that encoding, without its line end. */
+  /**
+   * The rows' values; with `encoded`, each row is one string or its UTF-8 bytes: the row in
+   * that encoding, without its line end. Empty when `lines` holds the rows.
+   */
   readonly rows: Value[][];
   readonly encoded?: RowEncoding;
+  /**
+   * Only with a CsvEncoding, instead of a row each in `rows`: the rows' lines as one buffer,
+   * each followed by the encoding's line separator (what a file sink writes as it is), and
+   * how many they are. Spares an object a row, and a copy.
+   */
+  readonly lines?: { readonly bytes: Buffer; readonly count: number };
   /** The resume point just after this batch's last row. */
   readonly position: Position;
   /** Approximate bytes read for this batch (for BYTES_READ and MB/s). */
@@ -87,6 +96,11 @@ export interface RecordBatch {
    * read once, to their end, by the sink's write. A stream that fails ends the file unwritten.
    */
   readonly stream?: AsyncIterable<Buffer>;
+}
+
+/** The rows a batch carries, as values or as lines. */
+export function rowCount(batch: RecordBatch): number {
+  return batch.lines?.count ?? batch.rows.length;
 }
 
 /** What the sink would take beyond plain rows; a source uses what it can and ignores the rest. */

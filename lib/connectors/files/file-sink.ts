@@ -26,7 +26,11 @@
 // part size (S3 refuses smaller parts except the last); stores without one take every
 // batch as a part. The saved checkpoint lags behind the buffer: it is the position of the
 // last batch durably in a part, so a crash re-reads what was only buffered (sources read
-// deterministically from a position) and nothing is written twice. Before a continuation
+// deterministically from a position) and nothing is written twice. Stores that take parts
+// in any order (FileStore.sendPart: object stores) get up to PARTS_IN_FLIGHT at once while
+// the next one fills; the state records each part once the store has it and every part
+// before it, and only then does the checkpoint move past its rows. A crash re-reads from
+// there and sends again exactly the parts not recorded, each with the same bytes. Before a continuation
 // hands over, `suspend()` saves the buffer as a carry file beside the checkpoint (and the
 // checkpoint advances with it), so each invocation makes progress however little it
 // writes; the part later holds the carried bytes. Output files roll over at `writeFileSize` MB.
@@ -81,6 +85,9 @@ interface OpenFile {
   partMd5s?: string[];
 }
 
+/** A snapshot of an open file: later parts change the original, not it. */
+const copyOpen = (f: OpenFile): OpenFile => (f.partMd5s ? { ...f, partMd5s: [...f.partMd5s] } : { ...f });
+
 /** A complete file waiting to be committed, with its MD5 when one is wanted. */
 type PendingFile = StagedFile & { readonly digest?: { readonly md5: string; readonly parts: readonly string[] } };
 
@@ -119,6 +126,28 @@ const MB = 1024 * 1024;
 const STREAM_BYTES = 200 * MB;
 /** Whole small files of one batch uploaded at once, at most. */
 const PUTS_IN_FLIGHT = 8;
+/**
+ * Text parts on their way at once, where the store takes them in any order: the next part
+ * fills while these upload. Each holds a part's bytes (the store's minimum, ~5 MiB, or more).
+ */
+const PARTS_IN_FLIGHT = 3;
+
+/** Text: a part sent (or a file ended) and what the state records once the store has it. */
+interface SentPart {
+  /** The open file as it stands with this part (parts, bytes, MD5); undefined: no file open. */
+  readonly file?: OpenFile;
+  /** The part's index and its bytes in the store; absent when this step sends nothing (a file ending without more bytes). */
+  readonly part?: { readonly index: number; readonly size: number; readonly sent: Promise<(f: StagedFile) => StagedFile> };
+  readonly nextIndex: number;
+  /** The file is complete with this part. */
+  readonly closing: boolean;
+  /** Encrypted: plaintext after the part's whole segments, carried until more output. */
+  readonly rest?: Buffer;
+  /** The position after the part's last row. */
+  readonly cp: Checkpoint;
+  /** Set once the upload has settled (sent or failed): it can be recorded without a wait. */
+  settled: boolean;
+}
 
 export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, schema: TableSchema): Promise<Sink> {
   const format = to['toJobConfig.outputFormat'];
@@ -154,6 +183,19 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   /** Text: encoded output not yet written as a part (what the saved state names is also in carry files). */
   let buffer: Buffer[] = [];
   let buffered = 0;
+  /** Text: parts sent but not yet recorded in the state, oldest first. */
+  let inFlight: SentPart[] = [];
+  /** Text: the background save (saveLater) while one runs, whether another is wanted after it, and what stopped them. */
+  let saving: Promise<void> | undefined;
+  let saveAgain = false;
+  let saveFailure: { error: unknown } | undefined;
+  /**
+   * Text: the open file and the next file's number as they stand with every part sent; the
+   * state has them as they stand with every part recorded.
+   */
+  let ahead: { open?: OpenFile; nextIndex: number } = { nextIndex: 0 };
+  /** Text: parts that may be on their way at once. Encrypted parts carry partial segments from one to the next: one at a time. */
+  const partsInFlight = store.sendPart && !dek ? PARTS_IN_FLIGHT : 1;
 
   const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -173,23 +215,28 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     ...(hashing ? { md5: md5Start(), partMd5s: [] } : {}),
   });
 
-  /** Writes `bytes` as the open file's next part. */
+  /** Binary: writes `bytes` as the open file's next part. */
   async function writePart(s: SinkState, open: OpenFile, at: number, bytes: Buffer): Promise<void> {
     open.staged = await store.writePart(open.staged, open.parts, at, bytes);
     if (open.md5) {
       const sent = md5Hex(bytes);
-      // Checked before the file is committed: with writeToTempFile a bad part leaves nothing visible.
-      const reported = validateMd5 ? store.partMd5s?.(open.staged)[open.parts] : undefined;
-      if (reported !== undefined && reported !== sent) {
-        throw errors.writeFailed(
-          `MD5 check failed for ${store.describe(open.staged.path)} (part ${open.parts + 1}): Ferry wrote ${sent}, the store reports ${reported}; the file was not committed.`,
-        );
-      }
+      checkPartMd5(open.staged, open.parts, sent);
       open.md5 = md5Update(open.md5, bytes);
       open.partMd5s![open.parts] = sent;
     }
     open.parts++;
     s.bytesWritten += bytes.length;
+  }
+
+  /** Part `index` as Ferry sent it (`sent`, its MD5) against the MD5 the store reports for it, where it reports one. */
+  function checkPartMd5(staged: StagedFile, index: number, sent: string): void {
+    // Checked before the file is committed: with writeToTempFile a bad part leaves nothing visible.
+    const reported = validateMd5 ? store.partMd5s?.(staged)[index] : undefined;
+    if (reported !== undefined && reported !== sent) {
+      throw errors.writeFailed(
+        `MD5 check failed for ${store.describe(staged.path)} (part ${index + 1}): Ferry wrote ${sent}, the store reports ${reported}; the file was not committed.`,
+      );
+    }
   }
 
   /** The open file is complete: it waits for its commit. */
@@ -225,6 +272,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
 
   async function load(): Promise<SinkState> {
     if (state) return state;
+    // An earlier state's saves end before this one is read.
+    await saving;
+    saveAgain = false;
+    saveFailure = undefined;
     const saved = await readState();
     seenSeq = saved?.seq ?? 0;
     state = saved ?? {
@@ -242,6 +293,9 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     savedJson = JSON.stringify(state);
     buffer = [];
     pendingCp = undefined;
+    // Parts an earlier attempt left on their way are not this state's: they are sent again if it needs them.
+    inFlight = [];
+    ahead = { open: state.open && copyOpen(state.open), nextIndex: state.nextIndex };
     streaming?.file.abort();
     streaming = undefined;
     for (let n = 0; n < state.carry; n++) buffer.push(await getCarry((state.carryAt ?? 0) + n));
@@ -268,29 +322,69 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   }
 
   async function save(s: SinkState, cp: Checkpoint, checked: Promise<void> = conflictCheck()): Promise<void> {
+    s.checkpoint = cp;
+    await saveState(s, checked);
+  }
+
+  /** Saves the state as it stands once the check is done. */
+  async function saveState(s: SinkState, checked: Promise<void> = conflictCheck()): Promise<void> {
     await checked;
     s.seq = seenSeq + 1;
-    s.checkpoint = cp;
     const json = JSON.stringify(s);
     await store.put(statePath, Buffer.from(json));
     seenSeq = s.seq;
     savedJson = json;
   }
 
-  /** Saves `cp` as durable (text: the buffer is in parts or carry files), then commits complete files unless deferred. */
+  /** Binary: saves `cp` as durable, then commits complete files unless deferred. */
   async function saveAndCommit(s: SinkState, cp: Checkpoint, checked: Promise<void>): Promise<void> {
     await save(s, cp, checked);
-    pendingCp = undefined;
     if (!deferCommit) await commitPending(s);
   }
 
   async function commitPending(s: SinkState): Promise<void> {
-    for (const f of s.pending) {
-      await store.commit(f);
-      if (f.digest && validateMd5) await checkMd5(f.path, f.digest);
-      if (f.digest && recordMd5) (s.md5s ??= []).push([f.path.slice(outputDir ? outputDir.length + 1 : 0), f.digest.md5]);
-    }
-    s.pending = [];
+    for (const f of [...s.pending]) await commitFile(s, f);
+  }
+
+  async function commitFile(s: SinkState, f: PendingFile): Promise<void> {
+    await store.commit(f);
+    if (f.digest && validateMd5) await checkMd5(f.path, f.digest);
+    // Together, with no wait between: a save sees the file pending or committed with its MD5 line, never both.
+    if (f.digest && recordMd5) (s.md5s ??= []).push([f.path.slice(outputDir ? outputDir.length + 1 : 0), f.digest.md5]);
+    s.pending = s.pending.filter((p) => p.path !== f.path);
+  }
+
+  /**
+   * Text: saves the state in the background, one save at a time; asked again while one runs,
+   * it saves once more after it, the state as it then stands. After each save come the
+   * commits of the files it names complete (a file is committed only once a saved state
+   * names it so: a crash before the commit repeats it), unless deferred. A failure is thrown
+   * by the next call (or by savesDone()).
+   */
+  function saveLater(s: SinkState): void {
+    if (saveFailure) throw saveFailure.error;
+    saveAgain = true;
+    saving ??= (async () => {
+      try {
+        while (saveAgain) {
+          saveAgain = false;
+          await saveState(s);
+          if (deferCommit) continue;
+          const named = (JSON.parse(savedJson) as SinkState).pending;
+          for (const f of named) if (s.pending.some((p) => p.path === f.path)) await commitFile(s, f);
+        }
+      } catch (e) {
+        saveFailure = { error: e };
+      } finally {
+        saving = undefined;
+      }
+    })();
+  }
+
+  /** Text: once the background saves are done (the state saved as it stands), or the error that stopped them. */
+  async function savesDone(): Promise<void> {
+    await saving;
+    if (saveFailure) throw saveFailure.error;
   }
 
   /** The store's MD5 of a committed file against the one computed while writing it. */
@@ -306,43 +400,101 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     );
   }
 
-  /** Text: writes the buffer as the open file's next part (starting a file if none is open), then saves. */
+  /**
+   * Text: sends the buffer as the open file's next part (starting a file if none is open);
+   * the state records it once the store has it (recordSent). Returns with fewer than
+   * partsInFlight parts unrecorded.
+   */
   async function flush(s: SinkState, cp: Checkpoint, closeFile: boolean): Promise<void> {
-    const checked = conflictCheck();
-    if (buffered > 0 && !s.open) {
-      const staged = await store.begin(joinPath(outputDir, text!.fileName(s.nextIndex)));
-      s.nextIndex++;
-      s.open = newFile(staged);
+    if (buffered > 0 && !ahead.open) {
+      const staged = await store.begin(joinPath(outputDir, text!.fileName(ahead.nextIndex)));
+      ahead.nextIndex++;
+      ahead.open = newFile(staged);
       if (text!.header) buffer.unshift(text!.header);
     }
-    const open = s.open;
+    const open = ahead.open;
+    let step: SentPart = { nextIndex: ahead.nextIndex, closing: false, cp, settled: true };
     if (open) {
-      const data = Buffer.concat(buffer);
+      const data = buffer.length === 1 ? buffer[0]! : Buffer.concat(buffer);
       const closing = closeFile || open.bytes + data.length >= fileLimit;
       // Encrypted, only whole segments go out before the file's end; the rest is carried.
       const cut = dek && !closing ? data.length - (data.length % SEGMENT_BYTES) : data.length;
+      let part: SentPart['part'];
       if (cut > 0 || (dek && closing)) {
-        const part = partOf(open, data.subarray(0, cut), closing);
-        await writePart(s, open, part.at, part.bytes);
+        const { at, bytes } = partOf(open, data.subarray(0, cut), closing);
+        const index = open.parts;
+        const sent = store.sendPart ? store.sendPart(open.staged, index, bytes) : store.writePart(open.staged, index, at, bytes).then((f) => () => f);
+        part = { index, size: bytes.length, sent };
+        if (open.md5) {
+          open.md5 = md5Update(open.md5, bytes);
+          open.partMd5s![index] = md5Hex(bytes);
+        }
+        open.parts++;
         open.bytes += cut;
       }
-      buffer = cut < data.length ? [data.subarray(cut)] : [];
-      buffered = data.length - cut;
-      if (closing) finishFile(s, open);
+      const rest = cut < data.length ? data.subarray(cut) : undefined;
+      buffer = rest ? [rest] : [];
+      buffered = rest?.length ?? 0;
+      if (closing) ahead.open = undefined;
+      step = { file: copyOpen(open), part, nextIndex: ahead.nextIndex, closing, rest, cp, settled: !part };
+      if (part) {
+        const sending = step;
+        // Recorded in order later; a failure surfaces there (or is dropped with a state reloaded after it).
+        part.sent.then(() => (sending.settled = true), () => (sending.settled = true));
+      }
     }
-    // The rest goes to a carry file the saved checkpoint does not name (index 0 unless the
-    // named ones start there): a crash before the save below leaves those intact.
-    const at = s.carryAt ?? 0;
-    const tailAt = at === 0 ? s.carry : 0;
-    s.carry = 0;
-    s.carryAt = 0;
-    if (buffered > 0) {
-      await putCarry(tailAt, buffer[0]!);
-      s.carryAt = tailAt;
-      s.carry = 1;
-      s.carryHigh = Math.max(s.carryHigh, tailAt + 1);
+    inFlight.push(step);
+    pendingCp = undefined;
+    await recordSent(s, partsInFlight - 1);
+  }
+
+  /**
+   * Text: records sent parts in the state, oldest first, each with its checkpoint: until at
+   * most `keep` are left unrecorded, and past them while the oldest is already sent (so the
+   * checkpoint follows the store closely). The state is then saved in the background.
+   */
+  async function recordSent(s: SinkState, keep: number): Promise<void> {
+    if (saveFailure) throw saveFailure.error;
+    let recorded = false;
+    while (inFlight.length > keep || inFlight[0]?.settled) {
+      const step = inFlight.shift()!;
+      const { file, part } = step;
+      const apply = part && (await part.sent);
+      if (step.rest) {
+        // An encrypted part's rest goes to a carry file the saved state does not name (index 0
+        // unless the named ones start there), so the saved state must be this one: a crash
+        // before the next save leaves the named ones intact.
+        await savesDone();
+        const tailAt = (s.carryAt ?? 0) === 0 ? s.carry : 0;
+        await putCarry(tailAt, step.rest);
+        s.carryAt = tailAt;
+        s.carry = 1;
+        s.carryHigh = Math.max(s.carryHigh, tailAt + 1);
+      } else {
+        // Carried bytes are in this part now.
+        s.carry = 0;
+        s.carryAt = 0;
+      }
+      // From here to the loop's end nothing waits: a save in the background sees the step whole or not at all.
+      if (file) {
+        // Parts of the file this state has open go onto its staged file; a new file's first part onto the file as begun.
+        let staged = s.open?.staged.path === file.staged.path ? s.open.staged : file.staged;
+        if (part) {
+          staged = apply!(staged);
+          if (file.partMd5s) checkPartMd5(staged, part.index, file.partMd5s[part.index]!);
+          s.bytesWritten += part.size;
+        }
+        s.open = { ...file, staged };
+        if (step.closing) finishFile(s, s.open);
+      }
+      s.nextIndex = step.nextIndex;
+      s.checkpoint = step.cp;
+      recorded = true;
     }
-    await saveAndCommit(s, cp, checked);
+    if (!recorded) return;
+    saveLater(s);
+    // Stores that take one part at a time keep the plain order: each write returns saved.
+    if (partsInFlight === 1) await savesDone();
   }
 
   /** A file that is one piece needs no staging when nothing asks for it: one PUT at its path. */
@@ -481,7 +633,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           buffered += chunk.length;
         }
         pendingCp = cp;
-        const fileBytes = (s.open?.bytes ?? 0) + buffered;
+        const fileBytes = (ahead.open?.bytes ?? 0) + buffered;
         if (buffered >= store.minPartBytes || fileBytes >= fileLimit) return flush(s, cp, false);
         // Too small for a part: it waits in memory, and the saved checkpoint stays behind it.
       });
@@ -501,8 +653,12 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           await save(state, saved.checkpoint, checked);
           return;
         }
-        if (!text || !state || !pendingCp) return;
+        if (!text || !state) return;
         const s = state;
+        // Parts on their way are recorded and saved first: the carry files follow them.
+        await recordSent(s, 0);
+        await savesDone();
+        if (!pendingCp) return;
         const checked = conflictCheck();
         const named = s.carryAt ?? 0;
         const from = named + s.carry;
@@ -523,7 +679,14 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       // done resumes at the end and seals again.
       await wrap(`Finishing ${store.describe(outputDir)}`, async () => {
         const s = await load();
-        if (text) await flush(s, pendingCp ?? s.checkpoint, true);
+        if (text) {
+          // Every part sent is recorded and saved first: the last checkpoint is then the state's.
+          await recordSent(s, 0);
+          await savesDone();
+          await flush(s, pendingCp ?? s.checkpoint, true);
+          await recordSent(s, 0);
+          await savesDone();
+        }
         else if (streaming) throw errors.writeFailed(`The source ended inside ${streaming.rel}: it was not copied whole.`);
         else await save(s, s.checkpoint);
         await commitPending(s);
@@ -642,6 +805,7 @@ function textWriter(to: InputMap, schema: TableSchema, run: RunKey) {
     /** A batch of lines the source formatted in `encoding` (see RowEncoding), each followed by the line separator. */
     encodeLines(batch: RecordBatch): Buffer {
       if (batch.encoded !== encoding) throw new Error('A batch arrived in a row encoding this file sink did not ask for.');
+      if (batch.lines) return batch.lines.bytes;
       const parts: Buffer[] = [];
       for (const [line] of batch.rows) parts.push(typeof line === 'string' ? Buffer.from(line, 'utf8') : (line as Buffer), lineEnd);
       return Buffer.concat(parts);

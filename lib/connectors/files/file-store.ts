@@ -60,6 +60,13 @@ export interface FileStore {
    * replaces it: a retried chunk overwrites, it never adds.
    */
   writePart(file: StagedFile, index: number, offset: number, data: Buffer): Promise<StagedFile>;
+  /**
+   * Optional, for stores that take the parts of one staged file in any order (object stores):
+   * sends part `index` while others are on their way, and resolves to what records it in the
+   * staged file. The sink records parts in their order, each once every part before it is.
+   * writePart is both steps in one.
+   */
+  sendPart?(file: StagedFile, index: number, data: Buffer): Promise<(file: StagedFile) => StagedFile>;
   /** Makes the staged file visible at its path. Idempotent: committing twice is harmless. */
   commit(file: StagedFile): Promise<void>;
   /** Drops a staged file that will not be committed. */

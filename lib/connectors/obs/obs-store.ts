@@ -145,6 +145,26 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
     return h.ContentLength === size && (h.LastModified?.getTime() ?? 0) >= startedAt - 60_000;
   }
 
+  /** One part on its way; what comes back records it in its staged file (FileStore.sendPart). */
+  const sendPart: NonNullable<FileStore['sendPart']> = async (file, index, data) => {
+    const uploadId = file.state.uploadId as string;
+    const r = await send(`Writing ${url(file.path)}`, () =>
+      client.send(
+        new UploadPartCommand({ Bucket: bucket, Key: file.path, UploadId: uploadId, PartNumber: index + 1, Body: data }),
+      ),
+    );
+    const etag = r.ETag!;
+    // Only the size is kept: the bytes are free to go once sent.
+    const size = data.length;
+    return (f) => {
+      const etags = [...(f.state.etags as string[])];
+      const sizes = [...(f.state.sizes as number[])];
+      etags[index] = etag;
+      sizes[index] = size;
+      return { path: f.path, state: { ...f.state, etags, sizes } };
+    };
+  };
+
   const store: FileStore = {
     label: `bucket ${bucket}`,
     describe: url,
@@ -255,18 +275,9 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
       );
       return { path, state: { uploadId: r.UploadId, etags: [], sizes: [], startedAt: Date.now() } };
     },
+    sendPart,
     async writePart(file, index, _offset, data) {
-      const uploadId = file.state.uploadId as string;
-      const r = await send(`Writing ${url(file.path)}`, () =>
-        client.send(
-          new UploadPartCommand({ Bucket: bucket, Key: file.path, UploadId: uploadId, PartNumber: index + 1, Body: data }),
-        ),
-      );
-      const etags = [...(file.state.etags as string[])];
-      const sizes = [...(file.state.sizes as number[])];
-      etags[index] = r.ETag!;
-      sizes[index] = data.length;
-      return { path: file.path, state: { ...file.state, etags, sizes } };
+      return (await sendPart(file, index, data))(file);
     },
     async commit(file) {
       const etags = file.state.etags as string[];

@@ -4,7 +4,7 @@ import type { Connection, FieldPacket } from 'mysql2/promise';
 import type { Connection as CoreConnection } from 'mysql2';
 import { errors } from '../../../errors';
 import { approxRowBytes, decodeKey, encodeKey } from '../../../engine/position';
-import type { Column, Position, RecordBatch, RowEncoding, Source, Value } from '../../../engine/types';
+import type { Column, CsvEncoding, Position, RecordBatch, Source, Value } from '../../../engine/types';
 import type { InputMap } from '../../../model/config-values';
 import type { SourceRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
@@ -157,10 +157,15 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
         return reader.stream(`SELECT ${list} FROM ${from} WHERE ${where} ORDER BY ${order}`, columns, position, chunkRows);
       }
       const encoding = opts?.encoding;
-      const line =
-        encoding === 'pg-copy' ? copyLineExpr(columns) : encoding?.format === 'csv' && csvLines ? csvLineExpr(columns, encoding) : undefined;
       const values = valueRows(key, columns, list);
-      return keysetPages(reader, { from, where, key }, line ? lineRows(key, line, encoding!, values) : values, position, chunkRows);
+      const copyLine = encoding === 'pg-copy' ? copyLineExpr(columns) : undefined;
+      const csvLine = typeof encoding === 'object' && csvLines ? csvLineExpr(columns, encoding) : undefined;
+      const shape = copyLine
+        ? copyRows(key, copyLine, values)
+        : csvLine
+          ? csvRows(key, csvLine, encoding as CsvEncoding, values)
+          : values;
+      return keysetPages(reader, { from, where, key }, shape, position, chunkRows);
     },
     close: () => reader.close(),
   };
@@ -195,16 +200,22 @@ interface KeysetQuery {
   key: readonly Column[];
 }
 
-/** What a keyset page selects and how its rows become a batch. */
+/** What a keyset page selects and how it is read into a batch. */
 interface PageShape {
   /** The select list. */
   readonly select: string;
   /** Where each key column stands in a fetched row. */
   readonly keyAt: readonly number[];
-  readonly typeCast?: typeof lineAsBytes;
-  /** Set when a page may come back this shape cannot carry exactly: such a page is read again in the fallback shape. */
-  readonly fallback?: { readonly shape: PageShape; carries(page: Row[]): boolean };
-  batch(page: Row[], position: Position): RecordBatch;
+  /** Reads the page `sql` selects, or resolves undefined when this shape cannot carry it exactly: `fallback` reads it then. */
+  read(reader: Reader, sql: string): Promise<Page | undefined>;
+  readonly fallback?: PageShape;
+}
+
+interface Page {
+  readonly count: number;
+  /** The last row as fetched (its key columns at the shape's keyAt). */
+  readonly last?: Row;
+  batch(position: Position): RecordBatch;
 }
 
 /** Pages in key order, each starting after the last key of the one before (the position). */
@@ -213,56 +224,93 @@ async function* keysetPages(reader: Reader, k: KeysetQuery, shape: PageShape, po
   let last = Array.isArray(position?.key) ? decodeKey(position.key) : undefined;
   for (;;) {
     const where = `${k.where}${last ? ` AND ${after(k.key, last)}` : ''}`;
-    const read = (s: PageShape) => reader.run(`SELECT ${s.select} FROM ${k.from} WHERE ${where} ${order}`, [], s.typeCast);
+    const read = (s: PageShape) => s.read(reader, `SELECT ${s.select} FROM ${k.from} WHERE ${where} ${order}`);
     let used = shape;
     let page = await read(used);
-    if (used.fallback && !used.fallback.carries(page)) {
-      used = used.fallback.shape;
+    if (!page && used.fallback) {
+      used = used.fallback;
       page = await read(used);
     }
-    if (page.length === 0) return;
-    const tail = page[page.length - 1]!;
+    if (!page || page.count === 0) return;
+    const tail = page.last!;
     last = k.key.map((c, i) => fromMysql(c.type, tail[used.keyAt[i]!]));
-    yield used.batch(page, { key: encodeKey(last) });
-    if (page.length < chunkRows) return;
+    yield page.batch({ key: encodeKey(last) });
+    if (page.count < chunkRows) return;
   }
 }
 
 /** Rows as values; the key's columns are read once: from the list when it has them, else ahead of it. */
 function valueRows(key: readonly Column[], columns: readonly Column[], list: string): PageShape {
   const inList = key.map((kc) => columns.findIndex((c) => c.name === kc.name));
-  if (inList.every((i) => i >= 0)) return { select: list, keyAt: inList, batch: (page, at) => toBatch(page, 0, columns, at) };
+  const keyFirst = !inList.every((i) => i >= 0);
+  const skip = keyFirst ? key.length : 0;
   return {
-    select: `${key.map((c) => q(c.name)).join(', ')}, ${list}`,
-    keyAt: key.map((_, i) => i),
-    batch: (page, at) => toBatch(page, key.length, columns, at),
+    select: keyFirst ? `${key.map((c) => q(c.name)).join(', ')}, ${list}` : list,
+    keyAt: keyFirst ? key.map((_, i) => i) : inList,
+    async read(reader, sql) {
+      const rows = await reader.run(sql);
+      return { count: rows.length, last: rows.at(-1), batch: (at) => toBatch(rows, skip, columns, at) };
+    },
   };
 }
 
 /**
- * Whole rows as lines in `encoded` (`line` is the line's expression), after the key's columns.
+ * Whole rows as PostgreSQL COPY lines (`line` is the line's expression), after the key's columns.
  * The server makes a line longer than max_allowed_packet NULL: that page is read as `values`.
  */
-function lineRows(key: readonly Column[], line: string, encoded: RowEncoding, values: PageShape): PageShape {
+function copyRows(key: readonly Column[], line: string, values: PageShape): PageShape {
   return {
     select: `${key.map((c) => q(c.name)).join(', ')}, ${line} AS ${q(LINE)}`,
     keyAt: key.map((_, i) => i),
-    // CSV lines are binary strings already, which mysql2 returns as bytes without a typeCast (that costs an object a field).
-    typeCast: encoded === 'pg-copy' ? lineAsBytes : undefined,
-    fallback: { shape: values, carries: (page) => page.every((r) => r[key.length] !== null) },
-    batch(page, position) {
-      let bytes = 0;
-      const rows = page.map((r) => {
-        const bytesOfLine = r[key.length] as Buffer;
-        bytes += bytesOfLine.length;
-        return [bytesOfLine];
-      });
-      return { rows, position, bytes, encoded };
+    fallback: values,
+    async read(reader, sql) {
+      const rows = await reader.run(sql, [], lineAsBytes);
+      if (rows.some((r) => r[key.length] === null)) return undefined;
+      return {
+        count: rows.length,
+        last: rows.at(-1),
+        batch(position) {
+          let bytes = 0;
+          const lines = rows.map((r) => {
+            const bytesOfLine = r[key.length] as Buffer;
+            bytes += bytesOfLine.length;
+            return [bytesOfLine];
+          });
+          return { rows: lines, position, bytes, encoded: 'pg-copy' };
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Whole rows as CSV lines in `encoded` (`line` is the line's expression), after the key's
+ * columns, joined as they arrive into one buffer (RecordBatch.lines). CSV lines are binary
+ * strings, which mysql2 returns as bytes without a typeCast. The server makes a line longer
+ * than max_allowed_packet NULL: that page is read as `values`.
+ */
+function csvRows(key: readonly Column[], line: string, encoded: CsvEncoding, values: PageShape): PageShape {
+  const end = Buffer.from(encoded.lineSeparator, 'utf8');
+  return {
+    select: `${key.map((c) => q(c.name)).join(', ')}, ${line} AS ${q(LINE)}`,
+    keyAt: key.map((_, i) => i),
+    fallback: values,
+    async read(reader, sql) {
+      const page = await reader.lines(sql, key.length, end);
+      if (!page) return undefined;
+      return {
+        count: page.count,
+        last: page.last,
+        // BYTES_READ counts the lines' bytes, not their separators.
+        batch: (position) => ({ rows: [], lines: page, position, bytes: page.bytes.length - page.count * end.length, encoded }),
+      };
     },
   };
 }
 
 const LINE = 'ferry_line';
+/** The first page of lines starts in this many bytes, and grows. */
+const MIN_LINE_BYTES = 64 * 1024;
 /** The line stays in the UTF-8 bytes it arrives in: decoding it only to encode it again for COPY would cost a copy a row. */
 function lineAsBytes(field: { name: string; type: string; buffer(): Buffer | null }, next: () => unknown): unknown {
   return field.name === LINE ? field.buffer() : next();
@@ -309,6 +357,8 @@ async function querySource(conn: Connection, req: SourceRequest): Promise<Source
 /** The source's connection: plain queries, one streamed query at a time, error mapping. */
 class Reader {
   private streaming = false;
+  /** What a page of lines starts with (lines): the last page's size and an eighth. */
+  private lineBytes = MIN_LINE_BYTES;
   constructor(
     private readonly conn: Connection,
     private readonly link: InputMap,
@@ -354,6 +404,52 @@ class Reader {
       offset += batch.length;
       yield toBatch(batch, 0, columns, { offset });
     }
+  }
+
+  /**
+   * A query whose rows end with a line (column `at`, bytes) after the key's columns: the lines
+   * joined in one buffer, each followed by `end`, copied as each row arrives so that no row
+   * outlives its packet; and the last row. Undefined when a line is NULL (the server's answer
+   * to a line over max_allowed_packet).
+   */
+  lines(sql: string, at: number, end: Buffer): Promise<{ bytes: Buffer; count: number; last?: Row } | undefined> {
+    const core = (this.conn as unknown as { connection: CoreConnection }).connection;
+    // Sized by the previous page: pages of one read are alike, so one rarely grows.
+    let out = Buffer.allocUnsafe(this.lineBytes);
+    let used = 0;
+    let count = 0;
+    let last: Row | undefined;
+    let whole = true;
+    return new Promise((resolve, reject) => {
+      core
+        .query({ sql, rowsAsArray: true })
+        .on('result', (row: Row) => {
+          const line = row[at] as Buffer | null;
+          if (line === null) whole = false;
+          if (!whole) return; // the rest of the answer is read and dropped
+          const need = used + line!.length + end.length;
+          if (need > out.length) {
+            const grown = Buffer.allocUnsafe(Math.max(need, out.length * 2));
+            grown.set(out.subarray(0, used));
+            out = grown;
+          }
+          out.set(line!, used);
+          used += line!.length;
+          if (end.length === 1) out[used++] = end[0]!;
+          else {
+            out.set(end, used);
+            used += end.length;
+          }
+          count++;
+          last = row;
+        })
+        .on('error', (e: unknown) => reject(this.failure(e)))
+        .on('end', () => {
+          if (!whole) return resolve(undefined);
+          this.lineBytes = Math.max(MIN_LINE_BYTES, used + (used >> 3));
+          resolve({ bytes: out.subarray(0, used), count, last });
+        });
+    });
   }
 
   async close(): Promise<void> {
