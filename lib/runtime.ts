@@ -2,12 +2,12 @@
 // made here once per container and handed to lib/ functions. Only this module reads
 // process.env. The embedded runtime (lib/local) builds its own Runtime and installs it
 // with setRuntime before any handler runs.
-import { setFlagsFromString } from 'node:v8';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createRemoteJWKSet } from 'jose';
 import { jwtVerifier, type TokenVerifier } from './auth/token';
+import { setHeapGrowth } from './engine/heap';
 import type { Queue } from './queue/queue';
 import { sqsQueue } from './queue/sqs-queue';
 import { kmsSecrets } from './secrets/kms-secrets';
@@ -70,11 +70,12 @@ function integer(name: string, fallback: number): number {
  * so a copy's RSS would climb far above what it holds (and with the table's size).
  * FERRY_HEAP_GROWTH_PERCENT (default 50; 0 = V8's own heuristics) fixes the growth after
  * each full collection instead: memory stays near the live data, for some more GC time.
+ * Binary file copies run under V8's heuristics all the same (engine/heap.ts).
  * Called first thing by the processes that copy: the executor Lambda and `npm start`.
  */
 export function boundHeapGrowth(): void {
   const percent = integer('FERRY_HEAP_GROWTH_PERCENT', 50);
-  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
+  if (percent > 0) setHeapGrowth(percent);
 }
 
 /** Tunables, from FERRY_* variables, with their defaults. */

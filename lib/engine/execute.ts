@@ -24,9 +24,10 @@ import type { Runtime } from '../runtime';
 import type { Partition, PartitionCounts } from '../store/partitions-repo';
 import type { EndFields, SubmissionKey } from '../store/submissions-repo';
 import { dirtyDataSettings, withDirtyData } from './dirty-data';
+import { heapGrowthFor } from './heap';
 import { resolveMacros } from './macros';
 import { readAhead } from './read-ahead';
-import { CheckpointConflictError, rowCount, type Checkpoint, type RunKey } from './types';
+import { BINARY_ENGINE, CheckpointConflictError, rowCount, type Checkpoint, type RunKey } from './types';
 import { verifyCopy } from './verify';
 import { afterRun } from '../schedules/after-run'; // issue 7 hook
 
@@ -192,6 +193,7 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
   const read = await connectorFor(spec.fromConnector).openSource!({ link: fromLink, from, run, timeZone: rt.settings.timeZone, dirtyData: !!dirty });
   // Dirty records reach their link as the source yields them, so before their chunk commits.
   const source = dirty ? withDirtyData(rt, run, dirty, read) : read;
+  heapGrowthFor(source.schema.engine === BINARY_ENGINE);
   try {
     const sink = await connectorFor(spec.toConnector).openSink!({
       link: toLink,

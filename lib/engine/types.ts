@@ -33,6 +33,9 @@ export interface Column {
   readonly scale?: number;
 }
 
+/** TableSchema.engine of a byte-exact file copy: rows are pieces of files (connectors/files/file-source.ts). */
+export const BINARY_ENGINE = 'ferry-binary-file';
+
 export interface TableSchema {
   /** The engine the native types belong to (`sqlite`, `mysql`, `postgresql`, …). */
   readonly engine: string;

@@ -23,7 +23,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { errors } from '../../errors';
-import type { Column, DirtyRecord, Source, TableSchema, Value } from '../../engine/types';
+import { BINARY_ENGINE, type Column, type DirtyRecord, type Source, type TableSchema, type Value } from '../../engine/types';
 import type { Counters } from '../../model/submission';
 import type { InputMap } from '../../model/config-values';
 import { CsvParser, CsvSyntaxError, type CsvField } from './csv-format';
@@ -45,7 +45,7 @@ const BATCH_BYTES = 4 * 1024 * 1024;
 
 /** The schema of binary rows; a BINARY_FILE sink accepts nothing else. */
 export const BINARY_SCHEMA: TableSchema = {
-  engine: 'ferry-binary-file',
+  engine: BINARY_ENGINE,
   columns: [
     { name: 'path', type: 'string', nullable: false },
     { name: 'size', type: 'integer', nullable: false },
