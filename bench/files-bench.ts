@@ -393,8 +393,8 @@ async function ordersScenario(s3: BenchS3): Promise<string[]> {
   rmSync(outfile, { force: true });
 
   /** Ferry's export with `extractors` slices of the key read side by side, checked line by line against INTO OUTFILE's. */
+  await s3.createBucket('orders');
   const ferryExport = async (extractors: number) => {
-    await s3.createBucket('orders');
     settleDisk();
     const dbCpu0 = mariadbCpuSeconds();
     const { run, idleRssKb } = await ferryRun(`orders-${extractors}`, [
