@@ -218,11 +218,12 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
       const interval = Math.min(rt.settings.progressIntervalMs, rt.settings.leaseMs / 4);
       let reportedAt = rt.now();
       for await (const batch of readAhead(source.read(start?.position, chunkRows(fromLink), opts))) {
+        const rows = rowCount(batch);
         cp = {
           position: batch.position,
           // A dirty record was read but not written: ROWS_WRITTEN_SKIPPED counts it.
-          rowsRead: cp.rowsRead + rowCount(batch) + (batch.dirty?.length ?? 0),
-          rowsWritten: cp.rowsWritten + rowCount(batch),
+          rowsRead: cp.rowsRead + rows + (batch.dirty?.length ?? 0),
+          rowsWritten: cp.rowsWritten + rows,
           bytesRead: cp.bytesRead + batch.bytes,
         };
         await sink.write(batch, cp);

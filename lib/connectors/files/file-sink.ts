@@ -387,6 +387,12 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     if (saveFailure) throw saveFailure.error;
   }
 
+  /** Text: every part sent recorded in the state, and the state saved. */
+  async function allSaved(s: SinkState): Promise<void> {
+    await recordSent(s, 0);
+    await savesDone();
+  }
+
   /** The store's MD5 of a committed file against the one computed while writing it. */
   async function checkMd5(path: string, digest: NonNullable<PendingFile['digest']>): Promise<void> {
     if (!store.reportedMd5) throw errors.writeFailed(`toJobConfig.validateMD5: ${store.label} reports no MD5 of its files.`);
@@ -656,8 +662,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         if (!text || !state) return;
         const s = state;
         // Parts on their way are recorded and saved first: the carry files follow them.
-        await recordSent(s, 0);
-        await savesDone();
+        await allSaved(s);
         if (!pendingCp) return;
         const checked = conflictCheck();
         const named = s.carryAt ?? 0;
@@ -681,13 +686,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         const s = await load();
         if (text) {
           // Every part sent is recorded and saved first: the last checkpoint is then the state's.
-          await recordSent(s, 0);
-          await savesDone();
+          await allSaved(s);
           await flush(s, pendingCp ?? s.checkpoint, true);
-          await recordSent(s, 0);
-          await savesDone();
-        }
-        else if (streaming) throw errors.writeFailed(`The source ended inside ${streaming.rel}: it was not copied whole.`);
+          await allSaved(s);
+        } else if (streaming) throw errors.writeFailed(`The source ended inside ${streaming.rel}: it was not copied whole.`);
         else await save(s, s.checkpoint);
         await commitPending(s);
         // This slice's MD5 lines, for the run's result file (completeFileRun).
