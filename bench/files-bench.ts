@@ -471,7 +471,7 @@ try {
 
 const notes = [
   `Ferry's time is the submission's creation-date → last-update-date at SUCCEEDED (start call to end, listing and planning included); ` +
-    `the embedded runtime runs in a child process (\`npm start\`'s lib/local/main.ts), links and job created and started over the CDM API; ` +
+    `the embedded runtime runs in a child process (\`npm start\`: lib/local/main.ts bundled by esbuild, run by node), links and job created and started over the CDM API; ` +
     `its peak RSS is that child's VmHWM, the embedded runtime (dynalite, gateway, queue) included. rclone ${
       'path' in rclone ? `(${rclone.path}, Debian's package) ` : ''
     }is timed from spawn to exit and its peak RSS taken from /usr/bin/time -v; the plain SDK copy times itself from its listing to its last PUT ` +

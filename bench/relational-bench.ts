@@ -227,7 +227,7 @@ if (bigRun) {
 lines.push(
   '',
   `Ferry time = the submission's creation-date → last-update-date at SUCCEEDED (start call to end, including planning and ` +
-    `DROP_AND_CREATE, and the primary key added after the load); the embedded runtime runs in a child process (\`npm start\`'s lib/local/main.ts), ` +
+    `DROP_AND_CREATE, and the primary key added after the load); the embedded runtime runs in a child process (\`npm start\`: lib/local/main.ts bundled by esbuild, run by node), ` +
     `job created and started over the CDM API, linkConfig.fetchSize ${fmt(FETCH_SIZE)}; peak RSS is the child's VmHWM, ` +
     `the embedded runtime (dynalite, gateway, queue) included. pgloader's time is its own summary line for the table; ` +
     `its peak RSS from /usr/bin/time -v. ${bytesNote}. PostgreSQL → MariaDB reads Ferry's copy (public.orders_x1) and is checked ` +

@@ -1,4 +1,4 @@
-// Ferry embedded as users run it (`npm start`, lib/local/main.ts), in a child process of
+// Ferry embedded as users run it (`npm start`: the bundle of lib/local/main.ts), in a child process of
 // its own so that its peak RSS is its own: a small CDM API client, the child's memory
 // from /proc, and an optional CPU profile (written when the child exits).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadOrCreateKeys } from '../../lib/local/local-keys';
 import { issueToken } from '../../lib/local/tokens';
 import { PROJECT_ROOT } from '../../lib/local/embedded';
+import { bundleEmbeddedForProcess } from '../../scripts/bundle-embedded';
 import { processCpuSeconds } from './timed-process';
 
 export const PROJECT = 'bench';
@@ -34,9 +35,7 @@ export interface SpawnOptions {
 export async function spawnFerry(opts: SpawnOptions): Promise<FerryProcess> {
   const args = [
     ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
-    '--import',
-    'tsx',
-    join(PROJECT_ROOT, 'lib/local/main.ts'),
+    await bundleEmbeddedForProcess(),
   ];
   const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,

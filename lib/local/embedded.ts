@@ -2,6 +2,8 @@
 // all wired from serverless.yml to the same handler modules AWS runs.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jwtVerifier } from '../auth/token';
 import { localSecrets } from '../secrets/secrets';
@@ -17,7 +19,15 @@ import { createAutomation } from '../schedules/automation';
 import { runTick } from '../schedules/tick';
 import { embeddedScheduler, systemClock, type Clock } from './embedded-scheduler';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The directory of serverless.yml: two up from here, or above the bundle `npm start` runs. */
+export const PROJECT_ROOT = projectRoot(dirname(fileURLToPath(import.meta.url)));
+
+function projectRoot(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, 'serverless.yml'))) return d;
+    if (dirname(d) === d) throw new Error(`no serverless.yml above ${dir}`);
+  }
+}
 
 export interface EmbeddedOptions {
   dataDir: string;

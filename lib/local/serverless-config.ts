@@ -46,10 +46,15 @@ export function readFunctions(root: string): FunctionDef[] {
   });
 }
 
+// Defined by scripts/bundle-embedded.ts when `npm start` runs the bundle; undefined under
+// tsx (tests, tools), where handlers load from their sources.
+declare const __FERRY_BUNDLE_DIR__: string | undefined;
+
 /** Imports the module a `handler:` string names and returns the exported function. */
 export async function loadHandler<F>(root: string, handler: string): Promise<F> {
   const dot = handler.lastIndexOf('.');
-  const file = resolve(root, `${handler.slice(0, dot)}.ts`);
+  const module = handler.slice(0, dot);
+  const file = typeof __FERRY_BUNDLE_DIR__ === 'string' ? resolve(__FERRY_BUNDLE_DIR__, `${module}.js`) : resolve(root, `${module}.ts`);
   const mod = (await import(file)) as Record<string, unknown>;
   const fn = mod[handler.slice(dot + 1)];
   if (typeof fn !== 'function') throw new Error(`${handler}: ${file} exports no function ${handler.slice(dot + 1)}`);

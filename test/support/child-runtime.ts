@@ -1,7 +1,8 @@
-// The embedded runtime as `npm start` runs it (lib/local/main.ts), in a child process of
-// its own that a test can kill with SIGKILL, and start again on the same data directory.
+// The embedded runtime as `npm start` runs it (the bundle of lib/local/main.ts), in a child
+// process of its own that a test can kill with SIGKILL, and start again on the same data directory.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { bundleEmbeddedForProcess } from '../../scripts/bundle-embedded';
 import { loadOrCreateKeys } from '../../lib/local/local-keys';
 import { issueToken } from '../../lib/local/tokens';
 
@@ -16,12 +17,9 @@ export interface ChildRuntime {
   kill(): Promise<void>;
 }
 
-/**
- * Starts `node --import tsx lib/local/main.ts` (one process: no tsx wrapper in between
- * that a SIGKILL would orphan its child behind) and resolves once it listens.
- */
+/** Starts the bundled lib/local/main.ts with `node`, as `npm start` does, and resolves once it listens. */
 export async function startChildRuntime(dataDir: string, env: Record<string, string> = {}): Promise<ChildRuntime> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/local/main.ts'], {
+  const child = spawn(process.execPath, [await bundleEmbeddedForProcess()], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR', ...env, FERRY_DATA_DIR: dataDir, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,7 +33,7 @@ export async function startChildRuntime(dataDir: string, env: Record<string, str
       const m = /listening on (http:\/\/\S+)/.exec(output);
       if (m) resolve(m[1]!);
     });
-    child.once('exit', (code, signal) => reject(new Error(`lib/local/main.ts exited (${signal ?? code}) before listening:\n${output}`)));
+    child.once('exit', (code, signal) => reject(new Error(`the embedded runtime exited (${signal ?? code}) before listening:\n${output}`)));
   });
   const token = await issueToken(await loadOrCreateKeys(dataDir), { projects: ['p1'] });
   return {
