@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../lib/local/embedded';
-import { freshMariadbDatabase, freshPostgresDatabase, settlePostgres, ensureBigOrders, ensureOrders, mysqlLink, postgresLink, MARIADB, POSTGRES } from './support/bench-databases';
+import { databaseCpuSeconds, freshMariadbDatabase, freshPostgresDatabase, settlePostgres, ensureBigOrders, ensureOrders, mysqlLink, postgresLink, MARIADB, POSTGRES } from './support/bench-databases';
 import { linkBody, runJob, type RunResult } from './support/cdm-run';
 import { tallyTable } from './support/copy-tally';
 import { spawnFerry } from './support/ferry-process';
@@ -45,7 +45,18 @@ interface FerryFigure {
   run: RunResult;
   /** The child's RSS once started, before the job (the embedded runtime itself). */
   idleRssKb: number;
+  /** CPU seconds of the databases during the run. */
+  dbCpu: DbCpu;
   check: string;
+}
+
+type DbCpu = { mariadb: number; postgres: number };
+/** The databases' CPU seconds while `run` runs. */
+async function withDbCpu<T>(run: () => Promise<T>): Promise<[T, DbCpu]> {
+  const before = databaseCpuSeconds();
+  const result = await run();
+  const after = databaseCpuSeconds();
+  return [result, { mariadb: after.mariadb - before.mariadb, postgres: after.postgres - before.postgres }];
 }
 
 /** One Ferry job in a fresh embedded child: cluster, two links, the job, one run. */
@@ -65,7 +76,7 @@ async function ferryRun(label: string, o: {
     const cluster = (await ferry.call('POST', '/clusters', { cluster: { name: 'bench' } })).id as string;
     const cdm = `/clusters/${cluster}/cdm`;
     await ferry.call('POST', `${cdm}/link`, { links: [linkBody('src', o.from), linkBody('dst', o.to)] });
-    const run = await runJob(ferry, cdm, {
+    const [run, dbCpu] = await withDbCpu(() => runJob(ferry, cdm, {
       name: 'orders',
       fromLink: 'src',
       toLink: 'dst',
@@ -76,16 +87,17 @@ async function ferryRun(label: string, o: {
         'toJobConfig.tablePreparation': 'DROP_AND_CREATE',
       },
       numExtractors: o.extractors,
-    });
+    }));
     if (run.status !== 'SUCCEEDED') throw new Error(`${label} ended ${run.status}: ${run.submission['error-summary']}`);
-    log(`  ${label}: ${run.rows} rows in ${run.serverSeconds.toFixed(2)} s, peak RSS ${mb(run.peakRssKb * 1024)} (idle ${mb(idleRssKb * 1024)})`);
-    return { label, extractors: o.extractors, run, idleRssKb };
+    log(`  ${label}: ${run.rows} rows in ${run.serverSeconds.toFixed(2)} s, peak RSS ${mb(run.peakRssKb * 1024)} (idle ${mb(idleRssKb * 1024)}), CPU s Ferry ${run.cpuSeconds.toFixed(1)}; ${cpu(dbCpu)}`);
+    return { label, extractors: o.extractors, run, idleRssKb, dbCpu };
   } finally {
     await ferry.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
+const cpu = (c: DbCpu) => `MariaDB ${c.mariadb.toFixed(1)}; PostgreSQL ${c.postgres.toFixed(1)}`;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 const perSecond = (n: number, s: number) => n / s;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -117,7 +129,7 @@ for (const extractors of [1, 2]) {
 }
 
 // ---- MariaDB → PostgreSQL: pgloader ----
-let pgloader: (PgloaderRun & { check: string }) | { missing: string } | undefined;
+let pgloader: (PgloaderRun & { check: string; dbCpu: DbCpu }) | { missing: string } | undefined;
 if (withPgloader) {
   const found = ensurePgloader(log);
   if ('missing' in found) {
@@ -126,16 +138,18 @@ if (withPgloader) {
   } else {
     await freshPostgresDatabase(PGLOADER_DB);
     await settlePostgres();
-    const r = await runPgloader(
-      found.path,
-      `mysql://${MARIADB.user}@${MARIADB.host}:${MARIADB.port}/bench`,
-      `postgresql://${POSTGRES.user}@${POSTGRES.host}:${POSTGRES.port}/${PGLOADER_DB}`,
-      'bench.orders',
+    const [r, dbCpu] = await withDbCpu(() =>
+      runPgloader(
+        found.path,
+        `mysql://${MARIADB.user}@${MARIADB.host}:${MARIADB.port}/bench`,
+        `postgresql://${POSTGRES.user}@${POSTGRES.host}:${POSTGRES.port}/${PGLOADER_DB}`,
+        'bench.orders',
+      ),
     );
     // pgloader puts MySQL database `bench` into schema `bench`, DATETIME as timestamptz.
     const t = await tallyTable(pgLink(PGLOADER_DB), 'bench', 'orders', { utcAsNaive: true });
-    pgloader = { ...r, check: verdict(sourceTally, t) };
-    log(`  pgloader: ${r.rows} rows, ${r.tableSeconds} s data phase, ${r.wallSeconds.toFixed(2)} s wall, peak RSS ${mb(r.peakRssKb * 1024)}`);
+    pgloader = { ...r, check: verdict(sourceTally, t), dbCpu };
+    log(`  pgloader: ${r.rows} rows, ${r.tableSeconds} s data phase, ${r.wallSeconds.toFixed(2)} s wall, peak RSS ${mb(r.peakRssKb * 1024)}, CPU s pgloader ${r.cpuSeconds.toFixed(1)}; ${cpu(dbCpu)}`);
   }
 }
 
@@ -179,6 +193,7 @@ const bytesNote = pgl?.bytes
   ? `MB/s = the table's size as pgloader reports it (${mb(bytes)}) / time, for both tools (Ferry's own BYTES_READ: ${mb(toPg[0]!.run.bytesRead)})`
   : `MB/s = Ferry's BYTES_READ (${mb(bytes)}) / time`;
 const bestToPg = toPg.reduce((a, b) => (b.run.serverSeconds < a.run.serverSeconds ? b : a));
+const cpuCell = (tool: number, db: DbCpu) => `${tool.toFixed(1)}; ${db.mariadb.toFixed(1)}; ${db.postgres.toFixed(1)}`;
 const rows: string[][] = [];
 const ferryRow = (f: FerryFigure, n: number) => [
   `Ferry ${f.label}`,
@@ -186,6 +201,7 @@ const ferryRow = (f: FerryFigure, n: number) => [
   fmt(perSecond(n, f.run.serverSeconds)),
   fmt(perSecond(bytes * (n / ROWS), f.run.serverSeconds) / 1e6, 1),
   `${mb(f.run.peakRssKb * 1024)} (idle ${mb(f.idleRssKb * 1024)})`,
+  cpuCell(f.run.cpuSeconds, f.dbCpu),
   f.check,
 ];
 for (const f of toPg) rows.push(ferryRow(f, ROWS));
@@ -197,6 +213,7 @@ if (pgl) {
     `${fmt(perSecond(ROWS, data))} (wall ${fmt(perSecond(ROWS, pgl.wallSeconds))})`,
     fmt(perSecond(bytes, data) / 1e6, 1),
     mb(pgl.peakRssKb * 1024),
+    cpuCell(pgl.cpuSeconds, pgl.dbCpu),
     pgl.check,
   ]);
 }
@@ -204,7 +221,7 @@ for (const f of toMysql) rows.push(ferryRow(f, ROWS));
 if (bigRun) rows.push(ferryRow(bigRun, BIG_COPIES * ROWS));
 
 const lines: string[] = [];
-lines.push('| run | time | rows/s | MB/s | peak RSS | checksum vs MariaDB source |', '|---|---|---|---|---|---|');
+lines.push('| run | time | rows/s | MB/s | peak RSS | CPU s (tool; MariaDB; PostgreSQL) | checksum vs MariaDB source |', '|---|---|---|---|---|---|---|');
 for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
 lines.push('');
 if (pgl) {
@@ -229,7 +246,7 @@ lines.push(
   `Ferry time = the submission's creation-date → last-update-date at SUCCEEDED (start call to end, including planning and ` +
     `DROP_AND_CREATE, and the primary key added after the load); the embedded runtime runs in a child process (\`npm start\`: lib/local/main.ts bundled by esbuild, run by node), ` +
     `job created and started over the CDM API, linkConfig.fetchSize ${fmt(FETCH_SIZE)}; peak RSS is the child's VmHWM, ` +
-    `the embedded runtime (dynalite, gateway, queue) included. pgloader's time is its own summary line for the table; ` +
+    `the embedded runtime (dynalite, gateway, queue) included; CPU s are the tool's process and the database servers' (PostgreSQL's backends included) over the run. pgloader's time is its own summary line for the table; ` +
     `its peak RSS from /usr/bin/time -v. ${bytesNote}. PostgreSQL → MariaDB reads Ferry's copy (public.orders_x1) and is checked ` +
     `against the MariaDB original. Checksums: count + order-independent SHA-256 sum (lib/engine/verify.ts) through Ferry's ` +
     `jdbc sources; pgloader's timestamptz read in UTC is compared as the naive DATETIME.`,
@@ -237,12 +254,12 @@ lines.push(
 const table = lines.join('\n');
 log(`\n${table}`);
 
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
+const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
 const section = [
   '## relational',
   '',
   `Command: \`${COMMAND}${big ? ' -- --big' : ''}\` — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ` +
-    `${cpus().length} cores (${cpu}), MariaDB and PostgreSQL 15 on the same machine, Node ${process.version}.`,
+    `${cpus().length} cores (${cpuModel}), MariaDB and PostgreSQL 15 on the same machine, Node ${process.version}.`,
   '',
   '> The machine is shared and noisy: absolute times move from run to run; only ratios measured in the same run count.',
   '',

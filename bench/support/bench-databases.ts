@@ -1,9 +1,11 @@
 // The relational bench's databases: the MariaDB source table loaded from
 // ../shared/bench/orders-mysql.sql (unchanged) when it is missing, its 5,000,000-row
 // sibling on request, and fresh PostgreSQL/MariaDB destination databases.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { processCpuSeconds } from './timed-process';
 
 export const MARIADB = { host: '127.0.0.1', port: 3306, user: 'root', password: '' } as const;
 export const POSTGRES = { host: '127.0.0.1', port: 5432, user: 'postgres' } as const;
@@ -118,4 +120,26 @@ export async function freshPostgresDatabase(name: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * CPU seconds the database servers have used so far, to show where a copy's time goes:
+ * MariaDB is one process; PostgreSQL is the postmaster, the backends it has reaped (its
+ * cutime/cstime) and the ones still running. NaN for a server not found here.
+ */
+export function databaseCpuSeconds(): { mariadb: number; postgres: number } {
+  const pidOf = (...names: string[]) => Number(spawnSync('pidof', ['-s', ...names], { encoding: 'utf8' }).stdout?.trim() || NaN);
+  const postmaster = Number(spawnSync('pgrep', ['-o', '-x', 'postgres'], { encoding: 'utf8' }).stdout?.trim() || NaN);
+  const mariadbPid = pidOf('mariadbd', 'mysqld');
+  if (Number.isNaN(postmaster)) return { mariadb: Number.isNaN(mariadbPid) ? NaN : processCpuSeconds(mariadbPid), postgres: NaN };
+  const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+  let postgres = processCpuSeconds(postmaster, { reapedChildren: true });
+  for (const pid of children) {
+    try {
+      postgres += processCpuSeconds(pid, { reapedChildren: true });
+    } catch {
+      // ended between the listing and the read: its time is in the postmaster's cutime now
+    }
+  }
+  return { mariadb: Number.isNaN(mariadbPid) ? NaN : processCpuSeconds(mariadbPid), postgres };
 }

@@ -43,12 +43,14 @@ export async function runTimed(cmd: string, args: readonly string[], env?: NodeJ
   return { wallSeconds, peakRssKb, cpuSeconds: reported('User') + reported('System'), output };
 }
 
-/** CPU seconds (user + system) a live process has used so far: /proc/<pid>/stat utime + stime. */
-export function processCpuSeconds(pid: number): number {
+/** CPU seconds (user + system) a live process has used so far (/proc/<pid>/stat), with those of its reaped children on request. */
+export function processCpuSeconds(pid: number, o: { reapedChildren?: boolean } = {}): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  // Fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15,
+  // and the children it has waited for, cutime 16 and cstime 17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const own = fields[11]! + fields[12]!;
+  return (o.reapedChildren ? own + fields[13]! + fields[14]! : own) / CLOCK_TICKS;
 }
 
 /** USER_HZ: 100 on every Linux the bench runs on. */
