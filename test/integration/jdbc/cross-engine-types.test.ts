@@ -149,6 +149,14 @@ const FROM_MYSQL: readonly TypeCase[] = [
     literals: ["'tab\\there\\nnewline\\\\back\\rcr'", "'\\\\N'", "'\\\\.'"],
     text: ['tab\there\nnewline\\back\rcr', '\\N', '\\.'],
   },
+  // One character that needs a COPY escape each (the server looks for any of them before escaping).
+  {
+    name: 'esc',
+    source: 'VARCHAR(20)',
+    created: 'character varying(20)',
+    literals: ["'only\ttab'", "'only\nnewline'", "'only\rcr'"],
+    text: ['only\ttab', 'only\nnewline', 'only\rcr'],
+  },
   { name: 'en', source: "ENUM('a','b c')", created: 'character varying(3)', literals: ["'a'", "'b c'", "'a'"], text: ['a', 'b c', 'a'] },
   { name: 'st', source: "SET('x','y')", created: 'character varying(3)', literals: ["'x,y'", "''", "'y'"], text: ['x,y', '', 'y'] },
   // Bytes, compared as hex: zero bytes, an empty value, and the bytes of '\N'.
