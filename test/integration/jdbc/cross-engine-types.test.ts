@@ -621,3 +621,23 @@ describe('values the destination cannot hold', () => {
     expect(written).toBe('0');
   });
 });
+
+describe('MySQL → PostgreSQL, a value near max_allowed_packet', () => {
+  it('a text whose COPY escapes outgrow the server packet arrives whole, not NULL', async () => {
+    // 12 MB of text with a tab every other byte: escaped for COPY it is 18 MB, beyond the 16 MiB packet.
+    const packet = Number((await mysqlDb.query('SELECT @@max_allowed_packet'))[0]![0]);
+    const pairs = Math.ceil((packet * 0.75) / 2);
+    await mysqlDb.query('CREATE TABLE wide (id INT PRIMARY KEY, body LONGTEXT NULL)');
+    await mysqlDb.query(`INSERT INTO wide VALUES (1, 'a'), (2, REPEAT('a\\t', ${pairs})), (3, NULL), (4, '')`);
+    const s = await run(job('my', 'wide'));
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    const rows = await pgDb.query(`SELECT id::text, length(body)::text AS n, md5(body) AS md5 FROM wide_copy ORDER BY id`);
+    const sourceMd5 = (await mysqlDb.query('SELECT MD5(body) FROM wide WHERE id = 2'))[0]![0];
+    expect(rows).toEqual([
+      { id: '1', n: '1', md5: expect.any(String) },
+      { id: '2', n: String(2 * pairs), md5: sourceMd5 },
+      { id: '3', n: null, md5: null },
+      { id: '4', n: '0', md5: expect.any(String) },
+    ]);
+  });
+});

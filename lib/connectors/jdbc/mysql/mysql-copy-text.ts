@@ -5,7 +5,7 @@
 // makes of the value the row-by-row read (fromMysql) would give, so the two paths write
 // the same data; a column type not listed here keeps the copy on the row-by-row path.
 import type { Column } from '../../../engine/types';
-import { quoteIdent as q } from './mysql-types';
+import { bounded, quoteIdent as q } from './mysql-types';
 
 // SQL string literals for a session without NO_BACKSLASH_ESCAPES (see mysql-connection.ts).
 const NULL_TEXT = "'\\\\N'"; // \N
@@ -14,10 +14,12 @@ const BYTEA_PREFIX = "'\\\\\\\\x'"; // \\x : bytea hex input, its backslash esca
 /**
  * COPY escapes a value's backslashes, line ends and tabs. Most values hold none: one
  * REGEXP scan costs MariaDB a tenth of the four REPLACEs, which copy the value each time.
+ * A value too long for REPLACE (see bounded) that needs escaping is NULL here, which makes its
+ * line NULL and its page read as values.
  */
 function escaped(expr: string): string {
   const replaced = `REPLACE(REPLACE(REPLACE(REPLACE(${expr}, '\\\\', '\\\\\\\\'), '\\n', '\\\\n'), '\\r', '\\\\r'), '\\t', '\\\\t')`;
-  return `IF(${expr} REGEXP '[\\\\\\\\\\t\\n\\r]', ${replaced}, ${expr})`;
+  return `IF(${expr} REGEXP '[\\\\\\\\\\t\\n\\r]', ${bounded(expr, replaced)}, ${expr})`;
 }
 
 /** One column as COPY text (NULL as \N), or undefined when this path does not cover its type. */
@@ -57,12 +59,15 @@ function fieldText(c: Column, ref: string): string | undefined {
     default:
       return undefined;
   }
-  return `IFNULL(${text}, ${NULL_TEXT})`;
+  // Not IFNULL: a field NULL for any other reason (a line over max_allowed_packet, a value too long
+  // to escape) must make the whole line NULL, and its page read as values, never a \N.
+  return `IF(${ref} IS NULL, ${NULL_TEXT}, ${text})`;
 }
 
 /** The select-list expression of a whole row as one COPY line, or undefined when a column needs the row-by-row path. */
 export function copyLineExpr(columns: readonly Column[]): string | undefined {
   const fields = columns.map((c) => fieldText(c, q(c.name)));
   if (fields.length === 0 || fields.some((f) => f === undefined)) return undefined;
-  return `CONCAT_WS('\\t', ${fields.join(', ')})`;
+  // CONCAT, not CONCAT_WS, which would skip a NULL field and shift the rest of the line.
+  return `CONCAT(${fields.join(", '\\t', ")})`;
 }

@@ -5,7 +5,7 @@
 // quoted as formatCsvLine (csv-format.ts) quotes it; a column type not covered here keeps
 // the export on the row-by-row path.
 import type { Column, CsvEncoding } from '../../../engine/types';
-import { quoteIdent as q, quoteString } from './mysql-types';
+import { bounded, quoteIdent as q, quoteString } from './mysql-types';
 
 /**
  * JavaScript's String(x) of a DOUBLE. MariaDB prints the same shortest digits, and lays
@@ -69,7 +69,8 @@ function valueText(c: Column, ref: string): { text: string; alphabet?: string } 
       const bit = /^bit\((\d+)\)/i.exec(c.nativeType ?? '');
       const bytes = bit ? `UNHEX(LPAD(HEX(${ref}), ${2 * Math.ceil(Number(bit[1]) / 8)}, '0'))` : ref;
       // TO_BASE64 breaks its output into lines of 76 characters; Buffer's base64 does not.
-      return { text: `REPLACE(TO_BASE64(${bytes}), '\\n', '')`, alphabet: BASE64 };
+      // (Longer bytes make the line NULL, and the page is read as values: see bounded.)
+      return { text: bounded(bytes, `REPLACE(TO_BASE64(${bytes}), '\\n', '')`), alphabet: BASE64 };
     }
     case 'string':
     case 'json':
@@ -91,7 +92,9 @@ function anyOf(needles: readonly string[]): string {
 
 /** A field as formatCsvLine writes it: quoted when asked, or when its text holds a separator, a quote or a line break. */
 function csvField(text: string, alphabet: string | undefined, enc: CsvEncoding): string {
-  const quoted = `CONCAT('"', REPLACE(${text}, '"', '""'), '"')`;
+  // A quote inside doubles; a value too long for REPLACE that holds one makes the line NULL (see bounded).
+  const doubled = `IF(INSTR(${text}, '"') > 0, ${bounded(text, `REPLACE(${text}, '"', '""')`)}, ${text})`;
+  const quoted = `CONCAT('"', ${doubled}, '"')`;
   if (enc.quote) return quoted;
   // Only what the column's texts can hold is looked for.
   const needles = [...new Set([enc.fieldSeparator, '"', '\n', '\r', enc.lineSeparator])].filter(
