@@ -1,7 +1,9 @@
 // Writing into MySQL/MariaDB: table preparation, clearing before import, conflict
 // handling, column mapping, and exactly-once chunks under a racing executor.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connectMysql } from '../../../lib/connectors/jdbc/mysql/mysql-connection';
 import { mysqlDialect } from '../../../lib/connectors/jdbc/mysql/mysql-dialect';
+import { loadStatement, loadStream } from '../../../lib/connectors/jdbc/mysql/mysql-load';
 import { CheckpointConflictError, type Checkpoint, type RecordBatch, type Sink, type TableSchema, type Value } from '../../../lib/engine/types';
 import type { InputMap } from '../../../lib/model/config-values';
 import { createTestDatabase, runKey, type TestDatabase } from '../../support/mysql';
@@ -270,7 +272,8 @@ describe('exactly-once chunks', () => {
     expect(await content()).toHaveLength(before + 1);
   });
 
-  it('a chunk larger than max_allowed_packet is split into several INSERTs within its one transaction', async () => {
+  // UPDATE writes by INSERT … ON DUPLICATE KEY UPDATE, the others by LOAD DATA LOCAL INFILE.
+  it.each(['INSERT', 'UPDATE'])('a chunk larger than max_allowed_packet is written whole in its one transaction (%s)', async (onConflict) => {
     await db.query('DROP TABLE IF EXISTS docs');
     await db.query('CREATE TABLE docs (id INT PRIMARY KEY, body LONGTEXT NOT NULL)');
     const packet = (await db.query('SELECT @@max_allowed_packet'))[0]![0];
@@ -284,12 +287,73 @@ describe('exactly-once chunks', () => {
       ],
       primaryKey: ['id'],
     };
-    const sink = await openSink({ 'toJobConfig.tableName': 'docs' }, schema);
+    const sink = await openSink({ 'toJobConfig.tableName': 'docs', 'toJobConfig.onConflict': onConflict }, schema);
     const rows = Array.from({ length: n }, (_, i): Value[] => [BigInt(i), `${i}'\\`.padEnd(rowBytes, 'x')]);
     await sink.write(batch(rows), cp(n, n - 1));
     await sink.close();
     expect(await db.query("SELECT COUNT(*), SUM(LENGTH(body)), SUM(body LIKE '%''\\\\\\\\x%') FROM docs")).toEqual([
       [String(n), String(n * rowBytes), String(n)],
+    ]);
+  });
+});
+
+describe('LOAD DATA LOCAL INFILE', () => {
+  const kinds: TableSchema = {
+    engine: 'postgresql',
+    columns: [
+      { name: 'id', type: 'integer', nullable: false },
+      { name: 's', type: 'string', nullable: true },
+      { name: 'b', type: 'bytes', nullable: true },
+      { name: 'f', type: 'float', nullable: true },
+      { name: 'd', type: 'decimal', nullable: true, precision: 30, scale: 10 },
+      { name: 't', type: 'boolean', nullable: true },
+      { name: 'tz', type: 'timestamptz', nullable: true },
+      { name: 'u', type: 'integer', nullable: true },
+    ],
+    primaryKey: ['id'],
+  };
+  const rows: Value[][] = [
+    [1n, 'tab\there\nnew\r\\back\0nul', Buffer.from([0, 9, 10, 92, 255]), 5e-324, '-12345678901234567890.0123456789', true, '2024-02-29T23:59:59.999999+05:30', 9223372036854775807n],
+    [2n, '\\N', Buffer.alloc(0), -1.7976931348623157e308, '0.0000000001', false, '1970-01-01T00:00:00+00:00', -9223372036854775808n],
+    [3n, 'NULL', Buffer.from('\\N'), 0.1, '1', null, '2038-01-19T03:14:08.5Z', 1n],
+    [4n, '😀 中文 𝄞 \u00a0 \u001a', null, null, null, null, null, null],
+    [5n, '', Buffer.from('\t'), 1e21, '-0', true, '1969-12-31T23:59:59.000001-00:00', 9007199254740993n],
+    [6n, null, null, null, null, null, null, null],
+  ];
+  const stored = (table: string) =>
+    db.query(`SELECT id, HEX(s), s IS NULL, HEX(b), b IS NULL, f, d, t, tz, u FROM \`${table}\` ORDER BY id`);
+
+  it('stores every value exactly as the INSERTs do', async () => {
+    for (const [table, onConflict] of [['kinds_load', 'INSERT'], ['kinds_insert', 'UPDATE']]) {
+      await db.query(`DROP TABLE IF EXISTS \`${table}\``);
+      const sink = await openSink({ 'toJobConfig.tableName': table!, 'toJobConfig.onConflict': onConflict!, 'toJobConfig.tablePreparation': 'CREATE_WHEN_NOT_EXIST' }, kinds);
+      await sink.prepare();
+      await sink.write(batch(rows), cp(rows.length, 6));
+      await sink.close();
+    }
+    // The text itself, without the sink's fallback to INSERTs on a warning.
+    await db.query('DROP TABLE IF EXISTS kinds_direct; CREATE TABLE kinds_direct LIKE kinds_insert');
+    const conn = await connectMysql(db.link());
+    const sql = loadStatement('kinds_direct', kinds.columns.map((c) => c.name), kinds.columns.map((c) => c.type), false);
+    const [result] = await conn.query({ sql, infileStreamFactory: () => loadStream(rows, kinds.columns.map((c) => c.type)) });
+    await conn.end();
+    expect(result).toMatchObject({ affectedRows: rows.length, warningStatus: 0 });
+    const loaded = await stored('kinds_load');
+    expect(loaded).toEqual(await stored('kinds_insert'));
+    expect(await stored('kinds_direct')).toEqual(loaded);
+    expect(loaded[1]).toEqual(['2', '5C4E', 0, '', 0, -1.7976931348623157e308, '0.0000000001', 0, '1970-01-01 00:00:00.000000', '-9223372036854775808']);
+    expect(loaded[5]).toEqual(['6', null, 1, null, 1, null, null, null, null, null]);
+  });
+
+  it('a chunk the server warns about is redone by INSERTs: a duplicate key fails it whole, nothing kept', async () => {
+    await givenPeople([2, 'bob']);
+    const sink = await openSink({ 'toJobConfig.columnList': 'id&name' });
+    await expectCdmError(sink.write(batch([[1n, 'ann'], [2n, 'BOB'], [3n, 'cy']]), cp(3, 3)), 'Cdm.0232', /Duplicate entry '2'/);
+    await sink.write(batch([[4n, 'dee']]), cp(1, 4));
+    await sink.close();
+    expect(await content()).toEqual([
+      [2, 'bob', 'kept'],
+      [4, 'dee', 'default'],
     ]);
   });
 });

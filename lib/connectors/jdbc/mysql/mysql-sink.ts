@@ -1,5 +1,6 @@
-// Writes into a MySQL/MariaDB table with multi-row INSERTs (or REPLACE, or INSERT … ON
-// DUPLICATE KEY UPDATE) sized to the server's max_allowed_packet. Each chunk commits in
+// Writes into a MySQL/MariaDB table by LOAD DATA LOCAL INFILE (mysql-load.ts), or with
+// multi-row INSERTs (or REPLACE, or INSERT … ON DUPLICATE KEY UPDATE) sized to the
+// server's max_allowed_packet where LOAD DATA cannot serve. Each chunk commits in
 // one transaction with its checkpoint row in `__ferry_checkpoint` (same design as the
 // SQLite sink): a chunk retried after a crash is skipped, never written twice, and a
 // writer whose checkpoint was advanced by another executor rolls its chunk back. The
@@ -15,6 +16,7 @@ import { checkpointOf, type CheckpointRow } from '../checkpoint-row';
 import { prepareTarget } from '../prepare';
 import { fractionGuard, type FractionGuard } from '../fit';
 import { readColumns } from './mysql-source';
+import { loadStatement, loadStream } from './mysql-load';
 import { declaredType, mysqlColumn, mysqlLiteral, quoteIdent as q } from './mysql-types';
 
 const CHECKPOINT_TABLE = '__ferry_checkpoint';
@@ -196,6 +198,42 @@ async function mysqlSink(conn: Connection, req: SinkRequest, dest: Destination):
     }
   }
 
+  /** The chunk's rows and its checkpoint in one transaction; rolled back when `rows` resolves false. */
+  async function inTransaction(cp: Checkpoint, rows: () => Promise<boolean>): Promise<boolean> {
+    await conn.query('START TRANSACTION');
+    // The checkpoint row first: a racing writer then waits on its lock instead of loading rows it must roll back.
+    await advanceCheckpoint(cp);
+    if (!(await rows())) {
+      await conn.query('ROLLBACK');
+      return false;
+    }
+    await conn.query('COMMIT');
+    return true;
+  }
+
+  // LOAD DATA has no ON DUPLICATE KEY UPDATE.
+  let load = onConflict !== 'update';
+  const loadSql = loadStatement(target, columns, types, onConflict === 'replace');
+
+  /**
+   * The chunk by LOAD DATA (see mysql-load.ts), or false, rolled back, when the server warned
+   * about any row: the INSERTs then keep it or fail it as strict mode does. After a server
+   * error (local_infile off, LOAD DATA not allowed on the table…) the sink INSERTs from then on.
+   */
+  async function loaded(rows: readonly Value[][], cp: Checkpoint): Promise<boolean> {
+    return inTransaction(cp, async () => {
+      try {
+        const [result] = await conn.query({ sql: loadSql, infileStreamFactory: () => loadStream(rows, types) });
+        return (result as ResultSetHeader).warningStatus === 0;
+      } catch (e) {
+        const err = e as { errno?: number; fatal?: boolean };
+        if (err.errno === undefined || err.fatal) throw e;
+        load = false;
+        return false;
+      }
+    });
+  }
+
   const sink: Sink = {
     async prepare() {
       await prepareTarget(
@@ -230,14 +268,15 @@ async function mysqlSink(conn: Connection, req: SinkRequest, dest: Destination):
       try {
         if (guard === undefined) guard = await fractionCheck();
         guard?.check(batch.rows);
-        await conn.query('START TRANSACTION');
-        // The checkpoint row first: a racing writer then waits on its lock instead of loading rows it must roll back.
-        await advanceCheckpoint(cp);
-        for (const statement of statements(batch.rows)) {
-          const [result] = await conn.query(statement);
-          if ((result as ResultSetHeader).warningStatus > 0) await refuseAlteredValues();
+        if (!(load && (await loaded(batch.rows, cp)))) {
+          await inTransaction(cp, async () => {
+            for (const statement of statements(batch.rows)) {
+              const [result] = await conn.query(statement);
+              if ((result as ResultSetHeader).warningStatus > 0) await refuseAlteredValues();
+            }
+            return true;
+          });
         }
-        await conn.query('COMMIT');
         seen = seen! + 1n;
       } catch (e) {
         await conn.query('ROLLBACK').catch(() => {});
