@@ -81,6 +81,9 @@ export async function readColumns(conn: Connection, schema: string, table: strin
   }));
 }
 
+/** Tables this small (by InnoDB's statistic) are counted exactly for the estimate; larger ones take the statistic. */
+const EXACT_COUNT_BELOW = 100_000;
+
 /** Character sets whose bytes are UTF-8 as they are stored (utf8 is utf8mb3, a subset of utf8mb4). */
 const UTF8_CHARSETS = /^(utf8mb4|utf8mb3|utf8)$/i;
 
@@ -144,12 +147,13 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
     schema: { engine: 'mysql', columns, primaryKey },
     async estimateRows() {
       if (where === '1=1') {
-        // InnoDB's statistic is cheap but rough; below a million rows an exact count is cheap too.
+        // InnoDB's statistic is cheap but rough; an exact count scans the whole index before the
+        // copy starts (0.3–0.7 s for 1M rows), so it is taken only where that is a few milliseconds.
         const [[stat] = []] = await reader.run(
           'SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
           [schemaName, table],
         );
-        if (stat !== null && stat !== undefined && Number(stat) >= 1_000_000) return Number(stat);
+        if (stat !== null && stat !== undefined && Number(stat) >= EXACT_COUNT_BELOW) return Number(stat);
       }
       const [[count]] = (await reader.run(`SELECT COUNT(*) FROM ${from} WHERE ${where}`)) as [[unknown]];
       return Number(count);
