@@ -46,7 +46,7 @@ export async function readColumns(conn: Connection, schema: string, table: strin
   const cols = await rows(
     conn,
     `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE,
-            DATETIME_PRECISION
+            DATETIME_PRECISION, CHARACTER_SET_NAME
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
     [schema, table],
   );
@@ -77,8 +77,15 @@ export async function readColumns(conn: Connection, schema: string, table: strin
     scale: num(c[6]),
     fsp: num(c[7]),
     json: json.has(String(c[0])),
+    charset: c[8] === null ? null : String(c[8]),
   }));
 }
+
+/** Tables this small (by InnoDB's statistic) are counted exactly for the estimate; larger ones take the statistic. */
+const EXACT_COUNT_BELOW = 100_000;
+
+/** Character sets whose bytes are UTF-8 as they are stored (utf8 is utf8mb3, a subset of utf8mb4). */
+const UTF8_CHARSETS = /^(utf8mb4|utf8mb3|utf8)$/i;
 
 /** Types whose `>` agrees with their ORDER BY, so they can carry a keyset (not ENUM, SET, FLOAT, BIT …). */
 const KEYSET_TYPES = /^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|char|varchar|binary|varbinary|date|time|datetime|timestamp|year)$/;
@@ -122,7 +129,10 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
       throw errors.invalidParameter(`fromJobConfig.columnList names column ${name}, which ${schemaName}.${table} does not have.`);
     }
   }
-  const columns = (wanted ? wanted.map((n) => info.find((c) => c.name === n)!) : info).map(mysqlColumn);
+  const picked = wanted ? wanted.map((n) => info.find((c) => c.name === n)!) : info;
+  const columns = picked.map(mysqlColumn);
+  // Text columns whose stored bytes are already UTF-8: the CSV lines take them without a CONVERT.
+  const utf8 = new Set(picked.filter((c) => UTF8_CHARSETS.test(c.charset ?? '')).map((c) => c.name));
   const { primaryKey, key } = await readKeys(conn, schemaName, table, info);
   const from = `${q(schemaName)}.${q(table)}`;
   const where = req.from['fromJobConfig.whereClause'] ? `(${req.from['fromJobConfig.whereClause']})` : '1=1';
@@ -137,12 +147,13 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
     schema: { engine: 'mysql', columns, primaryKey },
     async estimateRows() {
       if (where === '1=1') {
-        // InnoDB's statistic is cheap but rough; below a million rows an exact count is cheap too.
+        // InnoDB's statistic is cheap but rough; an exact count scans the whole index before the
+        // copy starts (0.3–0.7 s for 1M rows), so it is taken only where that is a few milliseconds.
         const [[stat] = []] = await reader.run(
           'SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
           [schemaName, table],
         );
-        if (stat !== null && stat !== undefined && Number(stat) >= 1_000_000) return Number(stat);
+        if (stat !== null && stat !== undefined && Number(stat) >= EXACT_COUNT_BELOW) return Number(stat);
       }
       const [[count]] = (await reader.run(`SELECT COUNT(*) FROM ${from} WHERE ${where}`)) as [[unknown]];
       return Number(count);
@@ -159,7 +170,7 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
       const encoding = opts?.encoding;
       const values = valueRows(key, columns, list);
       const copyLine = encoding === 'pg-copy' ? copyLineExpr(columns) : undefined;
-      const csvLine = typeof encoding === 'object' && csvLines ? csvLineExpr(columns, encoding) : undefined;
+      const csvLine = typeof encoding === 'object' && csvLines ? csvLineExpr(columns, encoding, utf8) : undefined;
       const shape = copyLine
         ? copyRows(key, copyLine, values)
         : csvLine

@@ -28,6 +28,8 @@ export interface MysqlColumnInfo {
   readonly fsp: number | null;
   /** MariaDB stores JSON as LONGTEXT with a json_valid() check; the source detects it. */
   readonly json: boolean;
+  /** CHARACTER_SET_NAME (`utf8mb4`, `latin1`, …); null for columns that are not text. */
+  readonly charset?: string | null;
 }
 
 /** Signed bit width that holds every value: [signed, unsigned]. */
