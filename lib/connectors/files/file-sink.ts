@@ -19,7 +19,9 @@
 // one PUT, the checkpoint saved only once it is complete: a crash re-reads it and sends it
 // again whole, and nothing partial is ever visible. The source hands such a file over whole,
 // as a stream (fileStreamBytes, RecordBatch.stream): its bytes flow through, never gathered
-// into pieces. Pieces of one (a ZIP entry) stream as they come; a continuation that cuts
+// into pieces; from a store on the same server, the server copies it (FileStore.copierFrom),
+// several side by side, each recorded (the checkpoint saved in the background) once it and
+// every copy before it are complete. Pieces of one (a ZIP entry) stream as they come; a continuation that cuts
 // one off (suspend) drops it and resumes before it, that file then in parts.
 //
 // CSV_FILE/JSON_FILE rows are encoded and buffered in memory up to the store's minimum
@@ -131,6 +133,22 @@ const PUTS_IN_FLIGHT = 8;
  * fills while these upload. Each holds a part's bytes (the store's minimum, ~5 MiB, or more).
  */
 const PARTS_IN_FLIGHT = 3;
+/**
+ * Binary: server-side copies on their way at once per partition. Each is a request the server
+ * works on (no byte held here); one at a time, a copy's round trip and the checkpoint's save
+ * were most of its time.
+ */
+const COPIES_IN_FLIGHT = 4;
+
+/** Binary: a server-side copy on its way, and what the state records once it is complete. */
+interface Copy {
+  readonly done: Promise<void>;
+  readonly size: number;
+  /** The position after the copied file. */
+  readonly cp: Checkpoint;
+  /** Set once the copy has settled (complete or failed): it can be recorded without a wait. */
+  settled: boolean;
+}
 
 /** Text: a part sent (or a file ended) and what the state records once the store has it. */
 interface SentPart {
@@ -185,7 +203,9 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   let buffered = 0;
   /** Text: parts sent but not yet recorded in the state, oldest first. */
   let inFlight: SentPart[] = [];
-  /** Text: the background save (saveLater) while one runs, whether another is wanted after it, and what stopped them. */
+  /** Binary: server-side copies not yet recorded in the state, in the source's (path) order. */
+  let copies: Copy[] = [];
+  /** Text and server-side copies: the background save (saveLater) while one runs, whether another is wanted after it, and what stopped them. */
   let saving: Promise<void> | undefined;
   let saveAgain = false;
   let saveFailure: { error: unknown } | undefined;
@@ -295,6 +315,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     pendingCp = undefined;
     // Parts an earlier attempt left on their way are not this state's: they are sent again if it needs them.
     inFlight = [];
+    copies = [];
     ahead = { open: state.open && copyOpen(state.open), nextIndex: state.nextIndex };
     streaming?.file.abort();
     streaming = undefined;
@@ -355,7 +376,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   }
 
   /**
-   * Text: saves the state in the background, one save at a time; asked again while one runs,
+   * Text and server-side copies: saves the state in the background, one save at a time; asked again while one runs,
    * it saves once more after it, the state as it then stands. After each save come the
    * commits of the files it names complete (a file is committed only once a saved state
    * names it so: a crash before the commit repeats it), unless deferred. A failure is thrown
@@ -381,7 +402,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     })();
   }
 
-  /** Text: once the background saves are done (the state saved as it stands), or the error that stopped them. */
+  /** Text and server-side copies: once the background saves are done (the state saved as it stands), or the error that stopped them. */
   async function savesDone(): Promise<void> {
     await saving;
     if (saveFailure) throw saveFailure.error;
@@ -513,30 +534,75 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     s.skipping = undefined;
   }
 
-  /** Binary: a whole file as the source streams it, in one request; the checkpoint follows it. */
+  /**
+   * Binary: a whole file as the source streams it, in one request; the checkpoint follows it.
+   * On the same server the bytes need not travel: the server copies the file (as rclone does),
+   * up to COPIES_IN_FLIGHT side by side, and the checkpoint follows them in order (recordCopies).
+   */
   async function writeStream(s: SinkState, row: readonly unknown[], stream: FileStream, cp: Checkpoint): Promise<void> {
-    const checked = conflictCheck();
     const size = Number(row[1] as bigint);
     const dest = joinPath(outputDir, row[0] as string);
-    await dropOpen(s);
-    // On the same server the bytes need not travel: the server copies them (as rclone does).
     const { origin } = stream;
-    if (!(origin && store.copyFrom && (await store.copyFrom(origin.store, origin.path, dest)))) {
-      const file = store.putStream!(dest, size);
-      try {
-        for await (const chunk of stream) await file.write(chunk);
-        await file.end();
-      } catch (e) {
-        file.abort();
-        throw e;
-      }
+    const copier = origin && store.copierFrom?.(origin.store);
+    if (copier) {
+      await dropOpen(s);
+      const copy: Copy = { done: copier(origin.path, dest), size, cp, settled: false };
+      // Recorded in order later; a failure surfaces there.
+      copy.done.then(
+        () => (copy.settled = true),
+        () => (copy.settled = true),
+      );
+      copies.push(copy);
+      await recordCopies(s, COPIES_IN_FLIGHT - 1);
+      return;
+    }
+    await copiesSaved(s);
+    const checked = conflictCheck();
+    await dropOpen(s);
+    const file = store.putStream!(dest, size);
+    try {
+      for await (const chunk of stream) await file.write(chunk);
+      await file.end();
+    } catch (e) {
+      file.abort();
+      throw e;
     }
     s.filesWritten++;
     s.bytesWritten += size;
     await saveAndCommit(s, cp, checked);
   }
 
+  /**
+   * Binary: records complete server-side copies in the state, oldest first: until at most `keep`
+   * are left unrecorded, and past them while the oldest is already complete. A copy is recorded
+   * only after every copy before it, so the saved checkpoint never passes a file not yet copied;
+   * a resumed run copies again those after it (the same bytes to the same key). The state is
+   * then saved in the background.
+   */
+  async function recordCopies(s: SinkState, keep: number): Promise<void> {
+    if (saveFailure) throw saveFailure.error;
+    let recorded = false;
+    while (copies.length > keep || copies[0]?.settled) {
+      const copy = copies[0]!;
+      await copy.done;
+      // From here to the loop's end nothing waits: a save in the background sees the copy whole or not at all.
+      copies.shift();
+      s.filesWritten++;
+      s.bytesWritten += copy.size;
+      s.checkpoint = copy.cp;
+      recorded = true;
+    }
+    if (recorded) saveLater(s);
+  }
+
+  /** Binary: every server-side copy complete and recorded, and the state saved (before a save of the sink's own). */
+  async function copiesSaved(s: SinkState): Promise<void> {
+    await recordCopies(s, 0);
+    await savesDone();
+  }
+
   async function writeBinary(s: SinkState, rows: readonly (readonly unknown[])[], cp: Checkpoint): Promise<void> {
+    await copiesSaved(s);
     // Inside a streamed file a batch saves nothing, most likely: the check waits for a save.
     const checked = streaming ? undefined : conflictCheck();
     // Whole files of the batch upload side by side (many small files are latency, not bytes).
@@ -659,7 +725,11 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           await save(state, saved.checkpoint, checked);
           return;
         }
-        if (!text || !state) return;
+        if (!text) {
+          if (state) await copiesSaved(state);
+          return;
+        }
+        if (!state) return;
         const s = state;
         // Parts on their way are recorded and saved first: the carry files follow them.
         await allSaved(s);
@@ -690,7 +760,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           await flush(s, pendingCp ?? s.checkpoint, true);
           await allSaved(s);
         } else if (streaming) throw errors.writeFailed(`The source ended inside ${streaming.rel}: it was not copied whole.`);
-        else await save(s, s.checkpoint);
+        else {
+          await copiesSaved(s);
+          await save(s, s.checkpoint);
+        }
         await commitPending(s);
         // This slice's MD5 lines, for the run's result file (completeFileRun).
         if (recordMd5) await store.put(md5Path, Buffer.from((s.md5s ?? []).map(([p, m]) => `${m}  ${p}\n`).join('')));

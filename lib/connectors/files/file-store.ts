@@ -83,11 +83,12 @@ export interface FileStore {
    */
   putStream?(path: string, size: number): StreamedFile;
   /**
-   * Optional: copies `from`, a file of `source`, to `path` inside the server, no byte passing
-   * through Ferry (an object store's server-side copy), and resolves true; resolves false, having
-   * done nothing, when `source` is not on the same server under the same account.
+   * Optional: when `source` is on the same server under the same account, what copies a file of
+   * it (`from`) to `path` inside the server, no byte passing through Ferry (an object store's
+   * server-side copy), resolving once the copy is complete at `path`; copies may run side by
+   * side, and copying again gives the same file. Undefined when `source` is elsewhere.
    */
-  copyFrom?(source: FileStore, from: string, path: string): Promise<boolean>;
+  copierFrom?(source: FileStore): ((from: string, path: string) => Promise<void>) | undefined;
   /** Optional: the MD5s the store reported for a staged file's parts as it took them (S3's part ETags), by part index. */
   partMd5s?(file: StagedFile): readonly (string | undefined)[];
   close(): Promise<void>;

@@ -253,14 +253,15 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
         },
       };
     },
-    async copyFrom(source, from, path) {
+    copierFrom(source) {
       const origin = buckets.get(source);
-      if (!origin || accounts.get(origin.client) !== accounts.get(client)) return false;
-      const key = from.split('/').map(encodeURIComponent).join('/');
-      await send(`Copying obs://${origin.bucket}/${from} to ${url(path)}`, () =>
-        client.send(new CopyObjectCommand({ Bucket: bucket, Key: path, CopySource: `${origin.bucket}/${key}` })),
-      );
-      return true;
+      if (!origin || accounts.get(origin.client) !== accounts.get(client)) return undefined;
+      return async (from, path) => {
+        const key = from.split('/').map(encodeURIComponent).join('/');
+        await send(`Copying obs://${origin.bucket}/${from} to ${url(path)}`, () =>
+          client.send(new CopyObjectCommand({ Bucket: bucket, Key: path, CopySource: `${origin.bucket}/${key}` })),
+        );
+      };
     },
     async delete(path) {
       await send(`Deleting ${url(path)}`, () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: path })));
