@@ -16,8 +16,8 @@
 // When nothing needs a file staged (duplicateFileOpType REPLACE, no writeToTempFile, MD5 or
 // encryption), a file that is one piece whole is written with one PUT, and on stores that
 // take one-request uploads (FileStore.putStream) a file up to STREAM_BYTES is streamed in
-// one PUT, the checkpoint saved only once it is complete: a crash re-reads it and sends it
-// again whole, and nothing partial is ever visible. The source hands such a file over whole,
+// one PUT, the checkpoint saved only once it is complete (in the background, while the next
+// file goes): a crash re-reads it and sends it again whole, and nothing partial is ever visible. The source hands such a file over whole,
 // as a stream (fileStreamBytes, RecordBatch.stream): its bytes flow through, never gathered
 // into pieces; from a store on the same server, the server copies it (FileStore.copierFrom),
 // several side by side, each recorded (the checkpoint saved in the background) once it and
@@ -126,6 +126,13 @@ const MB = 1024 * 1024;
  * one streamed PUT, as rclone does below its upload cutoff (200 MiB); larger ones in parts.
  */
 const STREAM_BYTES = 200 * MB;
+/**
+ * Bytes of a whole file streamed through (RecordBatch.stream) that wait for its upload. Its
+ * chunks come as the socket reads them (~64 KB): a few keep the upload busy, and a chunk held
+ * longer outlives young collections, so that its memory comes back only with a full
+ * collection of the whole heap (with 8 MB held per file, GC was ~15% of Ferry's CPU).
+ */
+const WHOLE_FILE_AHEAD_BYTES = 256 * 1024;
 /** Whole small files of one batch uploaded at once, at most. */
 const PUTS_IN_FLIGHT = 8;
 /**
@@ -140,13 +147,13 @@ const PARTS_IN_FLIGHT = 3;
  */
 const COPIES_IN_FLIGHT = 4;
 
-/** Binary: a server-side copy on its way, and what the state records once it is complete. */
-interface Copy {
+/** Binary: a whole file on its way (a server-side copy, a streamed upload), and what the state records once it is complete. */
+interface WholeFile {
   readonly done: Promise<void>;
   readonly size: number;
-  /** The position after the copied file. */
+  /** The position after the file. */
   readonly cp: Checkpoint;
-  /** Set once the copy has settled (complete or failed): it can be recorded without a wait. */
+  /** Set once the transfer has settled (complete or failed): it can be recorded without a wait. */
   settled: boolean;
 }
 
@@ -203,9 +210,9 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   let buffered = 0;
   /** Text: parts sent but not yet recorded in the state, oldest first. */
   let inFlight: SentPart[] = [];
-  /** Binary: server-side copies not yet recorded in the state, in the source's (path) order. */
-  let copies: Copy[] = [];
-  /** Text and server-side copies: the background save (saveLater) while one runs, whether another is wanted after it, and what stopped them. */
+  /** Binary: whole files sent but not yet recorded in the state, in the source's (path) order. */
+  let wholeFiles: WholeFile[] = [];
+  /** Text and whole binary files: the background save (saveLater) while one runs, whether another is wanted after it, and what stopped them. */
   let saving: Promise<void> | undefined;
   let saveAgain = false;
   let saveFailure: { error: unknown } | undefined;
@@ -315,7 +322,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     pendingCp = undefined;
     // Parts an earlier attempt left on their way are not this state's: they are sent again if it needs them.
     inFlight = [];
-    copies = [];
+    wholeFiles = [];
     ahead = { open: state.open && copyOpen(state.open), nextIndex: state.nextIndex };
     streaming?.file.abort();
     streaming = undefined;
@@ -376,7 +383,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   }
 
   /**
-   * Text and server-side copies: saves the state in the background, one save at a time; asked again while one runs,
+   * Text and whole binary files: saves the state in the background, one save at a time; asked again while one runs,
    * it saves once more after it, the state as it then stands. After each save come the
    * commits of the files it names complete (a file is committed only once a saved state
    * names it so: a crash before the commit repeats it), unless deferred. A failure is thrown
@@ -402,7 +409,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     })();
   }
 
-  /** Text and server-side copies: once the background saves are done (the state saved as it stands), or the error that stopped them. */
+  /** Text and whole binary files: once the background saves are done (the state saved as it stands), or the error that stopped them. */
   async function savesDone(): Promise<void> {
     await saving;
     if (saveFailure) throw saveFailure.error;
@@ -535,31 +542,31 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   }
 
   /**
-   * Binary: a whole file as the source streams it, in one request; the checkpoint follows it.
-   * On the same server the bytes need not travel: the server copies the file (as rclone does),
-   * up to COPIES_IN_FLIGHT side by side, and the checkpoint follows them in order (recordCopies).
+   * Binary: a whole file as the source streams it, in one request. On the same server the bytes
+   * need not travel: the server copies the file (as rclone does), up to COPIES_IN_FLIGHT side by
+   * side. Either way the checkpoint follows the files in order (recordWholeFiles), saved in the
+   * background while the next file goes.
    */
   async function writeStream(s: SinkState, row: readonly unknown[], stream: FileStream, cp: Checkpoint): Promise<void> {
     const size = Number(row[1] as bigint);
     const dest = joinPath(outputDir, row[0] as string);
     const { origin } = stream;
     const copier = origin && store.copierFrom?.(origin.store);
-    if (copier) {
-      await dropOpen(s);
-      const copy: Copy = { done: copier(origin.path, dest), size, cp, settled: false };
-      // Recorded in order later; a failure surfaces there.
-      copy.done.then(
-        () => (copy.settled = true),
-        () => (copy.settled = true),
-      );
-      copies.push(copy);
-      await recordCopies(s, COPIES_IN_FLIGHT - 1);
-      return;
-    }
-    await copiesSaved(s);
-    const checked = conflictCheck();
     await dropOpen(s);
-    const file = store.putStream!(dest, size);
+    const sent: WholeFile = { done: copier ? copier(origin.path, dest) : upload(stream, dest, size), size, cp, settled: false };
+    // Recorded in order later; a failure surfaces there.
+    sent.done.then(
+      () => (sent.settled = true),
+      () => (sent.settled = true),
+    );
+    wholeFiles.push(sent);
+    // A streamed file holds buffers: one at a time, recorded as soon as it is complete.
+    await recordWholeFiles(s, copier ? COPIES_IN_FLIGHT - 1 : 0);
+  }
+
+  /** Binary: `stream` sent to `dest` in one request; nothing appears unless it completes. */
+  async function upload(stream: FileStream, dest: string, size: number): Promise<void> {
+    const file = store.putStream!(dest, size, WHOLE_FILE_AHEAD_BYTES);
     try {
       for await (const chunk of stream) await file.write(chunk);
       await file.end();
@@ -567,42 +574,39 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       file.abort();
       throw e;
     }
-    s.filesWritten++;
-    s.bytesWritten += size;
-    await saveAndCommit(s, cp, checked);
   }
 
   /**
-   * Binary: records complete server-side copies in the state, oldest first: until at most `keep`
-   * are left unrecorded, and past them while the oldest is already complete. A copy is recorded
-   * only after every copy before it, so the saved checkpoint never passes a file not yet copied;
-   * a resumed run copies again those after it (the same bytes to the same key). The state is
+   * Binary: records whole files sent in the state, oldest first: until at most `keep` are left
+   * unrecorded, and past them while the oldest is already complete. A file is recorded only
+   * after every file before it, so the saved checkpoint never passes a file not yet complete;
+   * a resumed run sends again those after it (the same bytes to the same key). The state is
    * then saved in the background.
    */
-  async function recordCopies(s: SinkState, keep: number): Promise<void> {
+  async function recordWholeFiles(s: SinkState, keep: number): Promise<void> {
     if (saveFailure) throw saveFailure.error;
     let recorded = false;
-    while (copies.length > keep || copies[0]?.settled) {
-      const copy = copies[0]!;
-      await copy.done;
-      // From here to the loop's end nothing waits: a save in the background sees the copy whole or not at all.
-      copies.shift();
+    while (wholeFiles.length > keep || wholeFiles[0]?.settled) {
+      const file = wholeFiles[0]!;
+      await file.done;
+      // From here to the loop's end nothing waits: a save in the background sees the file whole or not at all.
+      wholeFiles.shift();
       s.filesWritten++;
-      s.bytesWritten += copy.size;
-      s.checkpoint = copy.cp;
+      s.bytesWritten += file.size;
+      s.checkpoint = file.cp;
       recorded = true;
     }
     if (recorded) saveLater(s);
   }
 
-  /** Binary: every server-side copy complete and recorded, and the state saved (before a save of the sink's own). */
-  async function copiesSaved(s: SinkState): Promise<void> {
-    await recordCopies(s, 0);
+  /** Binary: every whole file complete and recorded, and the state saved (before a save of the sink's own). */
+  async function wholeFilesSaved(s: SinkState): Promise<void> {
+    await recordWholeFiles(s, 0);
     await savesDone();
   }
 
   async function writeBinary(s: SinkState, rows: readonly (readonly unknown[])[], cp: Checkpoint): Promise<void> {
-    await copiesSaved(s);
+    await wholeFilesSaved(s);
     // Inside a streamed file a batch saves nothing, most likely: the check waits for a save.
     const checked = streaming ? undefined : conflictCheck();
     // Whole files of the batch upload side by side (many small files are latency, not bytes).
@@ -726,7 +730,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           return;
         }
         if (!text) {
-          if (state) await copiesSaved(state);
+          if (state) await wholeFilesSaved(state);
           return;
         }
         if (!state) return;
@@ -761,7 +765,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           await allSaved(s);
         } else if (streaming) throw errors.writeFailed(`The source ended inside ${streaming.rel}: it was not copied whole.`);
         else {
-          await copiesSaved(s);
+          await wholeFilesSaved(s);
           await save(s, s.checkpoint);
         }
         await commitPending(s);

@@ -79,9 +79,10 @@ export interface FileStore {
   reportedMd5?(path: string): Promise<string | undefined>;
   /**
    * Optional: a file written in one request as its bytes arrive (`size` bytes in all), as
-   * object stores take a PUT: nothing is visible until it completes, whole.
+   * object stores take a PUT: nothing is visible until it completes, whole. `aheadBytes`: what
+   * the upload takes before a write waits (default: one binary piece and a byte).
    */
-  putStream?(path: string, size: number): StreamedFile;
+  putStream?(path: string, size: number, aheadBytes?: number): StreamedFile;
   /**
    * Optional: when `source` is on the same server under the same account, what copies a file of
    * it (`from`) to `path` inside the server, no byte passing through Ferry (an object store's
