@@ -47,9 +47,13 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
     },
     async openSource(req) {
       const store = await spec.openStore(req.link, req.from);
+      // The store's check and the listing go side by side (each a round trip before every
+      // partition's first byte); the check's error, which says what is wrong, comes first.
+      const opened = openFileSource(readable(store, req.from), req.from, { timeZone: req.timeZone, dirtyData: req.dirtyData });
+      opened.catch(() => undefined);
       try {
         await store.check();
-        return await openFileSource(readable(store, req.from), req.from, { timeZone: req.timeZone, dirtyData: req.dirtyData });
+        return await opened;
       } catch (e) {
         await store.close();
         throw e;

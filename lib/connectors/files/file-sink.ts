@@ -16,11 +16,14 @@
 // When nothing needs a file staged (duplicateFileOpType REPLACE, no writeToTempFile, MD5 or
 // encryption), a file that is one piece whole is written with one PUT, and on stores that
 // take one-request uploads (FileStore.putStream) a file up to STREAM_BYTES is streamed in
-// one PUT, the checkpoint saved only once it is complete: a crash re-reads it and sends it
-// again whole, and nothing partial is ever visible. The source hands such a file over whole,
-// as a stream (fileStreamBytes, RecordBatch.stream): its bytes flow through, never gathered
-// into pieces. Pieces of one (a ZIP entry) stream as they come; a continuation that cuts
-// one off (suspend) drops it and resumes before it, that file then in parts.
+// one PUT, the checkpoint saved only once it is complete (in the background, while the next
+// file goes): a crash re-reads it and sends it again whole, and nothing partial is ever
+// visible. The source hands such a file over whole, as a stream (fileStreamBytes,
+// RecordBatch.stream): its bytes flow through, never gathered into pieces; from a store on
+// the same server, the server copies it (FileStore.copierFrom), several side by side, each
+// recorded once it and every copy before it are complete. Pieces of one (a ZIP entry) stream
+// as they come; a continuation that cuts one off (suspend) drops it and resumes before it,
+// that file then in parts.
 //
 // CSV_FILE/JSON_FILE rows are encoded and buffered in memory up to the store's minimum
 // part size (S3 refuses smaller parts except the last); stores without one take every
@@ -124,6 +127,13 @@ const MB = 1024 * 1024;
  * one streamed PUT, as rclone does below its upload cutoff (200 MiB); larger ones in parts.
  */
 const STREAM_BYTES = 200 * MB;
+/**
+ * Bytes of a whole file streamed through (RecordBatch.stream) that wait for its upload. Its
+ * chunks come as the socket reads them (~64 KB): a few keep the upload busy, and held longer
+ * they only outlive young collections (the files bench's 2 GiB copy: GC 3.5 s of Ferry's CPU
+ * with 8 MB held per file, 2.6 s with this).
+ */
+const WHOLE_FILE_AHEAD_BYTES = 256 * 1024;
 /** Whole small files of one batch uploaded at once, at most. */
 const PUTS_IN_FLIGHT = 8;
 /**
@@ -131,6 +141,22 @@ const PUTS_IN_FLIGHT = 8;
  * fills while these upload. Each holds a part's bytes (the store's minimum, ~5 MiB, or more).
  */
 const PARTS_IN_FLIGHT = 3;
+/**
+ * Binary: server-side copies on their way at once per partition. Each is a request the server
+ * works on (no byte held here); one at a time, a copy's round trip and the checkpoint's save
+ * were most of its time.
+ */
+const COPIES_IN_FLIGHT = 4;
+
+/** Binary: a whole file on its way (a server-side copy, a streamed upload), and what the state records once it is complete. */
+interface WholeFile {
+  readonly done: Promise<void>;
+  readonly size: number;
+  /** The position after the file. */
+  readonly cp: Checkpoint;
+  /** Set once the transfer has settled (complete or failed): it can be recorded without a wait. */
+  settled: boolean;
+}
 
 /** Text: a part sent (or a file ended) and what the state records once the store has it. */
 interface SentPart {
@@ -185,7 +211,9 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   let buffered = 0;
   /** Text: parts sent but not yet recorded in the state, oldest first. */
   let inFlight: SentPart[] = [];
-  /** Text: the background save (saveLater) while one runs, whether another is wanted after it, and what stopped them. */
+  /** Binary: whole files sent but not yet recorded in the state, in the source's (path) order. */
+  let wholeFiles: WholeFile[] = [];
+  /** Text and whole binary files: the background save (saveLater) while one runs, whether another is wanted after it, and what stopped them. */
   let saving: Promise<void> | undefined;
   let saveAgain = false;
   let saveFailure: { error: unknown } | undefined;
@@ -295,6 +323,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     pendingCp = undefined;
     // Parts an earlier attempt left on their way are not this state's: they are sent again if it needs them.
     inFlight = [];
+    wholeFiles = [];
     ahead = { open: state.open && copyOpen(state.open), nextIndex: state.nextIndex };
     streaming?.file.abort();
     streaming = undefined;
@@ -355,8 +384,8 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   }
 
   /**
-   * Text: saves the state in the background, one save at a time; asked again while one runs,
-   * it saves once more after it, the state as it then stands. After each save come the
+   * Text and whole binary files: saves the state in the background, one save at a time; asked
+   * again while one runs, it saves once more after it, the state as it then stands. After each save come the
    * commits of the files it names complete (a file is committed only once a saved state
    * names it so: a crash before the commit repeats it), unless deferred. A failure is thrown
    * by the next call (or by savesDone()).
@@ -381,7 +410,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     })();
   }
 
-  /** Text: once the background saves are done (the state saved as it stands), or the error that stopped them. */
+  /** Text and whole binary files: once the background saves are done (the state saved as it stands), or the error that stopped them. */
   async function savesDone(): Promise<void> {
     await saving;
     if (saveFailure) throw saveFailure.error;
@@ -513,30 +542,72 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     s.skipping = undefined;
   }
 
-  /** Binary: a whole file as the source streams it, in one request; the checkpoint follows it. */
+  /**
+   * Binary: a whole file as the source streams it, in one request. On the same server the bytes
+   * need not travel: the server copies the file (as rclone does), up to COPIES_IN_FLIGHT side by
+   * side. Either way the checkpoint follows the files in order (recordWholeFiles), saved in the
+   * background while the next file goes.
+   */
   async function writeStream(s: SinkState, row: readonly unknown[], stream: FileStream, cp: Checkpoint): Promise<void> {
-    const checked = conflictCheck();
     const size = Number(row[1] as bigint);
     const dest = joinPath(outputDir, row[0] as string);
-    await dropOpen(s);
-    // On the same server the bytes need not travel: the server copies them (as rclone does).
     const { origin } = stream;
-    if (!(origin && store.copyFrom && (await store.copyFrom(origin.store, origin.path, dest)))) {
-      const file = store.putStream!(dest, size);
-      try {
-        for await (const chunk of stream) await file.write(chunk);
-        await file.end();
-      } catch (e) {
-        file.abort();
-        throw e;
-      }
+    const copier = origin && store.copierFrom?.(origin.store);
+    await dropOpen(s);
+    const sent: WholeFile = { done: copier ? copier(origin.path, dest) : upload(stream, dest, size), size, cp, settled: false };
+    // Recorded in order later; a failure surfaces there.
+    sent.done.then(
+      () => (sent.settled = true),
+      () => (sent.settled = true),
+    );
+    wholeFiles.push(sent);
+    // A streamed file holds buffers: one at a time, recorded as soon as it is complete.
+    await recordWholeFiles(s, copier ? COPIES_IN_FLIGHT - 1 : 0);
+  }
+
+  /** Binary: `stream` sent to `dest` in one request; nothing appears unless it completes. */
+  async function upload(stream: FileStream, dest: string, size: number): Promise<void> {
+    const file = store.putStream!(dest, size, WHOLE_FILE_AHEAD_BYTES);
+    try {
+      for await (const chunk of stream) await file.write(chunk);
+      await file.end();
+    } catch (e) {
+      file.abort();
+      throw e;
     }
-    s.filesWritten++;
-    s.bytesWritten += size;
-    await saveAndCommit(s, cp, checked);
+  }
+
+  /**
+   * Binary: records whole files sent in the state, oldest first: until at most `keep` are left
+   * unrecorded, and past them while the oldest is already complete. A file is recorded only
+   * after every file before it, so the saved checkpoint never passes a file not yet complete;
+   * a resumed run sends again those after it (the same bytes to the same key). The state is
+   * then saved in the background.
+   */
+  async function recordWholeFiles(s: SinkState, keep: number): Promise<void> {
+    if (saveFailure) throw saveFailure.error;
+    let recorded = false;
+    while (wholeFiles.length > keep || wholeFiles[0]?.settled) {
+      const file = wholeFiles[0]!;
+      await file.done;
+      // From here to the loop's end nothing waits: a save in the background sees the file whole or not at all.
+      wholeFiles.shift();
+      s.filesWritten++;
+      s.bytesWritten += file.size;
+      s.checkpoint = file.cp;
+      recorded = true;
+    }
+    if (recorded) saveLater(s);
+  }
+
+  /** Binary: every whole file complete and recorded, and the state saved (before a save of the sink's own). */
+  async function wholeFilesSaved(s: SinkState): Promise<void> {
+    await recordWholeFiles(s, 0);
+    await savesDone();
   }
 
   async function writeBinary(s: SinkState, rows: readonly (readonly unknown[])[], cp: Checkpoint): Promise<void> {
+    await wholeFilesSaved(s);
     // Inside a streamed file a batch saves nothing, most likely: the check waits for a save.
     const checked = streaming ? undefined : conflictCheck();
     // Whole files of the batch upload side by side (many small files are latency, not bytes).
@@ -659,7 +730,11 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           await save(state, saved.checkpoint, checked);
           return;
         }
-        if (!text || !state) return;
+        if (!text) {
+          if (state) await wholeFilesSaved(state);
+          return;
+        }
+        if (!state) return;
         const s = state;
         // Parts on their way are recorded and saved first: the carry files follow them.
         await allSaved(s);
@@ -690,7 +765,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           await flush(s, pendingCp ?? s.checkpoint, true);
           await allSaved(s);
         } else if (streaming) throw errors.writeFailed(`The source ended inside ${streaming.rel}: it was not copied whole.`);
-        else await save(s, s.checkpoint);
+        else {
+          await wholeFilesSaved(s);
+          await save(s, s.checkpoint);
+        }
         await commitPending(s);
         // This slice's MD5 lines, for the run's result file (completeFileRun).
         if (recordMd5) await store.put(md5Path, Buffer.from((s.md5s ?? []).map(([p, m]) => `${m}  ${p}\n`).join('')));

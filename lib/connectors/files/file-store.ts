@@ -79,15 +79,17 @@ export interface FileStore {
   reportedMd5?(path: string): Promise<string | undefined>;
   /**
    * Optional: a file written in one request as its bytes arrive (`size` bytes in all), as
-   * object stores take a PUT: nothing is visible until it completes, whole.
+   * object stores take a PUT: nothing is visible until it completes, whole. `aheadBytes`: what
+   * the upload takes before a write waits (default: one binary piece and a byte).
    */
-  putStream?(path: string, size: number): StreamedFile;
+  putStream?(path: string, size: number, aheadBytes?: number): StreamedFile;
   /**
-   * Optional: copies `from`, a file of `source`, to `path` inside the server, no byte passing
-   * through Ferry (an object store's server-side copy), and resolves true; resolves false, having
-   * done nothing, when `source` is not on the same server under the same account.
+   * Optional: when `source` is on the same server under the same account, what copies a file of
+   * it (`from`) to `path` inside the server, no byte passing through Ferry (an object store's
+   * server-side copy), resolving once the copy is complete at `path`; copies may run side by
+   * side, and copying again gives the same file. Undefined when `source` is elsewhere.
    */
-  copyFrom?(source: FileStore, from: string, path: string): Promise<boolean>;
+  copierFrom?(source: FileStore): ((from: string, path: string) => Promise<void>) | undefined;
   /** Optional: the MD5s the store reported for a staged file's parts as it took them (S3's part ETags), by part index. */
   partMd5s?(file: StagedFile): readonly (string | undefined)[];
   close(): Promise<void>;

@@ -223,10 +223,10 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
     async put(path, data) {
       await send(`Writing ${url(path)}`, () => client.send(new PutObjectCommand({ Bucket: bucket, Key: path, Body: data })));
     },
-    putStream(path, size) {
+    putStream(path, size, aheadBytes = STREAM_AHEAD_BYTES) {
       // One piece may wait behind the one being sent, so the upload goes on while the engine
       // records progress between chunks; a third waits until both are sent.
-      const body = new PassThrough({ highWaterMark: STREAM_AHEAD_BYTES });
+      const body = new PassThrough({ highWaterMark: aheadBytes });
       const abort = new AbortController();
       const done = send(`Writing ${url(path)}`, () =>
         client.send(new PutObjectCommand({ Bucket: bucket, Key: path, Body: body, ContentLength: size }), { abortSignal: abort.signal }),
@@ -253,14 +253,15 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
         },
       };
     },
-    async copyFrom(source, from, path) {
+    copierFrom(source) {
       const origin = buckets.get(source);
-      if (!origin || accounts.get(origin.client) !== accounts.get(client)) return false;
-      const key = from.split('/').map(encodeURIComponent).join('/');
-      await send(`Copying obs://${origin.bucket}/${from} to ${url(path)}`, () =>
-        client.send(new CopyObjectCommand({ Bucket: bucket, Key: path, CopySource: `${origin.bucket}/${key}` })),
-      );
-      return true;
+      if (!origin || accounts.get(origin.client) !== accounts.get(client)) return undefined;
+      return async (from, path) => {
+        const key = from.split('/').map(encodeURIComponent).join('/');
+        await send(`Copying obs://${origin.bucket}/${from} to ${url(path)}`, () =>
+          client.send(new CopyObjectCommand({ Bucket: bucket, Key: path, CopySource: `${origin.bucket}/${key}` })),
+        );
+      };
     },
     async delete(path) {
       await send(`Deleting ${url(path)}`, () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: path })));
