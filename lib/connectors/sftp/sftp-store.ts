@@ -73,6 +73,9 @@ export async function connectSftp(link: SftpLink): Promise<SftpSession> {
     const sftp = await new Promise<SFTPWrapper>((ok, fail) => client.sftp((e, s) => (e ? fail(e) : ok(s))));
     // A dropped connection after this point fails the operation in flight, not the process.
     client.on('error', () => undefined);
+    // Without it Nagle holds each small read request until the last one's ACK, which the server
+    // delays: reading 1 MiB files one after another took 51 ms a file, 20 ms with it.
+    client.setNoDelay(true);
     return { sftp, close: () => client.end() };
   } catch (e) {
     client.end();
