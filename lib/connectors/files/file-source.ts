@@ -110,67 +110,91 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
         let rows: Value[][] = [];
         let bytes = 0;
         let pos: FilePosition = {};
-        for (const f of files) {
-          const start = startIn(f, at);
-          if (!start) continue;
-          const archive = zip.zipped(f) ? await zip.entries(f) : undefined;
-          if (archive) {
-            // Each entry is a file of its own at the destination; resuming inside one re-inflates up to its offset.
-            for (const [i, e] of archive.entries()) {
-              if (start.entry !== undefined && i < start.entry) continue;
-              let offset = i === start.entry ? (start.offset ?? 0) : 0;
-              const rel = zip.entryRel(f, e);
-              for await (const piece of zip.pieces(f, e, offset)) {
-                const end = offset + piece.length;
-                rows.push([rel, BigInt(e.size), BigInt(offset), piece]);
-                bytes += piece.length;
-                offset = end;
-                // A finished entry's position is the next entry's start, so a resume never writes it again.
-                pos = end === e.size ? { file: f.path, entry: i + 1, offset: 0, done: false, filesRead } : { file: f.path, entry: i, offset, done: false, filesRead };
-                if (bytes >= BATCH_BYTES || rows.length >= chunkRows) {
-                  yield { rows, position: pos, bytes };
-                  rows = [];
-                  bytes = 0;
+        /** The next file's read, opened while this one is copied (see FileStore.readsOverlap). */
+        let ahead: { path: string; stream: Promise<Readable> } | undefined;
+        const readsWhole = (f: SelectedFile) => !zip.zipped(f) && f.size > 0 && !(f.size > PIECE_BYTES && f.size <= streamUpTo);
+        const readAhead = (next: SelectedFile | undefined) => {
+          ahead?.stream.then((s) => s.destroy(), () => undefined); // not taken: never left open
+          ahead = undefined;
+          if (!store.readsOverlap || !next || !readsWhole(next)) return;
+          const stream = openRead(store, next, 0).then((s) => (s.read(0), s)); // read(0): its first requests go now
+          stream.catch(() => undefined); // met when its file's turn comes
+          ahead = { path: next.path, stream };
+        };
+        const opened = (f: SelectedFile) => {
+          const mine = ahead?.path === f.path ? ahead.stream : undefined;
+          if (mine) ahead = undefined;
+          return mine;
+        };
+        try {
+          for (const [fileIndex, f] of files.entries()) {
+            const start = startIn(f, at);
+            if (!start) continue;
+            const archive = zip.zipped(f) ? await zip.entries(f) : undefined;
+            if (archive) {
+              // Each entry is a file of its own at the destination; resuming inside one re-inflates up to its offset.
+              for (const [i, e] of archive.entries()) {
+                if (start.entry !== undefined && i < start.entry) continue;
+                let offset = i === start.entry ? (start.offset ?? 0) : 0;
+                const rel = zip.entryRel(f, e);
+                for await (const piece of zip.pieces(f, e, offset)) {
+                  const end = offset + piece.length;
+                  rows.push([rel, BigInt(e.size), BigInt(offset), piece]);
+                  bytes += piece.length;
+                  offset = end;
+                  // A finished entry's position is the next entry's start, so a resume never writes it again.
+                  pos = end === e.size ? { file: f.path, entry: i + 1, offset: 0, done: false, filesRead } : { file: f.path, entry: i, offset, done: false, filesRead };
+                  if (bytes >= BATCH_BYTES || rows.length >= chunkRows) {
+                    yield { rows, position: pos, bytes };
+                    rows = [];
+                    bytes = 0;
+                  }
                 }
               }
+              filesRead++;
+              pos = { file: f.path, done: true, filesRead };
+              continue;
             }
-            filesRead++;
-            pos = { file: f.path, done: true, filesRead };
-            continue;
-          }
-          let offset = start.offset ?? 0;
-          const expected = md5Suffix ? await expectedMd5(store, f, md5Suffix) : undefined;
-          const hash = expected ? createHash('md5') : undefined;
-          // More than a piece, and the sink takes it whole: its bytes flow through as they come.
-          if (offset === 0 && f.size > PIECE_BYTES && f.size <= streamUpTo) {
-            if (rows.length) yield { rows, position: pos, bytes };
-            rows = [];
-            bytes = 0;
-            const verify = hash && ((h: Hash) => verifyMd5(store, f, h, expected!, md5Suffix!));
-            filesRead++;
-            pos = { file: f.path, offset: f.size, done: true, filesRead };
-            // Nothing to check on the way: a sink on the same server may copy it there instead.
-            const stream: FileStream = hash ? wholeFile(store, f, hash, verify) : Object.assign(wholeFile(store, f), { origin: { store, path: f.path } });
-            yield { rows: [[f.rel, BigInt(f.size), 0n, NO_BYTES]], position: pos, bytes: f.size, stream };
-            continue;
-          }
-          if (hash && offset > 0) await hashPrefix(store, f, offset, hash);
-          for await (const piece of pieces(store, f, offset)) {
-            const end = offset + piece.length;
-            const last = end === f.size;
-            if (last && hash) verifyMd5(store, f, hash.update(piece), expected!, md5Suffix!);
-            else hash?.update(piece);
-            rows.push([f.rel, BigInt(f.size), BigInt(offset), piece]);
-            bytes += piece.length;
-            offset = end;
-            if (last) filesRead++;
-            pos = { file: f.path, offset, done: last, filesRead };
-            if (bytes >= BATCH_BYTES || rows.length >= chunkRows) {
-              yield { rows, position: pos, bytes };
+            let offset = start.offset ?? 0;
+            const expected = md5Suffix ? await expectedMd5(store, f, md5Suffix) : undefined;
+            const hash = expected ? createHash('md5') : undefined;
+            // More than a piece, and the sink takes it whole: its bytes flow through as they come.
+            if (offset === 0 && f.size > PIECE_BYTES && f.size <= streamUpTo) {
+              if (rows.length) yield { rows, position: pos, bytes };
               rows = [];
               bytes = 0;
+              const verify = hash && ((h: Hash) => verifyMd5(store, f, h, expected!, md5Suffix!));
+              filesRead++;
+              pos = { file: f.path, offset: f.size, done: true, filesRead };
+              // Nothing to check on the way: a sink on the same server may copy it there instead.
+              const stream: FileStream = hash ? wholeFile(store, f, hash, verify) : Object.assign(wholeFile(store, f), { origin: { store, path: f.path } });
+              yield { rows: [[f.rel, BigInt(f.size), 0n, NO_BYTES]], position: pos, bytes: f.size, stream };
+              continue;
+            }
+            if (hash && offset > 0) await hashPrefix(store, f, offset, hash);
+            const stream = offset === 0 ? opened(f) : undefined;
+            // Every file after this one is read from its start.
+            readAhead(files[fileIndex + 1]);
+            for await (const piece of pieces(store, f, offset, stream)) {
+              const end = offset + piece.length;
+              const last = end === f.size;
+              if (last && hash) verifyMd5(store, f, hash.update(piece), expected!, md5Suffix!);
+              else hash?.update(piece);
+              rows.push([f.rel, BigInt(f.size), BigInt(offset), piece]);
+              bytes += piece.length;
+              offset = end;
+              if (last) filesRead++;
+              pos = { file: f.path, offset, done: last, filesRead };
+              if (bytes >= BATCH_BYTES || rows.length >= chunkRows) {
+                yield { rows, position: pos, bytes };
+                rows = [];
+                bytes = 0;
+              }
             }
           }
+        } finally {
+          // Abandoned (an error, a stop): the file read ahead is closed unread.
+          ahead?.stream.then((s) => s.destroy(), () => undefined);
         }
         if (rows.length) yield { rows, position: pos, bytes };
       },
@@ -461,13 +485,13 @@ async function openRead(store: FileStore, f: SelectedFile, offset: number): Prom
   }
 }
 
-/** The file from `offset` in pieces of PIECE_BYTES (the last may be shorter; an empty file is one empty piece). */
-async function* pieces(store: FileStore, f: SelectedFile, offset: number): AsyncGenerator<Buffer> {
+/** The file from `offset` (`opened` already, maybe) in pieces of PIECE_BYTES (the last may be shorter; an empty file is one empty piece). */
+async function* pieces(store: FileStore, f: SelectedFile, offset: number, opened?: Promise<Readable>): AsyncGenerator<Buffer> {
   if (offset >= f.size) {
     if (f.size === 0) yield Buffer.alloc(0);
     return;
   }
-  const stream = await openRead(store, f, offset);
+  const stream = await (opened ?? openRead(store, f, offset));
   let seen: number;
   try {
     seen = yield* fillPieces(stream as AsyncIterable<Buffer>, 0, offset, f.size);

@@ -45,6 +45,11 @@ export interface FileStore {
    * store that reads by requests stop asking there (it still delivers any bytes past it).
    */
   read(path: string, start: number, listed?: number): Promise<Readable>;
+  /**
+   * Reads of two files may overlap: a binary copy opens the next file while it copies one (on
+   * SFTP, an open and the first reads are round trips the copy would otherwise wait for).
+   */
+  readonly readsOverlap?: boolean;
   /** A small file's content (checkpoints, `.md5` siblings), or undefined when it does not exist. */
   get(path: string): Promise<Buffer | undefined>;
   /** Writes a small file whole, replacing it. */

@@ -272,6 +272,7 @@ export function sftpStore(link: SftpLink): FileStore {
     label: `SFTP server ${link.host}:${link.port}`,
     describe: show,
     minPartBytes: 0,
+    readsOverlap: true,
     async check() {
       await open();
     },
