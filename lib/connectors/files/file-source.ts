@@ -538,7 +538,8 @@ async function* wholeFile(store: FileStore, f: SelectedFile, hash?: Hash, verify
  */
 async function* fillPieces(chunks: AsyncIterable<Buffer>, skip: number, at: number, size: number): AsyncGenerator<Buffer, number> {
   const pieceFor = (from: number) => Buffer.allocUnsafe(Math.min(PIECE_BYTES, size - from));
-  let piece = pieceFor(at);
+  /** The piece being filled, allocated when a chunk is copied into it. */
+  let piece: Buffer | undefined;
   let filled = 0;
   let seen = at;
   for await (let chunk of chunks) {
@@ -548,15 +549,22 @@ async function* fillPieces(chunks: AsyncIterable<Buffer>, skip: number, at: numb
       chunk = chunk.subarray(n);
     }
     if (seen + chunk.length > size) return seen + chunk.length;
+    // A chunk that is a whole piece and (nearly) all of its memory, as a store that reads a small
+    // file at once gives it, is yielded as it is: no copy, and it keeps nothing else alive.
+    if (filled === 0 && chunk.length > 0 && chunk.length === Math.min(PIECE_BYTES, size - seen) && chunk.buffer.byteLength - chunk.length <= 1024) {
+      seen += chunk.length;
+      yield chunk;
+      continue;
+    }
     let used = 0;
     while (used < chunk.length) {
+      piece ??= pieceFor(seen + used);
       const n = chunk.copy(piece, filled, used);
       used += n;
       filled += n;
       if (filled === piece.length) {
         const full = piece;
-        const next = seen + used;
-        piece = next < size ? pieceFor(next) : Buffer.alloc(0);
+        piece = undefined;
         filled = 0;
         yield full;
       }

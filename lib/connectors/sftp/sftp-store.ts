@@ -109,27 +109,47 @@ const WRITES_IN_FLIGHT = 16;
 const READ_BYTES = 252 * 1024;
 const READS_IN_FLIGHT = 4;
 
+/** Files up to this many bytes (from where reading starts) are read at once, into one buffer. */
+const WHOLE_READ_BYTES = 2 * 1024 * 1024;
+
 /**
  * The open file `handle` from `start` to its end as a stream, with READS_IN_FLIGHT requests
  * outstanding, delivered in order; the handle is closed when the stream ends or is destroyed.
- * Past `listed` (the size it was listed with) only one small request asks whether it grew:
- * requests beyond a file's end would each cost a packet and a buffer for nothing.
+ * Requests stop one byte past `listed` (the size it was listed with): a request answered in
+ * full there says the file grew, and reading goes on to its end (the reader sees it is longer);
+ * requests beyond a file's end would each cost a packet and a buffer for nothing. A small file
+ * comes whole, as one chunk: all its requests at once, into one buffer the reader can keep.
  */
 function readFrom(s: SFTPWrapper, handle: Buffer, start: number, listed = Infinity): Readable {
-  /** Reads up to `len` bytes at `at`: short only at the file's end. */
-  const readAt = async (at: number, len: number): Promise<Buffer> => {
-    const buf = Buffer.allocUnsafe(len);
+  /** Reads up to `len` bytes at `at` into `buf` at `off`: short only at the file's end. */
+  const readInto = async (buf: Buffer, off: number, at: number, len: number): Promise<number> => {
     let got = 0;
     while (got < len) {
-      const n = await call<number>((cb) => s.read(handle, buf, got, len - got, at + got, (e, bytes) => cb(e, bytes)));
+      const n = await call<number>((cb) => s.read(handle, buf, off + got, len - got, at + got, (e, bytes) => cb(e, bytes)));
       if (!n) break;
       got += n;
     }
+    return got;
+  };
+  const readAt = async (at: number, len: number): Promise<Buffer> => {
+    const buf = Buffer.allocUnsafe(len);
+    const got = await readInto(buf, 0, at, len);
     return got === len ? buf : buf.subarray(0, got);
+  };
+  /** From `next` to one byte past `listed`, all at once: the bytes there are, up to that byte. */
+  const readWhole = async (): Promise<Buffer> => {
+    const buf = Buffer.allocUnsafe(listed - next + 1);
+    const parts: Promise<number>[] = [];
+    for (let off = 0; off < buf.length; off += READ_BYTES) parts.push(readInto(buf, off, next + off, Math.min(READ_BYTES, buf.length - off)));
+    const got = await Promise.all(parts);
+    // A short part is the file's end: nothing after it counts.
+    const short = got.findIndex((n, i) => n < Math.min(READ_BYTES, buf.length - i * READ_BYTES));
+    return short < 0 ? buf : buf.subarray(0, short * READ_BYTES + got[short]!);
   };
   const inFlight: { len: number; probe: boolean; data: Promise<Buffer> }[] = [];
   let next = start;
   listed = Math.max(listed, start);
+  let whole = listed - start < WHOLE_READ_BYTES;
   let ended = false;
   let closed = false;
   const closeHandle = (cb: (e?: Error | null) => void) => {
@@ -137,30 +157,42 @@ function readFrom(s: SFTPWrapper, handle: Buffer, start: number, listed = Infini
     closed = true;
     s.close(handle, () => cb());
   };
+  /** A read of `len` bytes that asked past `listed` (`probe`) has delivered `data`. */
+  const got = (stream: Readable, data: Buffer, len: number, probe: boolean) => {
+    // Answered in full past where it was listed: it grew since, read on to its end.
+    if (probe && data.length === len) listed = Infinity;
+    // A short read is the file's end: nothing after it is delivered.
+    if (data.length < len) {
+      ended = true;
+      inFlight.length = 0;
+    }
+    if (data.length) stream.push(data);
+    if (ended) stream.push(null);
+  };
   return new Readable({
     highWaterMark: READ_BYTES,
     read() {
+      if (whole) {
+        whole = false;
+        const len = listed - next + 1;
+        const read = readWhole();
+        next += len;
+        read.then(
+          (data) => got(this, data, len, true),
+          (e: Error) => this.destroy(e),
+        );
+        return;
+      }
       while (!ended && inFlight.length < READS_IN_FLIGHT && next <= listed) {
-        const probe = next === listed;
-        const len = probe ? 1 : Math.min(READ_BYTES, listed - next);
+        const len = Math.min(READ_BYTES, listed - next + 1);
         const r = readAt(next, len);
         r.catch(() => undefined); // seen in order below; one the stream no longer waits for must not go unhandled
-        inFlight.push({ len, probe, data: r });
+        inFlight.push({ len, probe: next + len > listed, data: r });
         next += len;
       }
       const { len, probe, data: read } = inFlight.shift()!;
       read.then(
-        (data) => {
-          // It grew since it was listed: read on to its end (the reader sees it is longer).
-          if (probe && data.length) listed = Infinity;
-          // A short read is the file's end: nothing after it is delivered.
-          if (data.length < len) {
-            ended = true;
-            inFlight.length = 0;
-          }
-          if (data.length) this.push(data);
-          if (ended) this.push(null);
-        },
+        (data) => got(this, data, len, probe),
         (e: Error) => this.destroy(e),
       );
     },
