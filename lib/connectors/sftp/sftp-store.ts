@@ -36,9 +36,31 @@ export function sftpLink(link: InputMap): SftpLink {
 
 export interface SftpSession {
   readonly sftp: SFTPWrapper;
-  /** Runs `send`, the requests it makes going out in one socket write. */
-  batch(send: () => void): void;
   close(): void;
+}
+
+/**
+ * ssh2 writes every packet to the socket as it makes it (a request, a close, a window adjust),
+ * and each write is a system call that on loopback also wakes the server: packets made in the
+ * same tick go out in one write instead, as Node's HTTP does (cork, uncork on the next tick).
+ * ssh2 keeps its socket in a private field; without one, writes go one by one as before.
+ */
+function coalesceWrites(sock: unknown): void {
+  if (!(sock instanceof Socket)) return;
+  const write = sock.write;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    sock.uncork();
+  };
+  sock.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+    if (!corked) {
+      corked = true;
+      sock.cork();
+      process.nextTick(uncork);
+    }
+    return write.apply(this, args);
+  } as Socket['write'];
 }
 
 const READY_TIMEOUT_MS = 20_000;
@@ -79,20 +101,8 @@ export async function connectSftp(link: SftpLink): Promise<SftpSession> {
     // Without it Nagle holds each small read request until the last one's ACK, which the server
     // delays: reading 1 MiB files one after another took 51 ms a file, 20 ms with it.
     client.setNoDelay(true);
-    // ssh2 writes every packet to the socket as it makes it, and on loopback each write costs
-    // the server's wake-up too: requests made together go out together (ssh2 keeps its socket
-    // in a private field; without it they go one by one, as before).
-    const sock = (client as unknown as { _sock?: Socket })._sock;
-    const batch = (send: () => void) => {
-      if (!(sock instanceof Socket)) return send();
-      sock.cork();
-      try {
-        send();
-      } finally {
-        sock.uncork();
-      }
-    };
-    return { sftp, batch, close: () => client.end() };
+    coalesceWrites((client as unknown as { _sock?: unknown })._sock);
+    return { sftp, close: () => client.end() };
   } catch (e) {
     client.end();
     const level = (e as { level?: string }).level;
@@ -136,7 +146,7 @@ const WHOLE_READ_BYTES = 2 * 1024 * 1024;
  * requests beyond a file's end would each cost a packet and a buffer for nothing. A small file
  * comes whole, as one chunk: all its requests at once, into one buffer the reader can keep.
  */
-function readFrom({ sftp: s, batch }: SftpSession, handle: Buffer, start: number, listed = Infinity): Readable {
+function readFrom(s: SFTPWrapper, handle: Buffer, start: number, listed = Infinity): Readable {
   /** Reads up to `len` bytes at `at` into `buf` at `off`: short only at the file's end. */
   const readInto = async (buf: Buffer, off: number, at: number, len: number): Promise<number> => {
     let got = 0;
@@ -156,9 +166,7 @@ function readFrom({ sftp: s, batch }: SftpSession, handle: Buffer, start: number
   const readWhole = async (): Promise<Buffer> => {
     const buf = Buffer.allocUnsafe(listed - next + 1);
     const parts: Promise<number>[] = [];
-    batch(() => {
-      for (let off = 0; off < buf.length; off += READ_BYTES) parts.push(readInto(buf, off, next + off, Math.min(READ_BYTES, buf.length - off)));
-    });
+    for (let off = 0; off < buf.length; off += READ_BYTES) parts.push(readInto(buf, off, next + off, Math.min(READ_BYTES, buf.length - off)));
     const got = await Promise.all(parts);
     // A short part is the file's end: nothing after it counts.
     const short = got.findIndex((n, i) => n < Math.min(READ_BYTES, buf.length - i * READ_BYTES));
@@ -201,15 +209,13 @@ function readFrom({ sftp: s, batch }: SftpSession, handle: Buffer, start: number
         );
         return;
       }
-      batch(() => {
-        while (!ended && inFlight.length < READS_IN_FLIGHT && next <= listed) {
-          const len = Math.min(READ_BYTES, listed - next + 1);
-          const r = readAt(next, len);
-          r.catch(() => undefined); // seen in order below; one the stream no longer waits for must not go unhandled
-          inFlight.push({ len, probe: next + len > listed, data: r });
-          next += len;
-        }
-      });
+      while (!ended && inFlight.length < READS_IN_FLIGHT && next <= listed) {
+        const len = Math.min(READ_BYTES, listed - next + 1);
+        const r = readAt(next, len);
+        r.catch(() => undefined); // seen in order below; one the stream no longer waits for must not go unhandled
+        inFlight.push({ len, probe: next + len > listed, data: r });
+        next += len;
+      }
       const { len, probe, data: read } = inFlight.shift()!;
       read.then(
         (data) => got(this, data, len, probe),
@@ -342,7 +348,7 @@ export function sftpStore(link: SftpLink): FileStore {
       const live = await open();
       // Opened here: a missing file or a refused permission fails the read, not mid-iteration.
       const handle = await call<Buffer>((cb) => live.sftp.open(full(path), 'r', cb));
-      return readFrom(live, handle, start, listed);
+      return readFrom(live.sftp, handle, start, listed);
     },
     async get(path) {
       const s = await sftp();
