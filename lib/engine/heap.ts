@@ -11,9 +11,10 @@ import { setFlagsFromString } from 'node:v8';
  * 1,000 files of 1 MB over SFTP). Before the bundled runtime and 256 KB upload buffers, Ferry's
  * CPU was 15-16 s at 50, ~9.5 s at 100, 7-8 s at V8's heuristics (4x), peak RSS over SFTP
  * ~260 MB at 100. Since (2026-12-06, same run against the plain SDK copy): objects streamed
- * 0.78× the plain copy at 100, 0.99× at 200, 1.02× at 400; SFTP peak RSS 227, 246, 255 MB.
+ * 0.78× the plain copy at 100, 0.91× at 150, 0.99× at 200, 1.02× at 400; SFTP (reading ahead)
+ * peak RSS 240 MB at 150, 257 at 200: 150 keeps every run under 256 MB.
  */
-const BYTES_PERCENT = 200;
+const BYTES_PERCENT = 150;
 /** The percent for row copies; undefined when the process never bounded its heap (tests, API-only handlers). */
 let rowsPercent: number | undefined;
 
