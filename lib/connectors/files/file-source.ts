@@ -113,9 +113,13 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
         /** The next file's read, opened while this one is copied (see FileStore.readsOverlap). */
         let ahead: { path: string; stream: Promise<Readable> } | undefined;
         const readsWhole = (f: SelectedFile) => !zip.zipped(f) && f.size > 0 && !(f.size > PIECE_BYTES && f.size <= streamUpTo);
-        const readAhead = (next: SelectedFile | undefined) => {
-          ahead?.stream.then((s) => s.destroy(), () => undefined); // not taken: never left open
+        /** The file read ahead, not taken, is closed unread: never left open. */
+        const dropAhead = () => {
+          ahead?.stream.then((s) => s.destroy(), () => undefined);
           ahead = undefined;
+        };
+        const readAhead = (next: SelectedFile | undefined) => {
+          dropAhead();
           if (!store.readsOverlap || !next || !readsWhole(next)) return;
           const stream = openRead(store, next, 0).then((s) => (s.read(0), s)); // read(0): its first requests go now
           stream.catch(() => undefined); // met when its file's turn comes
@@ -193,8 +197,8 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
             }
           }
         } finally {
-          // Abandoned (an error, a stop): the file read ahead is closed unread.
-          ahead?.stream.then((s) => s.destroy(), () => undefined);
+          // Abandoned (an error, a stop) or done.
+          dropAhead();
         }
         if (rows.length) yield { rows, position: pos, bytes };
       },
