@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import type { LogicalType, Value } from '../../../engine/types';
 import { utcWallTime } from '../../../model/calendar';
-import { quoteIdent as q } from './mysql-types';
+import { floatText, quoteIdent as q } from './mysql-types';
 
 /** The file name the server asks the client for; the stream factory ignores it. */
 const INFILE = 'ferry-rows';
@@ -37,10 +37,7 @@ export function loadField(v: Value, type: LogicalType | undefined): string {
   if (v === null) return '\\N';
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'boolean') return v ? '1' : '0';
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new RangeError(`MySQL cannot store the float ${v}`);
-    return String(v);
-  }
+  if (typeof v === 'number') return floatText(v);
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
   const s = type === 'timestamptz' ? utcWallTime(v) : v;
   return SPECIAL.test(s) ? s.replace(SPECIALS, (c) => ESCAPES[c]!) : s;

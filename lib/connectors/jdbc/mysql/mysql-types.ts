@@ -167,6 +167,12 @@ function isoUtc(s: string): string {
   return /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(s) ? `${s.replace(' ', 'T')}+00:00` : s;
 }
 
+/** A float as MySQL reads it back exactly (JavaScript's shortest round-trip text); NaN and ±Infinity have no MySQL value. */
+export function floatText(v: number): string {
+  if (!Number.isFinite(v)) throw new RangeError(`MySQL cannot store the float ${v}`);
+  return String(v);
+}
+
 /**
  * A value as a MySQL literal. Numbers are unquoted so that 64-bit integers are never
  * compared or stored through a double; strings are escaped for a session without
@@ -176,10 +182,7 @@ export function mysqlLiteral(v: Value, type: LogicalType | undefined): string {
   if (v === null) return 'NULL';
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new RangeError(`MySQL cannot store the float ${v}`);
-    return String(v);
-  }
+  if (typeof v === 'number') return floatText(v);
   if (v instanceof Uint8Array) return `X'${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}'`;
   if (type === 'decimal' && /^[+-]?\d+(\.\d+)?$/.test(v)) return v;
   return quoteString(type === 'timestamptz' ? utcWallTime(v) : v);
