@@ -18,6 +18,7 @@ import {
   mysqlColumn,
   mysqlLiteral,
   quoteIdent as q,
+  quoteString,
   rawGeometry,
   type MysqlColumnInfo,
 } from './mysql-types';
@@ -142,6 +143,12 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
   // only (MySQL 8's REGEXP refuses binary strings): MySQL keeps the row-by-row path.
   const [[version]] = (await reader.run('SELECT VERSION()')) as [[unknown]];
   const csvLines = /mariadb/i.test(String(version));
+  // Only InnoDB's scans meet rows in primary key order, partitions aside (see csvPages).
+  const [[engine, options] = []] = await reader.run(
+    'SELECT ENGINE, CREATE_OPTIONS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [schemaName, table],
+  );
+  const clustered = /^innodb$/i.test(String(engine)) && !/partitioned/i.test(String(options ?? ''));
 
   return {
     schema: { engine: 'mysql', columns, primaryKey },
@@ -171,11 +178,12 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
       const values = valueRows(key, columns, list);
       const copyLine = encoding === 'pg-copy' ? copyLineExpr(columns) : undefined;
       const csvLine = typeof encoding === 'object' && csvLines ? csvLineExpr(columns, encoding, utf8) : undefined;
+      const lineByLine = csvLine ? csvRows(key, csvLine, encoding as CsvEncoding, values) : undefined;
       const shape = copyLine
         ? copyRows(key, copyLine, values)
-        : csvLine
-          ? csvRows(key, csvLine, encoding as CsvEncoding, values)
-          : values;
+        : lineByLine && clustered && primaryKey.length === 1 && key.length === 1 && key[0]!.name === primaryKey[0]
+          ? csvPages(key[0]!, csvLine!, encoding as CsvEncoding, lineByLine)
+          : (lineByLine ?? values);
       return keysetPages(reader, { from, where, key }, shape, position, chunkRows);
     },
     close: () => reader.close(),
@@ -211,21 +219,32 @@ interface KeysetQuery {
   key: readonly Column[];
 }
 
+/** One keyset page to read. */
+interface PageQuery {
+  /** Selects `select` for the page's rows, in key order. */
+  sql(select: string): string;
+  /** The table, and the page's condition: the read's, and after the last key. */
+  readonly from: string;
+  readonly where: string;
+  /** The most rows a page holds. */
+  readonly rows: number;
+}
+
 /** What a keyset page selects and how it is read into a batch. */
 interface PageShape {
-  /** The select list. */
-  readonly select: string;
   /** Where each key column stands in a fetched row. */
   readonly keyAt: readonly number[];
-  /** Reads the page `sql` selects, or resolves undefined when this shape cannot carry it exactly: `fallback` reads it then. */
-  read(reader: Reader, sql: string): Promise<Page | undefined>;
+  /** Reads the page, or resolves undefined when this shape cannot carry it exactly: `fallback` reads it then. */
+  read(reader: Reader, page: PageQuery): Promise<Page | undefined>;
   readonly fallback?: PageShape;
 }
 
 interface Page {
   readonly count: number;
-  /** The last row as fetched (its key columns at the shape's keyAt). */
+  /** The last row as fetched (its key columns at the shape's keyAt); with no rows, where the next page starts. */
   readonly last?: Row;
+  /** Whether rows may follow (by default: the page is full). */
+  readonly more?: boolean;
   batch(position: Position): RecordBatch;
 }
 
@@ -235,18 +254,18 @@ async function* keysetPages(reader: Reader, k: KeysetQuery, shape: PageShape, po
   let last = Array.isArray(position?.key) ? decodeKey(position.key) : undefined;
   for (;;) {
     const where = `${k.where}${last ? ` AND ${after(k.key, last)}` : ''}`;
-    const read = (s: PageShape) => s.read(reader, `SELECT ${s.select} FROM ${k.from} WHERE ${where} ${order}`);
+    const query: PageQuery = { sql: (select) => `SELECT ${select} FROM ${k.from} WHERE ${where} ${order}`, from: k.from, where, rows: chunkRows };
     let used = shape;
-    let page = await read(used);
-    if (!page && used.fallback) {
+    let page = await used.read(reader, query);
+    while (!page && used.fallback) {
       used = used.fallback;
-      page = await read(used);
+      page = await used.read(reader, query);
     }
-    if (!page || page.count === 0) return;
-    const tail = page.last!;
+    if (!page?.last) return;
+    const tail = page.last;
     last = k.key.map((c, i) => fromMysql(c.type, tail[used.keyAt[i]!]));
-    yield page.batch({ key: encodeKey(last) });
-    if (page.count < chunkRows) return;
+    if (page.count > 0) yield page.batch({ key: encodeKey(last) });
+    if (!(page.more ?? page.count === chunkRows)) return;
   }
 }
 
@@ -255,11 +274,11 @@ function valueRows(key: readonly Column[], columns: readonly Column[], list: str
   const inList = key.map((kc) => columns.findIndex((c) => c.name === kc.name));
   const keyFirst = !inList.every((i) => i >= 0);
   const skip = keyFirst ? key.length : 0;
+  const select = keyFirst ? `${key.map((c) => q(c.name)).join(', ')}, ${list}` : list;
   return {
-    select: keyFirst ? `${key.map((c) => q(c.name)).join(', ')}, ${list}` : list,
     keyAt: keyFirst ? key.map((_, i) => i) : inList,
-    async read(reader, sql) {
-      const rows = await reader.run(sql);
+    async read(reader, page) {
+      const rows = await reader.run(page.sql(select));
       return { count: rows.length, last: rows.at(-1), batch: (at) => toBatch(rows, skip, columns, at) };
     },
   };
@@ -270,12 +289,12 @@ function valueRows(key: readonly Column[], columns: readonly Column[], list: str
  * The server makes a line longer than max_allowed_packet NULL: that page is read as `values`.
  */
 function copyRows(key: readonly Column[], line: string, values: PageShape): PageShape {
+  const select = `${key.map((c) => q(c.name)).join(', ')}, ${line} AS ${q(LINE)}`;
   return {
-    select: `${key.map((c) => q(c.name)).join(', ')}, ${line} AS ${q(LINE)}`,
     keyAt: key.map((_, i) => i),
     fallback: values,
-    async read(reader, sql) {
-      const rows = await reader.run(sql, [], lineAsBytes);
+    async read(reader, page) {
+      const rows = await reader.run(page.sql(select), [], lineAsBytes);
       if (rows.some((r) => r[key.length] === null)) return undefined;
       return {
         count: rows.length,
@@ -302,18 +321,62 @@ function copyRows(key: readonly Column[], line: string, values: PageShape): Page
  */
 function csvRows(key: readonly Column[], line: string, encoded: CsvEncoding, values: PageShape): PageShape {
   const end = Buffer.from(encoded.lineSeparator, 'utf8');
+  const select = `${key.map((c) => q(c.name)).join(', ')}, ${line} AS ${q(LINE)}`;
   return {
-    select: `${key.map((c) => q(c.name)).join(', ')}, ${line} AS ${q(LINE)}`,
     keyAt: key.map((_, i) => i),
     fallback: values,
-    async read(reader, sql) {
-      const page = await reader.lines(sql, key.length, end);
+    async read(reader, query) {
+      const page = await reader.lines(query.sql(select), key.length, end);
       if (!page) return undefined;
       return {
         count: page.count,
         last: page.last,
         // BYTES_READ counts the lines' bytes, not their separators.
         batch: (position) => ({ rows: [], lines: page, position, bytes: page.bytes.length - page.count * end.length, encoded }),
+      };
+    },
+  };
+}
+
+/**
+ * A page of CSV lines joined by the server into one value: one packet a page instead of one a
+ * row spares the client a packet parse and a Buffer per row (most of its CPU in an export).
+ * For a one-column primary key of an InnoDB table that is not partitioned: the page's last key
+ * is found first, then the lines up to it are joined as a scan of the primary key (InnoDB's
+ * rows themselves) meets them, in key order. (Ordering inside GROUP_CONCAT costs the server a
+ * sort a page, and a derived table in key order a temporary table a page.) A NULL line (see csvRows) joins as
+ * 0xFF, a byte no UTF-8 line holds: the page is then read line by line. So is a page whose lines
+ * outgrow group_concat_max_len (set to half of max_allowed_packet), and every later page of this read.
+ */
+function csvPages(key: Column, line: string, encoded: CsvEncoding, lineByLine: PageShape): PageShape {
+  const k = q(key.name);
+  const end = Buffer.byteLength(encoded.lineSeparator, 'utf8');
+  const joined = `GROUP_CONCAT(IFNULL(CONCAT(${line}, ${quoteString(encoded.lineSeparator)}), X'FF') SEPARATOR '') AS ${q(LINE)}`;
+  let fits = true;
+  return {
+    keyAt: [0],
+    fallback: lineByLine,
+    async read(reader, page) {
+      if (!fits) return undefined;
+      const longest = await reader.allowLongConcat();
+      const [bound] = await reader.run(`SELECT ${k} FROM ${page.from} WHERE ${page.where} ORDER BY ${k} LIMIT ${page.rows - 1}, 1`);
+      const upTo = bound ? ` AND ${k} <= ${mysqlLiteral(fromMysql(key.type, bound[0]), key.type)}` : '';
+      const [[count, last, bytes]] = (await reader.run(
+        `SELECT COUNT(*), MAX(${k}), ${joined} FROM ${page.from} FORCE INDEX (PRIMARY) WHERE ${page.where}${upTo}`,
+        [],
+        lineAsBytes,
+      )) as [[unknown, unknown, Buffer | null]];
+      const n = Number(count);
+      // No rows left up to the bound (deleted since it was found): the next page starts after it.
+      if (n === 0) return { count: 0, last: bound, more: bound !== undefined, batch: () => ({ rows: [], position: {}, bytes: 0 }) };
+      if (bytes === null || bytes.length >= longest) fits = false;
+      if (!fits || bytes!.includes(0xff)) return undefined;
+      return {
+        count: n,
+        last: [last],
+        more: bound !== undefined,
+        // BYTES_READ counts the lines' bytes, not their separators.
+        batch: (position) => ({ rows: [], lines: { bytes: bytes!, count: n }, position, bytes: bytes!.length - n * end, encoded }),
       };
     },
   };
@@ -376,6 +439,16 @@ class Reader {
     /** Set only for rows with spatial columns. */
     private readonly typeCast?: typeof lineAsBytes,
   ) {}
+
+  private longConcat?: Promise<number>;
+  /** Lets GROUP_CONCAT reach the longest value the server sends (its default cuts at 1 MiB); resolves that length. */
+  allowLongConcat(): Promise<number> {
+    return (this.longConcat ??= (async () => {
+      await this.run('SET SESSION group_concat_max_len = @@max_allowed_packet DIV 2');
+      const [[longest]] = (await this.run('SELECT @@group_concat_max_len')) as [[unknown]];
+      return Number(longest);
+    })());
+  }
 
   async run(sql: string, values: unknown[] = [], typeCast = this.typeCast): Promise<Row[]> {
     try {
