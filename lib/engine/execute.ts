@@ -217,7 +217,10 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
       // every chunk: store writes per chunk would cost as much as the copy of small chunks.
       const interval = Math.min(rt.settings.progressIntervalMs, rt.settings.leaseMs / 4);
       let reportedAt = rt.now();
+      let asBytes = source.schema.engine === BINARY_ENGINE;
       for await (const batch of readAhead(source.read(start?.position, chunkRows(fromLink), opts))) {
+        // Rows the source formats into lines arrive as a few large buffers a page, as bytes do.
+        if (batch.lines && !asBytes) heapGrowthFor((asBytes = true));
         const rows = rowCount(batch);
         cp = {
           position: batch.position,

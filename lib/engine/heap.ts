@@ -24,7 +24,7 @@ export function setHeapGrowth(percent: number): void {
   setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
-/** A partition starts: whether it streams bytes (BYTES_PERCENT) or copies rows (the bound). */
+/** A partition starts, or its first page of lines arrives: whether it moves bytes (BYTES_PERCENT) or rows (the bound). */
 export function heapGrowthFor(streamsBytes: boolean): void {
   if (rowsPercent === undefined) return;
   setFlagsFromString(`--heap-growing-percent=${streamsBytes ? BYTES_PERCENT : rowsPercent}`);
