@@ -198,6 +198,14 @@ describe('CSV lines formatted by the MariaDB server', () => {
     }
   });
 
+  it('read line by line a page holding U+FFFF, the mark of a NULL line in a joined page', async () => {
+    await db.query('CREATE TABLE nonchar (id INT PRIMARY KEY, s VARCHAR(20))');
+    await db.query(`INSERT INTO nonchar VALUES (1, 'a'), (2, 'b\u{FFFF}c'), (3, NULL), (4, 'd')`);
+    const { lines, values } = await bothWays('nonchar', { 'toJobConfig.lineSeparator': '\\n' });
+    expect(lines.get('rows_00000.csv')!.toString('utf8')).toBe('1,a\n2,b\u{FFFF}c\n3,\n4,d\n');
+    expect(lines.get('rows_00000.csv')!.equals(values.get('rows_00000.csv')!)).toBe(true);
+  });
+
   it('read line by line the pages whose lines together outgrow what the server joins', async () => {
     // Ten lines of 1.5 MB: each fits in a packet, a page of them not in half of one (group_concat_max_len).
     await db.query('CREATE TABLE wide_rows (id INT PRIMARY KEY, s LONGTEXT)');

@@ -109,10 +109,17 @@ function csvField(text: string, alphabet: string | undefined, enc: CsvEncoding):
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * The select-list expression of a row as one CSV line in UTF-8 bytes, or undefined when a column needs the
- * row-by-row path. `utf8` names the text columns stored in UTF-8 (the others are converted). (A line longer than max_allowed_packet comes back NULL: see mysql-source.ts.)
+ * The select-list expression of a row as one CSV line, in UTF-8 text, or undefined when a column
+ * needs the row-by-row path; `ended`: with the line separator after it. `utf8` names the text
+ * columns stored in UTF-8 (the others are converted). (A line longer than max_allowed_packet
+ * comes back NULL: see mysql-source.ts.)
  */
-export function csvLineExpr(columns: readonly Column[], enc: CsvEncoding, utf8: ReadonlySet<string> = new Set()): string | undefined {
+export function csvLineExpr(
+  columns: readonly Column[],
+  enc: CsvEncoding,
+  utf8: ReadonlySet<string> = new Set(),
+  ended = false,
+): string | undefined {
   // Lone surrogates in a separator would not survive the trip to the server as UTF-8.
   if (LONE_SURROGATE.test(enc.fieldSeparator + enc.lineSeparator)) return undefined;
   const fields: string[] = [];
@@ -126,7 +133,8 @@ export function csvLineExpr(columns: readonly Column[], enc: CsvEncoding, utf8: 
     fields.push(c.nullable ? `IF(${q(c.name)} IS NULL, '', ${field})` : field);
   }
   if (fields.length === 0) return undefined;
-  const line = fields.length === 1 ? fields[0] : `CONCAT(${fields.join(`, ${quoteString(enc.fieldSeparator)}, `)})`;
-  // Every piece is UTF-8 (or ASCII) text: its bytes as they are, spared a conversion on the way out.
-  return `CAST(${line} AS BINARY)`;
+  const pieces = fields.join(`, ${quoteString(enc.fieldSeparator)}, `);
+  // One CONCAT with the separator in it: each nesting would copy the line again.
+  if (ended) return `CONCAT(${pieces}, ${quoteString(enc.lineSeparator)})`;
+  return fields.length === 1 ? fields[0] : `CONCAT(${pieces})`;
 }

@@ -177,12 +177,13 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
       const encoding = opts?.encoding;
       const values = valueRows(key, columns, list);
       const copyLine = encoding === 'pg-copy' ? copyLineExpr(columns) : undefined;
-      const csvLine = typeof encoding === 'object' && csvLines ? csvLineExpr(columns, encoding, utf8) : undefined;
-      const lineByLine = csvLine ? csvRows(key, csvLine, encoding as CsvEncoding, values) : undefined;
+      const csv = typeof encoding === 'object' && csvLines ? encoding : undefined;
+      const csvLine = csv && csvLineExpr(columns, csv, utf8);
+      const lineByLine = csvLine ? csvRows(key, csvLine, csv!, values) : undefined;
       const shape = copyLine
         ? copyRows(key, copyLine, values)
         : lineByLine && clustered && primaryKey.length === 1 && key.length === 1 && key[0]!.name === primaryKey[0]
-          ? csvPages(key[0]!, csvLine!, encoding as CsvEncoding, lineByLine)
+          ? csvPages(key[0]!, csvLineExpr(columns, csv!, utf8, true)!, csv!, lineByLine)
           : (lineByLine ?? values);
       return keysetPages(reader, { from, where, key }, shape, position, chunkRows);
     },
@@ -321,7 +322,8 @@ function copyRows(key: readonly Column[], line: string, values: PageShape): Page
  */
 function csvRows(key: readonly Column[], line: string, encoded: CsvEncoding, values: PageShape): PageShape {
   const end = Buffer.from(encoded.lineSeparator, 'utf8');
-  const select = `${key.map((c) => q(c.name)).join(', ')}, ${line} AS ${q(LINE)}`;
+  // Every piece of the line is UTF-8 (or ASCII) text: as a binary string it arrives as its bytes, not decoded.
+  const select = `${key.map((c) => q(c.name)).join(', ')}, CAST(${line} AS BINARY) AS ${q(LINE)}`;
   return {
     keyAt: key.map((_, i) => i),
     fallback: values,
@@ -341,17 +343,18 @@ function csvRows(key: readonly Column[], line: string, encoded: CsvEncoding, val
 /**
  * A page of CSV lines joined by the server into one value: one packet a page instead of one a
  * row spares the client a packet parse and a Buffer per row (most of its CPU in an export).
- * For a one-column primary key of an InnoDB table that is not partitioned: the page's last key
- * is found first, then the lines up to it are joined as a scan of the primary key (InnoDB's
- * rows themselves) meets them, in key order. (Ordering inside GROUP_CONCAT costs the server a
- * sort a page, and a derived table in key order a temporary table a page.) A NULL line (see csvRows) joins as
- * 0xFF, a byte no UTF-8 line holds: the page is then read line by line. So is a page whose lines
- * outgrow group_concat_max_len (set to half of max_allowed_packet), and every later page of this read.
+ * `ended` is the line with its separator. For a one-column primary key of an InnoDB table that
+ * is not partitioned: the page's last key is found first, then the lines up to it are joined as
+ * a scan of the primary key (InnoDB's rows themselves) meets them, in key order. (Ordering inside
+ * GROUP_CONCAT costs the server a sort a page, and a derived table in key order a temporary
+ * table a page.) A NULL line (see csvRows) joins as U+FFFF, which data hardly ever holds: the
+ * page is then read line by line. So is a page whose lines outgrow group_concat_max_len (set to
+ * half of max_allowed_packet), and every later page of this read.
  */
-function csvPages(key: Column, line: string, encoded: CsvEncoding, lineByLine: PageShape): PageShape {
+function csvPages(key: Column, ended: string, encoded: CsvEncoding, lineByLine: PageShape): PageShape {
   const k = q(key.name);
   const end = Buffer.byteLength(encoded.lineSeparator, 'utf8');
-  const joined = `GROUP_CONCAT(IFNULL(CONCAT(${line}, ${quoteString(encoded.lineSeparator)}), X'FF') SEPARATOR '') AS ${q(LINE)}`;
+  const joined = `GROUP_CONCAT(IFNULL(${ended}, _utf8mb4 X'${NULL_LINE.toString('hex')}') SEPARATOR '') AS ${q(LINE)}`;
   let fits = true;
   return {
     keyAt: [0],
@@ -369,8 +372,9 @@ function csvPages(key: Column, line: string, encoded: CsvEncoding, lineByLine: P
       const n = Number(count);
       // No rows left up to the bound (deleted since it was found): the next page starts after it.
       if (n === 0) return { count: 0, last: bound, more: bound !== undefined, batch: () => ({ rows: [], position: {}, bytes: 0 }) };
-      if (bytes === null || bytes.length >= longest) fits = false;
-      if (!fits || bytes!.includes(0xff)) return undefined;
+      // Cut (at a character's start, so up to 3 bytes short of the limit), or over max_allowed_packet (NULL).
+      if (bytes === null || bytes.length > longest - 4) fits = false;
+      if (!fits || bytes!.includes(NULL_LINE)) return undefined;
       return {
         count: n,
         last: [last],
@@ -382,6 +386,8 @@ function csvPages(key: Column, line: string, encoded: CsvEncoding, lineByLine: P
   };
 }
 
+/** U+FFFF, a noncharacter, in UTF-8. */
+const NULL_LINE = Buffer.from([0xef, 0xbf, 0xbf]);
 const LINE = 'ferry_line';
 /** The first page of lines starts in this many bytes, and grows. */
 const MIN_LINE_BYTES = 64 * 1024;
