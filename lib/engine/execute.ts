@@ -193,7 +193,8 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
   const read = await connectorFor(spec.fromConnector).openSource!({ link: fromLink, from, run, timeZone: rt.settings.timeZone, dirtyData: !!dirty });
   // Dirty records reach their link as the source yields them, so before their chunk commits.
   const source = dirty ? withDirtyData(rt, run, dirty, read) : read;
-  heapGrowthFor(source.schema.engine === BINARY_ENGINE);
+  let asBytes = source.schema.engine === BINARY_ENGINE;
+  heapGrowthFor(asBytes);
   try {
     const sink = await connectorFor(spec.toConnector).openSink!({
       link: toLink,
@@ -217,7 +218,6 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
       // every chunk: store writes per chunk would cost as much as the copy of small chunks.
       const interval = Math.min(rt.settings.progressIntervalMs, rt.settings.leaseMs / 4);
       let reportedAt = rt.now();
-      let asBytes = source.schema.engine === BINARY_ENGINE;
       for await (const batch of readAhead(source.read(start?.position, chunkRows(fromLink), opts))) {
         // Rows the source formats into lines arrive as a few large buffers a page, as bytes do.
         if (batch.lines && !asBytes) heapGrowthFor((asBytes = true));

@@ -143,25 +143,20 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
   // only (MySQL 8's REGEXP refuses binary strings): MySQL keeps the row-by-row path.
   const [[version]] = (await reader.run('SELECT VERSION()')) as [[unknown]];
   const csvLines = /mariadb/i.test(String(version));
-  // Only InnoDB's scans meet rows in primary key order, partitions aside (see csvPages).
-  const [[engine, options] = []] = await reader.run(
-    'SELECT ENGINE, CREATE_OPTIONS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+  // The table's engine and InnoDB's row statistic (for estimateRows), in one look.
+  const [[engine, options, stat] = []] = await reader.run(
+    'SELECT ENGINE, CREATE_OPTIONS, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
     [schemaName, table],
   );
+  // Only InnoDB's scans meet rows in primary key order, partitions aside (see csvPages).
   const clustered = /^innodb$/i.test(String(engine)) && !/partitioned/i.test(String(options ?? ''));
 
   return {
     schema: { engine: 'mysql', columns, primaryKey },
     async estimateRows() {
-      if (where === '1=1') {
-        // InnoDB's statistic is cheap but rough; an exact count scans the whole index before the
-        // copy starts (0.3–0.7 s for 1M rows), so it is taken only where that is a few milliseconds.
-        const [[stat] = []] = await reader.run(
-          'SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
-          [schemaName, table],
-        );
-        if (stat !== null && stat !== undefined && Number(stat) >= EXACT_COUNT_BELOW) return Number(stat);
-      }
+      // InnoDB's statistic is cheap but rough; an exact count scans the whole index before the
+      // copy starts (0.3–0.7 s for 1M rows), so it is taken only where that is a few milliseconds.
+      if (where === '1=1' && stat !== null && stat !== undefined && Number(stat) >= EXACT_COUNT_BELOW) return Number(stat);
       const [[count]] = (await reader.run(`SELECT COUNT(*) FROM ${from} WHERE ${where}`)) as [[unknown]];
       return Number(count);
     },
