@@ -126,7 +126,8 @@ async function plan(rt: Runtime, key: SubmissionKey, stored: Submission, owner: 
       const estimate = await source.estimateRows();
       await sink.prepare();
       const wanted = Number(spec.driver[EXTRACTORS_INPUT] ?? 1);
-      const slices = (wanted > 1 && (await fromConnector.partition?.({ link: fromLink, from, schema: source.schema, run, timeZone }, wanted))) || [from];
+      const slices =
+        (wanted > 1 && (source.slices?.(wanted) ?? (await fromConnector.partition?.({ link: fromLink, from, schema: source.schema, run, timeZone }, wanted)))) || [from];
       // Slices are stored: their secret inputs stay sealed.
       const secret = jobSecrets(spec.fromConnector, spec.toConnector).from;
       await rt.store.partitions.create(key, slices.map((slice) => secretsFrom(slice, stored.spec.from, secret)));
@@ -472,11 +473,13 @@ async function openRun(rt: Runtime, key: SubmissionKey, sub: Submission): Promis
 }
 
 async function links(rt: Runtime, key: SubmissionKey, sub: Submission): Promise<[InputMap, InputMap]> {
+  const { fromLink, toLink } = sub.spec;
+  // A job within one link (bucket to bucket, table to table) reads it once.
   const [from, to] = await Promise.all([
-    resolveLink(rt, key.project, key.cluster, sub.spec.fromLink),
-    resolveLink(rt, key.project, key.cluster, sub.spec.toLink),
+    resolveLink(rt, key.project, key.cluster, fromLink),
+    toLink === fromLink ? undefined : resolveLink(rt, key.project, key.cluster, toLink),
   ]);
-  return [from.inputs, to.inputs];
+  return [from.inputs, (to ?? from).inputs];
 }
 
 /**

@@ -1,5 +1,6 @@
 // The engine's contract with connectors: sources yield record batches, sinks write them
 // together with a checkpoint, and memory is bounded by one batch, never by the table.
+import type { InputMap } from '../model/config-values';
 import type { Counters } from '../model/submission';
 
 /** Logical column types; every connector maps its native types to and from these. */
@@ -147,6 +148,12 @@ export interface Source {
    * TOTAL_FILES, TOTAL_SIZE), as of the last batch it yielded; they override the engine's.
    */
   counters?(): Partial<Counters>;
+  /**
+   * Optional: splits the read into at most `n` slices that together read each row exactly once
+   * (the from-inputs of each), from what the open source knows already (a file source's
+   * listing). Undefined when it cannot be split.
+   */
+  slices?(n: number): InputMap[] | undefined;
   close(): Promise<void>;
 }
 

@@ -7,8 +7,7 @@ import type { InputDecl } from '../inputs';
 import { ALGORITHM, decryptingStore, parseDek } from './file-crypto';
 import { checkFileDecryption, checkFileFrom, checkFileTo } from './file-inputs';
 import { completeFileRun, openFileSink } from './file-sink';
-import { partitionFiles } from './file-partition';
-import { selectFiles } from './file-select';
+import { plannedFiles } from './file-partition';
 import { openFileSource } from './file-source';
 import { isFerryInternal, type FileStore } from './file-store';
 
@@ -47,12 +46,13 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
     },
     async openSource(req) {
       const store = await spec.openStore(req.link, req.from);
-      // The store's check and the listing go side by side (each a round trip before every
-      // partition's first byte); the check's error, which says what is wrong, comes first.
+      // The store's check and the listing go side by side (each a round trip before the first
+      // byte); the check's error, which says what is wrong, comes first. A partition given its
+      // files by planning neither lists nor checks again: a read's error names the file.
       const opened = openFileSource(readable(store, req.from), req.from, { timeZone: req.timeZone, dirtyData: req.dirtyData });
       opened.catch(() => undefined);
       try {
-        await store.check();
+        if (!plannedFiles(req.from)) await store.check();
         return await opened;
       } catch (e) {
         await store.close();
@@ -65,14 +65,6 @@ export function fileConnector(spec: FileConnectorSpec): Connector {
       needsBucket: spec.needsBucket === true,
       // The store's bucket input is read under either side's name; the to-side's serves.
       open: (link, bucket) => spec.openStore(link, bucket === undefined ? {} : { 'toJobConfig.bucketName': bucket }),
-    },
-    async partition(req, n) {
-      const store = await spec.openStore(req.link, req.from);
-      try {
-        return partitionFiles(req.from, await selectFiles(readable(store, req.from), req.from, { timeZone: req.timeZone }), n);
-      } finally {
-        await store.close();
-      }
     },
     async openSink(req) {
       const store = await spec.openStore(req.link, req.to);

@@ -1,10 +1,12 @@
 // Splits a file read into slices (throttlingConfig.numExtractors): each slice is the job's
-// own from-inputs plus the files it reads, fixed at planning, so slices are disjoint and a
-// partition's resume position (file, entry, record) always refers to the same list. Files
-// go largest first to the slice with the fewest bytes so far (ties by path), which keeps
-// the slices' bytes close. A slice whose list would not fit its partition item (DynamoDB
-// holds 400 KB) instead takes the files whose path hashes to it: still disjoint and
-// deterministic, balanced by count rather than bytes.
+// own from-inputs plus the files it reads as planning listed them (path, name at the
+// destination, size, modification time), so slices are disjoint, a partition's resume
+// position (file, entry, record) always refers to the same list, and no partition lists
+// the store again. Files go largest first to the slice with the fewest bytes so far (ties
+// by path), which keeps the slices' bytes close. A slice whose list would not fit its
+// partition item (DynamoDB holds 400 KB) instead takes the files whose path hashes to it:
+// still disjoint and deterministic, balanced by count rather than bytes, listed again by
+// each partition.
 import { createHash } from 'node:crypto';
 import type { InputMap } from '../../model/config-values';
 import type { SelectedFile } from './file-select';
@@ -12,36 +14,41 @@ import type { SelectedFile } from './file-select';
 /** Ferry's own from-input naming a slice's files; not a CDM input, so no job can set it. */
 export const SLICE_INPUT = 'ferry.fileSlice';
 
-/** Bytes of path list one slice may carry in its inputs. */
+/** Bytes of file list one slice may carry in its inputs. */
 export const SLICE_LIST_BUDGET = 100 * 1024;
 
-type Slice = { paths: string[] } | { hash: number; of: number };
+/** A planned file: [path, rel, size, mtime]. */
+type PlannedFile = [string, string, number, number];
+
+type Slice = { files: PlannedFile[] } | { hash: number; of: number };
 
 export function partitionFiles(from: InputMap, files: readonly SelectedFile[], n: number): InputMap[] | undefined {
   const count = Math.min(n, files.length);
   if (count < 2) return undefined;
-  const bins = Array.from({ length: count }, () => ({ bytes: 0, paths: [] as string[] }));
+  const bins = Array.from({ length: count }, () => ({ bytes: 0, files: [] as PlannedFile[] }));
   const bySize = [...files].sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1));
   for (const f of bySize) {
     const bin = bins.reduce((min, b) => (b.bytes < min.bytes ? b : min));
     bin.bytes += f.size;
-    bin.paths.push(f.path);
+    bin.files.push([f.path, f.rel, f.size, f.mtime]);
   }
-  const fits = bins.every((b) => JSON.stringify(b.paths).length <= SLICE_LIST_BUDGET);
-  return bins.map((b, i): InputMap => {
-    const slice: Slice = fits ? { paths: b.paths.sort() } : { hash: i, of: count };
-    return { ...from, [SLICE_INPUT]: JSON.stringify(slice) };
-  });
+  const lists = bins.map((b) => JSON.stringify({ files: b.files.sort((x, y) => (x[0] < y[0] ? -1 : 1)) } satisfies Slice));
+  const fits = lists.every((l) => l.length <= SLICE_LIST_BUDGET);
+  return lists.map((list, i): InputMap => ({ ...from, [SLICE_INPUT]: fits ? list : JSON.stringify({ hash: i, of: count } satisfies Slice) }));
 }
 
-/** Whether a file belongs to the slice the inputs name (every file when they name none). */
+/** The files planning gave this slice, in path order; undefined when the slice lists none (the store is listed). */
+export function plannedFiles(from: InputMap): SelectedFile[] | undefined {
+  const text = from[SLICE_INPUT];
+  const slice = text ? (JSON.parse(text) as Slice) : undefined;
+  if (!slice || !('files' in slice)) return undefined;
+  return slice.files.map(([path, rel, size, mtime]) => ({ path, rel, size, mtime }));
+}
+
+/** Whether a listed file belongs to the slice the inputs name (every file when they name none). */
 export function sliceFilter(from: InputMap): (path: string) => boolean {
   const text = from[SLICE_INPUT];
-  if (!text) return () => true;
-  const slice = JSON.parse(text) as Slice;
-  if ('paths' in slice) {
-    const set = new Set(slice.paths);
-    return (p) => set.has(p);
-  }
+  const slice = text ? (JSON.parse(text) as Slice) : undefined;
+  if (!slice || !('hash' in slice)) return () => true;
   return (p) => createHash('md5').update(p).digest().readUInt32BE(0) % slice.of === slice.hash;
 }

@@ -1,9 +1,10 @@
 // Which files a job reads: the paths of `inputDirectory`, minus Ferry's bookkeeping,
-// `.md5` siblings and marker files, filtered by `filterType` WILDCARD or TIME (modification time), narrowed to the partition's slice
-// (file-partition.ts), in one stable order (by path), so a resumed read skips exactly the
-// files an earlier invocation finished.
+// `.md5` siblings and marker files, filtered by `filterType` WILDCARD or TIME (modification
+// time), narrowed to the partition's slice (file-partition.ts: the files planning gave it,
+// or those whose path hashes to it), in one stable order (by path), so a resumed read skips
+// exactly the files an earlier invocation finished.
 import type { InputMap } from '../../model/config-values';
-import { sliceFilter } from './file-partition';
+import { plannedFiles, sliceFilter } from './file-partition';
 import { inWindow, timeWindow } from './file-time-filter';
 import { markerPaths } from './marker-file';
 import { baseName, dirName, isFerryInternal, normalizePath, type FileInfo, type FileStore } from './file-store';
@@ -19,6 +20,9 @@ export interface SelectOptions {
 }
 
 export async function selectFiles(store: FileStore, from: InputMap, opts: SelectOptions = {}): Promise<SelectedFile[]> {
+  // A partition reads the files planning selected for it.
+  const planned = plannedFiles(from);
+  if (planned) return planned;
   const roots = from['fromJobConfig.inputDirectory']!
     .split(from['fromJobConfig.fileSeparator'] || '|')
     .map(normalizePath);

@@ -767,7 +767,8 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         } else if (streaming) throw errors.writeFailed(`The source ended inside ${streaming.rel}: it was not copied whole.`);
         else {
           await wholeFilesSaved(s);
-          await save(s, s.checkpoint);
+          // Saved as it stands already (the last batch's save, or the last file's): no second round trip.
+          if (JSON.stringify(s) !== savedJson) await save(s, s.checkpoint);
         }
         await commitPending(s);
         // This slice's MD5 lines, for the run's result file (completeFileRun).

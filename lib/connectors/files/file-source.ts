@@ -29,6 +29,7 @@ import type { InputMap } from '../../model/config-values';
 import { CsvParser, CsvSyntaxError, type CsvField } from './csv-format';
 import { compileLineRegex, RegexLineParser } from './regex-format';
 import { JsonLinesParser, JsonSyntaxError, jsonToText, recordsAt, type JsonRecord } from './json-format';
+import { partitionFiles } from './file-partition';
 import { selectFiles, type SelectedFile, type SelectOptions } from './file-select';
 import { awaitMarkers } from './marker-file';
 import { baseName, type FileStore, type FileStream } from './file-store';
@@ -103,6 +104,7 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
         return files.reduce((n, f) => n + Math.max(1, Math.ceil(f.size / PIECE_BYTES)), 0);
       },
       counters: () => ({ ...counters(), rowsRead: -1, rowsWritten: -1, rowsWrittenSkipped: -1 }),
+      slices: (n) => partitionFiles(from, files, n),
       async *read(position, chunkRows, opts) {
         const at = position as FilePosition | undefined;
         filesRead = at?.filesRead ?? 0;
@@ -238,6 +240,7 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
       return Math.max(1, Math.round(totalSize / 100));
     },
     counters: () => ({ ...counters(), ...(text.dirty && { dirtyRecords: dirtyTotal }) }),
+    slices: (n) => partitionFiles(from, files, n),
     async *read(position, chunkRows) {
       const at = position as FilePosition | undefined;
       filesRead = at?.filesRead ?? 0;
