@@ -51,6 +51,36 @@ describe.each(kinds)('$name', (kind) => {
     });
   });
 
+  it('a file planned for a partition but gone when the partition reads it fails the run, naming the file: it is never passed over', async () => {
+    api = await startApi({ concurrency: 3 });
+    const c = await cluster(api);
+    const area = await kind.area(c);
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 6; i++) files[`in/f${i}.bin`] = bytes(1000 + i, i + 1);
+    await area.write(files);
+    // Planning has listed the files and sliced them; before any partition reads, one goes.
+    const send = api.ferry.runtime.queue.send.bind(api.ferry.runtime.queue);
+    let removed = false;
+    api.ferry.runtime.queue.send = async (m, o) => {
+      if (m.reason === 'partition' && !removed) {
+        removed = true;
+        await area.remove('in/f3.bin');
+      }
+      return send(m, o);
+    };
+    await c.job('vanish', {
+      from: [area.linkName, kind.name],
+      to: [area.linkName, kind.name],
+      fromInputs: area.from('/in', { 'fromJobConfig.inputFormat': 'BINARY_FILE' }),
+      toInputs: area.to('/out', { 'toJobConfig.outputFormat': 'BINARY_FILE' }),
+      driver: { 'throttlingConfig.numExtractors': '3' },
+    });
+    const s = await c.run('vanish');
+    expect(removed).toBe(true);
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(area.describe('in/f3.bin'));
+  });
+
   it('CSV files read by three extractors into CSV: each partition writes its own output files, no row lost or doubled', async () => {
     api = await startApi({ concurrency: 3 });
     const c = await cluster(api);
