@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApi, type Api } from '../../support/embedded';
 import { bytes, cluster, counters, md5 } from './file-harness';
-import { useStores } from './file-stores';
+import { useStores, type StoreArea } from './file-stores';
 
 let api: Api | undefined;
 afterEach(async () => {
@@ -13,6 +13,17 @@ afterEach(async () => {
 });
 
 const kinds = useStores();
+
+/** A BINARY_FILE job `name` copying `in` to `out` of the area with three extractors. */
+async function binaryJob(c: Awaited<ReturnType<typeof cluster>>, area: StoreArea, connector: string, name: string): Promise<void> {
+  await c.job(name, {
+    from: [area.linkName, connector],
+    to: [area.linkName, connector],
+    fromInputs: area.from('/in', { 'fromJobConfig.inputFormat': 'BINARY_FILE' }),
+    toInputs: area.to('/out', { 'toJobConfig.outputFormat': 'BINARY_FILE' }),
+    driver: { 'throttlingConfig.numExtractors': '3' },
+  });
+}
 
 describe.each(kinds)('$name', (kind) => {
   it('numExtractors=3 copies 20 files of mixed sizes in three partitions, every file once, counters exact', async () => {
@@ -26,13 +37,7 @@ describe.each(kinds)('$name', (kind) => {
     const sent: number[] = [];
     const send = api.ferry.runtime.queue.send.bind(api.ferry.runtime.queue);
     api.ferry.runtime.queue.send = (m, o) => (m.reason === 'partition' && sent.push(m.partition!), send(m, o));
-    await c.job('split', {
-      from: [area.linkName, kind.name],
-      to: [area.linkName, kind.name],
-      fromInputs: area.from('/in', { 'fromJobConfig.inputFormat': 'BINARY_FILE' }),
-      toInputs: area.to('/out', { 'toJobConfig.outputFormat': 'BINARY_FILE' }),
-      driver: { 'throttlingConfig.numExtractors': '3' },
-    });
+    await binaryJob(c, area, kind.name, 'split');
     const s = await c.run('split');
     expect(s.status, s['error-summary']).toBe('SUCCEEDED');
     expect(sent.sort()).toEqual([1, 2]);
@@ -68,13 +73,7 @@ describe.each(kinds)('$name', (kind) => {
       }
       return send(m, o);
     };
-    await c.job('vanish', {
-      from: [area.linkName, kind.name],
-      to: [area.linkName, kind.name],
-      fromInputs: area.from('/in', { 'fromJobConfig.inputFormat': 'BINARY_FILE' }),
-      toInputs: area.to('/out', { 'toJobConfig.outputFormat': 'BINARY_FILE' }),
-      driver: { 'throttlingConfig.numExtractors': '3' },
-    });
+    await binaryJob(c, area, kind.name, 'vanish');
     const s = await c.run('vanish');
     expect(removed).toBe(true);
     expect(s.status).toBe('FAILED');
