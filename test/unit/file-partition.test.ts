@@ -2,7 +2,7 @@
 // slice, and a partition reads the files planning gave it — names, sizes and times as they
 // were listed — without listing the store again, unless the list is too long to carry.
 import { describe, expect, it } from 'vitest';
-import { partitionFiles, SLICE_LIST_BUDGET } from '../../lib/connectors/files/file-partition';
+import { partitionFiles, SLICE_INPUT, SLICE_LIST_BUDGET } from '../../lib/connectors/files/file-partition';
 import { selectFiles, type SelectedFile } from '../../lib/connectors/files/file-select';
 import type { FileInfo, FileStore } from '../../lib/connectors/files/file-store';
 
@@ -50,6 +50,14 @@ describe('file slices', () => {
     expect(store.lists).toBe(3);
     expect(read.flat().map((f) => f.path).sort()).toEqual(files.map((f) => f.path).sort());
     for (const slice of read) expect(slice.length).toBeGreaterThan(500);
+  });
+
+  it('a slice planned before slices carried their files (a run in flight across an upgrade) lists the store and keeps its own paths', async () => {
+    const files = filesOf(5);
+    const store = storeOf(files);
+    const slice = { ...from, [SLICE_INPUT]: JSON.stringify({ paths: [files[1]!.path, files[3]!.path] }) };
+    expect(await selectFiles(store, slice)).toEqual([files[1], files[3]]);
+    expect(store.lists).toBe(1);
   });
 
   it('fewer than two files are not split', () => {

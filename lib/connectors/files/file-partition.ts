@@ -20,7 +20,8 @@ export const SLICE_LIST_BUDGET = 100 * 1024;
 /** A planned file: [path, rel, size, mtime]. */
 type PlannedFile = [string, string, number, number];
 
-type Slice = { files: PlannedFile[] } | { hash: number; of: number };
+/** `paths`: a slice planned before slices carried their files (a run in flight across an upgrade), listed again. */
+type Slice = { files: PlannedFile[] } | { hash: number; of: number } | { paths: string[] };
 
 export function partitionFiles(from: InputMap, files: readonly SelectedFile[], n: number): InputMap[] | undefined {
   const count = Math.min(n, files.length);
@@ -49,6 +50,10 @@ export function plannedFiles(from: InputMap): SelectedFile[] | undefined {
 export function sliceFilter(from: InputMap): (path: string) => boolean {
   const text = from[SLICE_INPUT];
   const slice = text ? (JSON.parse(text) as Slice) : undefined;
-  if (!slice || !('hash' in slice)) return () => true;
+  if (!slice || 'files' in slice) return () => true;
+  if ('paths' in slice) {
+    const set = new Set(slice.paths);
+    return (p) => set.has(p);
+  }
   return (p) => createHash('md5').update(p).digest().readUInt32BE(0) % slice.of === slice.hash;
 }
