@@ -14,16 +14,17 @@
 // BINARY_FILE rows are pieces of source files ([path, size, offset, bytes], see
 // file-source.ts); each piece is one part of the same-named destination file.
 // When nothing needs a file staged (duplicateFileOpType REPLACE, no writeToTempFile, MD5 or
-// encryption), a file that is one piece whole is written with one PUT, and on stores that
-// take one-request uploads (FileStore.putStream) a file up to STREAM_BYTES is streamed in
-// one PUT, the checkpoint saved only once it is complete (in the background, while the next
-// file goes): a crash re-reads it and sends it again whole, and nothing partial is ever
-// visible. The source hands such a file over whole, as a stream (fileStreamBytes,
-// RecordBatch.stream): its bytes flow through, never gathered into pieces; from a store on
-// the same server, the server copies it (FileStore.copierFrom), several side by side, each
-// recorded once it and every copy before it are complete. Pieces of one (a ZIP entry) stream
-// as they come; a continuation that cuts one off (suspend) drops it and resumes before it,
-// that file then in parts.
+// encryption), a file that is one piece whole is written with one PUT (a batch of them side
+// by side, one batch still on its way while the next starts), and on stores that take
+// one-request uploads (FileStore.putStream) a file up to STREAM_BYTES is streamed in one PUT,
+// the checkpoint saved only once it is complete, and every file before it (in the
+// background, while the next files go): a crash re-reads it and sends it again whole, and
+// nothing partial is ever visible. The source hands such a file over whole, as a stream
+// (fileStreamBytes, RecordBatch.stream): its bytes flow through, never gathered into
+// pieces; from a store on the same server, the server copies it (FileStore.copierFrom),
+// several side by side, each recorded once it and every copy before it are complete. Pieces
+// of one (a ZIP entry) stream as they come; a continuation that cuts one off (suspend) drops
+// it and resumes before it, that file then in parts.
 //
 // CSV_FILE/JSON_FILE rows are encoded and buffered in memory up to the store's minimum
 // part size (S3 refuses smaller parts except the last); stores without one take every
@@ -148,11 +149,13 @@ const PARTS_IN_FLIGHT = 3;
  */
 const COPIES_IN_FLIGHT = 4;
 
-/** Binary: a whole file on its way (a server-side copy, a streamed upload), and what the state records once it is complete. */
+/** Binary: a whole file on its way (a server-side copy, a streamed upload) or a batch of small ones, and what the state records once complete. */
 interface WholeFile {
   readonly done: Promise<void>;
+  /** Bytes and files (a batch of small files is one entry). */
   readonly size: number;
-  /** The position after the file. */
+  readonly files: number;
+  /** The position after them. */
   readonly cp: Checkpoint;
   /** Set once the transfer has settled (complete or failed): it can be recorded without a wait. */
   settled: boolean;
@@ -554,15 +557,19 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     const { origin } = stream;
     const copier = origin && store.copierFrom?.(origin.store);
     await dropOpen(s);
-    const sent: WholeFile = { done: copier ? copier(origin.path, dest) : upload(stream, dest, size), size, cp, settled: false };
-    // Recorded in order later; a failure surfaces there.
-    sent.done.then(
+    sending(copier ? copier(origin.path, dest) : upload(stream, dest, size), size, 1, cp);
+    // A streamed file holds buffers: one at a time, recorded as soon as it is complete.
+    await recordWholeFiles(s, copier ? COPIES_IN_FLIGHT - 1 : 0);
+  }
+
+  /** Binary: whole files on their way, recorded in order later (a failure surfaces there). */
+  function sending(done: Promise<void>, size: number, files: number, cp: Checkpoint): void {
+    const sent: WholeFile = { done, size, files, cp, settled: false };
+    done.then(
       () => (sent.settled = true),
       () => (sent.settled = true),
     );
     wholeFiles.push(sent);
-    // A streamed file holds buffers: one at a time, recorded as soon as it is complete.
-    await recordWholeFiles(s, copier ? COPIES_IN_FLIGHT - 1 : 0);
   }
 
   /** Binary: `stream` sent to `dest` in one request; nothing appears unless it completes. */
@@ -592,7 +599,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       await file.done;
       // From here to the loop's end nothing waits: a save in the background sees the file whole or not at all.
       wholeFiles.shift();
-      s.filesWritten++;
+      s.filesWritten += file.files;
       s.bytesWritten += file.size;
       s.checkpoint = file.cp;
       recorded = true;
@@ -606,11 +613,41 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     await savesDone();
   }
 
+  /** Whole files of a batch upload side by side (many small files are latency, not bytes): starts one, waiting while PUTS_IN_FLIGHT are on their way. */
+  async function startPut(puts: Promise<void>[], rel: string, data: Buffer): Promise<void> {
+    const put = store.put(joinPath(outputDir, rel), data);
+    put.catch(() => undefined); // awaited with the batch's other puts
+    puts.push(put);
+    if (puts.length >= PUTS_IN_FLIGHT) await puts[puts.length - PUTS_IN_FLIGHT];
+  }
+
+  /**
+   * Binary: a batch of whole files, each in one PUT. As whole files streamed, the batch is
+   * recorded once every file of it and before it is complete, the state saved in the background,
+   * and its uploads go on while the next batch's begin (waiting for a batch's last file, then
+   * for its save, was a round trip per few files). A crash sends the files after the saved
+   * checkpoint again, whole.
+   */
+  async function writeWholeFiles(s: SinkState, rows: readonly (readonly unknown[])[], cp: Checkpoint): Promise<void> {
+    const puts: Promise<void>[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      const data = asBuffer(row[3] as Uint8Array);
+      await startPut(puts, row[0] as string, data);
+      bytes += data.length;
+    }
+    sending(Promise.all(puts).then(() => undefined), bytes, rows.length, cp);
+    // One batch on its way while the next one starts; each holds its files' bytes.
+    await recordWholeFiles(s, 1);
+  }
+
+  const isWholeFile = (row: readonly unknown[]) => row[2] === 0n && BigInt((row[3] as Uint8Array).length) === row[1];
+
   async function writeBinary(s: SinkState, rows: readonly (readonly unknown[])[], cp: Checkpoint): Promise<void> {
+    if (putWhole && !s.open && !s.skipping && !streaming && rows.every(isWholeFile)) return writeWholeFiles(s, rows, cp);
     await wholeFilesSaved(s);
     // Inside a streamed file a batch saves nothing, most likely: the check waits for a save.
     const checked = streaming ? undefined : conflictCheck();
-    // Whole files of the batch upload side by side (many small files are latency, not bytes).
     const puts: Promise<void>[] = [];
     for (const row of rows) {
       const rel = row[0] as string;
@@ -620,10 +657,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       const last = offset + data.length === size;
       if (offset === 0 && last && putWhole) {
         await dropOpen(s);
-        const put = store.put(joinPath(outputDir, rel), data);
-        put.catch(() => undefined); // awaited below, after the batch's other rows
-        puts.push(put);
-        if (puts.length >= PUTS_IN_FLIGHT) await puts[puts.length - PUTS_IN_FLIGHT];
+        await startPut(puts, rel, data);
         s.filesWritten++;
         s.bytesWritten += data.length;
         continue;
@@ -790,6 +824,10 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     async close() {
       streaming?.file.abort();
       streaming = undefined;
+      // Whole files still on their way (a read failed behind them) land or fail before the store
+      // closes: none is cut off half-written (a temp file left beside the output).
+      await Promise.allSettled(wholeFiles.map((f) => f.done));
+      await saving;
       await store.close();
     },
   };

@@ -3,7 +3,6 @@
 // dies with parts on their way (one held back, later ones already landed) is resumed from its
 // saved checkpoint, and the objects end byte-identical to a run that never crashed, each row
 // once. Against s3rver, with the real obs store; only the held-back part is staged by the test.
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { openFileSink } from '../../../lib/connectors/files/file-sink';
 import type { FileStore } from '../../../lib/connectors/files/file-store';
@@ -11,6 +10,7 @@ import { obsClient, obsStore } from '../../../lib/connectors/obs/obs-store';
 import type { Checkpoint, RunKey, TableSchema, Value } from '../../../lib/engine/types';
 import { useS3 } from '../../support/s3';
 import { md5 } from './file-harness';
+import { bucketObjects, savedPosition } from './obs-sink-harness';
 
 const s3 = useS3();
 const RUN: RunKey = { project: 'p', cluster: 'c', job: 'j', submissionId: 1, partition: 0 };
@@ -40,24 +40,9 @@ async function writeFrom(sink: Awaited<ReturnType<typeof openFileSink>>, from: n
 }
 
 /** Batches the saved checkpoint names written (0 before the first save, or while one is being written). */
-async function savedBatches(s: FileStore): Promise<number> {
-  const raw = await s.get('out/.ferry-checkpoint/p_c_j_1_0.json');
-  try {
-    return raw ? ((JSON.parse(raw.toString('utf8')) as { checkpoint: Checkpoint }).checkpoint.position.n as number) ?? 0 : 0;
-  } catch {
-    return 0; // s3rver writes an object in place: read during its PUT, it may be cut short
-  }
-}
+const savedBatches = async (s: FileStore) => ((await savedPosition(s))?.n as number | undefined) ?? 0;
 
-async function objects(bucket: string): Promise<Map<string, Buffer>> {
-  const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket }));
-  const out = new Map<string, Buffer>();
-  for (const o of listed.Contents ?? []) {
-    const body = await (await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToByteArray();
-    out.set(o.Key!, Buffer.from(body));
-  }
-  return out;
-}
+const objects = (bucket: string) => bucketObjects(s3.client, bucket);
 
 /**
  * The obs store, but part `index` of the file named `name` is held back: it leaves only on

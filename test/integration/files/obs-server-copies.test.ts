@@ -5,7 +5,7 @@
 // at the destination once, with its source's MD5, none skipped. Against s3rver, with the real
 // obs store, file source and file sink driven as the engine drives them; only the held-back
 // copy is staged by the test.
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { openFileSink } from '../../../lib/connectors/files/file-sink';
 import { openFileSource } from '../../../lib/connectors/files/file-source';
@@ -14,6 +14,7 @@ import { obsClient, obsStore } from '../../../lib/connectors/obs/obs-store';
 import type { Checkpoint, RunKey, Sink, Source } from '../../../lib/engine/types';
 import { useS3 } from '../../support/s3';
 import { bytes, md5 } from './file-harness';
+import { bucketMd5s, savedPosition } from './obs-sink-harness';
 
 const s3 = useS3();
 const RUN: RunKey = { project: 'p', cluster: 'c', job: 'j', submissionId: 1, partition: 0 };
@@ -40,25 +41,9 @@ async function sourceBucket(bucket: string): Promise<Map<string, string>> {
   return want;
 }
 
-async function objectMd5s(bucket: string): Promise<Map<string, string>> {
-  const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket }));
-  const out = new Map<string, string>();
-  for (const o of listed.Contents ?? []) {
-    const body = await (await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToByteArray();
-    out.set(o.Key!, md5(Buffer.from(body)));
-  }
-  return out;
-}
+const objectMd5s = (bucket: string) => bucketMd5s(s3.client, bucket);
 
-/** The position the saved checkpoint names (undefined before the first save, or while one is being written). */
-async function savedPosition(s: FileStore): Promise<{ file?: string } | undefined> {
-  const raw = await s.get(checkpointKey);
-  try {
-    return raw ? ((JSON.parse(raw.toString('utf8')) as { checkpoint: Checkpoint }).checkpoint.position as { file?: string }) : undefined;
-  } catch {
-    return undefined; // s3rver writes an object in place: read during its PUT, it may be cut short
-  }
-}
+const savedFile = async (s: FileStore) => (await savedPosition(s)) as { file?: string } | undefined;
 
 /**
  * The destination store, its server-side copies watched: `copied` lists the source paths copied
@@ -160,7 +145,7 @@ describe('server-side copies of objects', () => {
     // Its checkpoint (saved in the background) names f0, not the files copied after the held one.
     let saved: { file?: string } | undefined;
     while (saved?.file !== 'in/f0.bin') {
-      saved = await savedPosition(store('crash-dst'));
+      saved = await savedFile(store('crash-dst'));
       expect(saved?.file ?? 'in/f0.bin').toBe('in/f0.bin');
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -185,7 +170,7 @@ describe('server-side copies of objects', () => {
     await store('gone-src').delete('in/f2.bin');
     const sink = await openFileSink(store('gone-dst'), TO, RUN, read.schema);
     await expect(execute(read, sink)).rejects.toThrow(/f2\.bin/);
-    const saved = await savedPosition(store('gone-dst'));
+    const saved = await savedFile(store('gone-dst'));
     expect(saved?.file === undefined || saved.file < 'in/f2.bin').toBe(true);
     // A fresh executor resumes there and fails on the same file: f2 is never passed over.
     const again = await openFileSink(store('gone-dst'), TO, RUN, read.schema);
