@@ -116,7 +116,9 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
         let pos: FilePosition = {};
         /** The next file's read, opened while this one is copied (see FileStore.readsOverlap). */
         let ahead: { path: string; stream: Promise<Readable> } | undefined;
-        const readsWhole = (f: SelectedFile) => !zip.zipped(f) && f.size > 0 && !(f.size > PIECE_BYTES && f.size <= streamUpTo);
+        /** More than a piece, and the sink takes it whole: its bytes flow through as they come. */
+        const streamsWhole = (f: SelectedFile) => f.size > PIECE_BYTES && f.size <= streamUpTo;
+        const readsWhole = (f: SelectedFile) => !zip.zipped(f) && f.size > 0 && !streamsWhole(f);
         /** The file read ahead, not taken, is closed unread: never left open. */
         const dropAhead = () => {
           ahead?.stream.then((s) => s.destroy(), () => undefined);
@@ -166,8 +168,7 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
             let offset = start.offset ?? 0;
             const expected = md5Suffix ? await expectedMd5(store, f, md5Suffix) : undefined;
             const hash = expected ? createHash('md5') : undefined;
-            // More than a piece, and the sink takes it whole: its bytes flow through as they come.
-            if (offset === 0 && f.size > PIECE_BYTES && f.size <= streamUpTo) {
+            if (offset === 0 && streamsWhole(f)) {
               if (rows.length) yield { rows, position: pos, bytes };
               rows = [];
               bytes = 0;

@@ -18,7 +18,6 @@ import {
   mysqlColumn,
   mysqlLiteral,
   quoteIdent as q,
-  quoteString,
   rawGeometry,
   type MysqlColumnInfo,
 } from './mysql-types';
