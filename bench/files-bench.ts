@@ -3,7 +3,8 @@
 //   (1) objects: 2 GiB in 64 MiB objects copied between two buckets — Ferry (embedded, in a
 //       child process as `npm start` runs it, a BINARY_FILE job between obs links, driven over
 //       the CDM API), `rclone copy` streaming the bytes as Ferry does (and, for reference, with
-//       its default server-side copy), and a plain streaming copy with the SDK (the limit here);
+//       its default server-side copy), a plain streaming copy with the SDK, and a bare-socket
+//       relay (the Node floor: the least a Node process can do per byte);
 //   (2) sftp: 1,000 files of 1 MB from an SFTP server to a bucket, Ferry against `rclone copy`;
 //   (3) orders: the 1,000,000-row MariaDB `bench.orders` (../shared/bench/) exported to CSV
 //       objects, against MariaDB's own `SELECT … INTO OUTFILE`.
@@ -220,13 +221,13 @@ async function objectsScenario(s3: BenchS3, rclone: { path: string } | { missing
     return f;
   };
 
-  const plainCopy = async (): Promise<Figure> => {
-    await s3.createBucket('plain');
-    const main = join(PROJECT_ROOT, 'bench/support/s3-plain-copy-main.ts');
+  /** A copy by a Node program of the bench's own (bench/support), timed by itself from its listing to its last PUT. */
+  const nodeCopy = async (main: string, bucket: string, label: string): Promise<Figure> => {
+    await s3.createBucket(bucket);
     const f = await withServerCpu(s3, async (): Promise<Figure> => {
-      const p = await runTimed(process.execPath, ['--import', 'tsx', main, s3.endpoint, 'source', 'data/', 'plain', String(PLAIN_CONCURRENCY)]);
+      const p = await runTimed(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'bench/support', main), s3.endpoint, 'source', 'data/', bucket, String(PLAIN_CONCURRENCY)]);
       return {
-        label: `plain SDK copy (GetObject body → PutObject, ${PLAIN_CONCURRENCY} objects at a time)`,
+        label,
         // Its own time from listing to the last PUT (node and tsx starting up are not the copy).
         seconds: Number(/ in ([\d.]+) s/.exec(p.output)?.[1] ?? p.wallSeconds),
         peakRssKb: p.peakRssKb,
@@ -234,24 +235,29 @@ async function objectsScenario(s3: BenchS3, rclone: { path: string } | { missing
         check: '',
       };
     });
-    f.check = await checkObjects(s3, 'plain', 'data/', expected);
-    log(`  plain SDK copy: ${f.seconds.toFixed(2)} s, peak RSS ${mb(f.peakRssKb!)}, CPU ${cpu(f.cpuSeconds)} s (s3rver ${cpu(f.serverCpuSeconds)} s), ${f.check}`);
-    await s3.empty('plain');
+    f.check = await checkObjects(s3, bucket, 'data/', expected);
+    log(`  ${label}: ${f.seconds.toFixed(2)} s, peak RSS ${mb(f.peakRssKb!)}, CPU ${cpu(f.cpuSeconds)} s (s3rver ${cpu(f.serverCpuSeconds)} s), ${f.check}`);
+    await s3.empty(bucket);
     return f;
   };
+  const plainCopy = () =>
+    nodeCopy('s3-plain-copy-main.ts', 'plain', `plain SDK copy (GetObject body → PutObject, ${PLAIN_CONCURRENCY} objects at a time)`);
+  const nodeFloor = () =>
+    nodeCopy('s3-socket-relay-main.ts', 'floor', `Node floor: bare-socket relay (each GET's bytes straight into its PUT's socket, no HTTP parser, SDK or checkpoint; ${PLAIN_CONCURRENCY} objects at a time)`);
 
   const withRclone = 'path' in rclone;
   if (!withRclone) log(`  rclone skipped: ${rclone.missing}`);
-  const [ferry, plain, rcloneStreamed] = await fastestOf<Figure>([
+  const [ferry, plain, floor, rcloneStreamed] = await fastestOf<Figure>([
     () => ferryCopy('streamed'),
     plainCopy,
+    nodeFloor,
     ...(withRclone ? [() => rcloneCopyOf(true)] : []),
-  ]) as [FerryFigure, Figure, Figure | undefined];
+  ]) as [FerryFigure, Figure, Figure, Figure | undefined];
   const [ferryServerSide, rcloneServerSide] = await fastestOf<Figure>([
     () => ferryCopy('server-side'),
     ...(withRclone ? [() => rcloneCopyOf(false)] : []),
   ]) as [FerryFigure, Figure | undefined];
-  figures.push(ferry, ferryServerSide, ...(rcloneStreamed ? [rcloneStreamed] : []), ...(rcloneServerSide ? [rcloneServerSide] : []), plain);
+  figures.push(ferry, ferryServerSide, ...(rcloneStreamed ? [rcloneStreamed] : []), ...(rcloneServerSide ? [rcloneServerSide] : []), plain, floor);
   await s3.empty('source');
 
   const rate = (f: Figure) => OBJECTS_TOTAL / 1e6 / f.seconds;
@@ -272,6 +278,10 @@ async function objectsScenario(s3: BenchS3, rclone: { path: string } | { missing
       (rcloneServerSide ? `, ${fmt(rate(ferryServerSide) / rate(rcloneServerSide), 2)}× rclone's default (server-side) copy` : '') +
       `. Peak RSS ${mb(ferry.peakRssKb!)} and ${mb(ferryServerSide.peakRssKb!)} (target < ${RSS_TARGET_MB} MB). ` +
       `Ferry's counters (each run): FILES_WRITTEN ${ferry.counters.FILES_WRITTEN}, BYTES_WRITTEN ${fmt(ferry.counters.BYTES_WRITTEN ?? 0)}.`,
+    '',
+    `The Node floor (the least work a Node process can do per byte here): ${fmt(rate(floor) / rate(plain), 2)}× the plain copy` +
+      (rcloneStreamed ? `, ${fmt(rate(floor) / rate(rcloneStreamed), 2)}× rclone streaming` : '') +
+      `; Ferry streams at ${fmt(rate(ferry) / rate(floor), 2)}× the floor. s3rver and the copier share two cores, so whatever CPU the copier spends per byte is taken from s3rver.`,
     '',
   ];
   return lines;
@@ -502,9 +512,9 @@ const notes = [
     `the embedded runtime runs in a child process (\`npm start\`: lib/local/main.ts bundled by esbuild, run by node), links and job created and started over the CDM API; ` +
     `its peak RSS is that child's VmHWM, the embedded runtime (dynalite, gateway, queue) included. rclone ${
       'path' in rclone ? `(${rclone.path}, Debian's package) ` : ''
-    }is timed from spawn to exit and its peak RSS taken from /usr/bin/time -v; the plain SDK copy times itself from its listing to its last PUT ` +
-    `(its process start excluded) and its peak RSS comes from /usr/bin/time -v. s3rver (one Node process, every object also MD5-hashed and ` +
-    `written to disk, a multipart upload rewritten whole on completion) is shared by every peer and bounds them all. Every timed run starts after \`sync\`, so none pays for another's writes. In (1) the streamed copies (Ferry's, the plain one, rclone's), then the server-side ones, run twice, and in (3) INTO OUTFILE and Ferry's two exports three times, every other round in reverse order, and each row is the fastest of its runs: the first copy after the upload or after another's writes costs s3rver more, whoever makes it, and the machine's speed drifts within a run. MB = 10^6 bytes.`,
+    }is timed from spawn to exit and its peak RSS taken from /usr/bin/time -v; the plain SDK copy and the Node floor time themselves from their listing to their last PUT ` +
+    `(their process start excluded) and their peak RSS comes from /usr/bin/time -v. s3rver (one Node process, every object also MD5-hashed and ` +
+    `written to disk, a multipart upload rewritten whole on completion) is shared by every peer and bounds them all. Every timed run starts after \`sync\`, so none pays for another's writes. In (1) the streamed copies (Ferry's, the plain one, the Node floor, rclone's), then the server-side ones, run twice, and in (3) INTO OUTFILE and Ferry's two exports three times, every other round in reverse order, and each row is the fastest of its runs: the first copy after the upload or after another's writes costs s3rver more, whoever makes it, and the machine's speed drifts within a run. MB = 10^6 bytes.`,
 ];
 const section = [
   '## files',
