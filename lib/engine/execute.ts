@@ -110,9 +110,8 @@ async function coordinate(rt: Runtime, key: SubmissionKey, inv: Invocation): Pro
 
 /** Once per run: the estimate, the destination's preparation, and the partitions. */
 async function plan(rt: Runtime, key: SubmissionKey, stored: Submission, owner: string): Promise<void> {
-  const sub = await openRun(rt, key, stored);
+  const [sub, fromLink, toLink] = await openRunWithLinks(rt, key, stored);
   const { spec } = sub;
-  const [fromLink, toLink] = await links(rt, key, sub);
   const to = writeTarget(key, sub, toLink, rt);
   const fromConnector = connectorFor(spec.fromConnector);
   const run = runKey(key, 0);
@@ -167,9 +166,9 @@ async function readWindow(rt: Runtime, key: SubmissionKey, sub: Submission, from
 
 async function runPartition(rt: Runtime, key: SubmissionKey, n: number, inv: Invocation): Promise<Outcome> {
   const now = rt.now();
-  const part = await rt.store.partitions.acquire(key, n, inv.owner, now, now + rt.settings.leaseMs);
+  // Side by side: each is a round trip before the partition's first byte.
+  const [part, sub] = await Promise.all([rt.store.partitions.acquire(key, n, inv.owner, now, now + rt.settings.leaseMs), rt.store.submissions.get(key)]);
   if (!part) return 'busy'; // done, or a live executor has it
-  const sub = await rt.store.submissions.get(key);
   if (!sub || sub.status !== 'RUNNING') {
     await rt.store.partitions.release(key, n, inv.owner);
     return 'gone';
@@ -185,9 +184,8 @@ async function runPartition(rt: Runtime, key: SubmissionKey, n: number, inv: Inv
 }
 
 async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission, part: Partition, inv: Invocation): Promise<Outcome> {
-  const sub = await openRun(rt, key, stored);
+  const [sub, fromLink, toLink] = await openRunWithLinks(rt, key, stored);
   const { spec } = sub;
-  const [fromLink, toLink] = await links(rt, key, sub);
   const run = runKey(key, part.n);
   const from = secretsFrom(part.from, spec.from, jobSecrets(spec.fromConnector, spec.toConnector).from);
   const dirty = dirtyDataSettings(spec.driver);
@@ -196,6 +194,7 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
   const source = dirty ? withDirtyData(rt, run, dirty, read) : read;
   let asBytes = source.schema.engine === BINARY_ENGINE;
   heapGrowthFor(asBytes);
+  let partitions: Partition[];
   try {
     const sink = await connectorFor(spec.toConnector).openSink!({
       link: toLink,
@@ -258,14 +257,14 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
       // never a slice that looks unstarted and would be copied twice.
       if (!(await rt.store.partitions.end(key, part.n, inv.owner, 'DONE', counts(cp)))) throw new LeaseLostError();
       // The slice is done whatever happens here; a checkpoint row left behind is only litter.
-      await sink.finish().catch(() => undefined);
+      // Whether it was the run's last is read meanwhile.
+      [, partitions] = await Promise.all([sink.finish().catch(() => undefined), rt.store.partitions.list(key)]);
     } finally {
       await sink.close();
     }
   } finally {
     await source.close();
   }
-  const partitions = await rt.store.partitions.list(key);
   return partitions.every((p) => p.state === 'DONE') ? finishRun(rt, key, inv, partitions, false) : 'partition-done';
 }
 
@@ -306,18 +305,17 @@ async function reportProgress(rt: Runtime, key: SubmissionKey, sub: Submission, 
 async function finishRun(rt: Runtime, key: SubmissionKey, inv: Invocation, partitions: Partition[], leased: boolean): Promise<Outcome> {
   // The submission's lease makes one invocation the finisher when partitions end together.
   const now = rt.now();
-  if (!leased && !(await rt.store.submissions.acquireLease(key, inv.owner, now, now + rt.settings.leaseMs))) return 'partition-done';
-  return holdingRun(rt, key, inv.owner, () => finishHeld(rt, key, partitions));
+  const stored = leased ? await rt.store.submissions.get(key) : await rt.store.submissions.acquireLease(key, inv.owner, now, now + rt.settings.leaseMs);
+  if (!stored) return leased ? 'gone' : 'partition-done';
+  return holdingRun(rt, key, inv.owner, () => finishHeld(rt, key, stored, partitions));
 }
 
-async function finishHeld(rt: Runtime, key: SubmissionKey, partitions: Partition[]): Promise<Outcome> {
-  const stored = await rt.store.submissions.get(key);
-  if (!stored || stored.status !== 'RUNNING') return 'gone';
+async function finishHeld(rt: Runtime, key: SubmissionKey, stored: Submission, partitions: Partition[]): Promise<Outcome> {
+  if (stored.status !== 'RUNNING') return 'gone';
   const counters = tableCounters(sumOf(partitions));
   const slices = partitions.map((p) => ({ partition: p.n, state: p.state, rowsWritten: p.rowsWritten }));
   try {
-    const sub = await openRun(rt, key, stored);
-    const [fromLink, toLink] = await links(rt, key, sub);
+    const [sub, fromLink, toLink] = await openRunWithLinks(rt, key, stored);
     const stage = stageOf(key, sub, toLink, rt);
     // With a stage, what is verified is the stage: a mismatch then never reaches the target.
     const verification =
@@ -467,9 +465,13 @@ function writeTarget(key: SubmissionKey, sub: Submission, toLink: InputMap, rt: 
 
 const chunkRows = (fromLink: InputMap) => Number(fromLink[CHUNK_ROWS_INPUT] ?? 10_000);
 
-/** The run with its job's secret inputs opened (in memory only: what is stored stays sealed). */
-async function openRun(rt: Runtime, key: SubmissionKey, sub: Submission): Promise<Submission> {
-  return { ...sub, spec: await openJobSecrets(rt, key, sub.spec) };
+/**
+ * The run with its job's secret inputs opened (in memory only: what is stored stays sealed),
+ * and its links; side by side, as each is a round trip (the key service, the store).
+ */
+async function openRunWithLinks(rt: Runtime, key: SubmissionKey, stored: Submission): Promise<[Submission, InputMap, InputMap]> {
+  const [spec, [fromLink, toLink]] = await Promise.all([openJobSecrets(rt, key, stored.spec), links(rt, key, stored)]);
+  return [{ ...stored, spec }, fromLink, toLink];
 }
 
 async function links(rt: Runtime, key: SubmissionKey, sub: Submission): Promise<[InputMap, InputMap]> {
