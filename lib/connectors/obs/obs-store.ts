@@ -173,28 +173,31 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
       await headBucket();
     },
     async *list(path) {
-      // A path names one object, or a "directory": every key under `path/`.
+      const prefix = path ? `${path}/` : '';
+      const page = (token?: string) =>
+        send(`Listing ${url(prefix)}`, () => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })));
+      // A path names one object, or a "directory": every key under `path/`. Both are asked at
+      // once, each a round trip before the first file; an object's path drops the listing.
+      let next = page();
       if (path) {
+        next.catch(() => undefined);
         const one = await this.stat(path);
         if (one) {
           yield one;
           return;
         }
       }
-      const prefix = path ? `${path}/` : '';
-      let token: string | undefined;
       let found = false;
-      do {
-        const page = await send(`Listing ${url(prefix)}`, () =>
-          client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })),
-        );
-        for (const o of page.Contents ?? []) {
+      for (;;) {
+        const listed = await next;
+        for (const o of listed.Contents ?? []) {
           if (!o.Key || o.Key.endsWith('/')) continue; // "folder" placeholder objects
           found = true;
           yield { path: o.Key, size: o.Size ?? 0, mtime: o.LastModified?.getTime() ?? 0 } satisfies FileInfo;
         }
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token);
+        if (!listed.IsTruncated) break;
+        next = page(listed.NextContinuationToken);
+      }
       if (!found && path) throw errors.extractFailed(`Input path ${url(path)} does not exist.`);
     },
     async stat(path) {
