@@ -7,7 +7,8 @@
 //       relay (the Node floor: the least a Node process can do per byte);
 //   (2) sftp: 1,000 files of 1 MB from an SFTP server to a bucket, Ferry against `rclone copy`;
 //   (3) orders: the 1,000,000-row MariaDB `bench.orders` (../shared/bench/) exported to CSV
-//       objects, against MariaDB's own `SELECT … INTO OUTFILE`.
+//       objects, against MariaDB's own `SELECT … INTO OUTFILE`, beside a native pipeline
+//       (MariaDB's client piped into `rclone rcat`) that shows what any client-side export reaches here.
 // Every copy is checked: each object's MD5 against the source's, each CSV export's lines
 // against INTO OUTFILE's file. Peak RSS is each process's own (VmHWM, /usr/bin/time -v).
 // Figures go to stdout and to the `## files` section of bench/RESULTS.md.
@@ -394,7 +395,7 @@ function mariadbCpuSeconds(): number {
   return pid ? processCpuSeconds(Number(pid)) : NaN;
 }
 
-async function ordersScenario(s3: BenchS3): Promise<string[]> {
+async function ordersScenario(s3: BenchS3, rclone: { path: string } | { missing: string }): Promise<string[]> {
   log(`bench.orders: ${await ensureOrders(SQL_FILE, ORDERS)} (${fmt(ORDERS)} rows, ${SQL_FILE})`);
   const where = ORDER_ROWS < ORDERS ? `id <= ${ORDER_ROWS}` : '';
   const outfile = join(tmpdir(), `ferry-bench-orders-${process.pid}.csv`);
@@ -466,11 +467,39 @@ async function ordersScenario(s3: BenchS3): Promise<string[]> {
     log(`  Ferry, ${extractors} extractor(s): ${run.serverSeconds.toFixed(2)} s, peak RSS ${mb(run.peakRssKb)} (idle ${mb(idleRssKb)}), CPU ${cpu(run.cpuSeconds)} s (MariaDB ${cpu(dbCpu)} s, s3rver ${cpu(s3Cpu)} s), ${check}`);
     return { extractors, run, idleRssKb, dbCpu, s3Cpu, check, rate: ORDER_ROWS / run.serverSeconds, seconds: run.serverSeconds };
   };
+  /**
+   * The native pipeline: MariaDB's own C client reading the rows (tab-separated, nothing quoted)
+   * piped into `rclone rcat`, Go's streaming multipart upload, to the same S3 server: what
+   * native tools reach here when they read over the client protocol and write to this server.
+   */
+  const client = spawnSync('which', ['mariadb', 'mysql'], { encoding: 'utf8' }).stdout?.split('\n')[0];
+  await s3.createBucket('orders-native');
+  const nativeExport = async () => {
+    if (!('path' in rclone) || !client) throw new Error('the native pipeline needs rclone and the mysql client');
+    settleDisk();
+    const dbCpu0 = mariadbCpuSeconds();
+    const s3Cpu0 = s3.cpuSeconds();
+    const select = `SELECT * FROM bench.orders ${where ? `WHERE ${where}` : ''}`;
+    const { AWS_CA_BUNDLE: _ignored, ...inherited } = process.env;
+    const env = { ...inherited, RCLONE_CONFIG: '/dev/null', ...s3Remote('s3', s3.endpoint, S3_ACCESS_KEY, S3_SECRET_KEY) };
+    const p = await runTimed('bash', ['-o', 'pipefail', '-c', `${client} -h${MARIADB.host} -P${MARIADB.port} -u${MARIADB.user} --quick --batch --skip-column-names -e "${select}" | ${rclone.path} rcat s3:orders-native/orders.tsv`], env);
+    const dbCpu = mariadbCpuSeconds() - dbCpu0;
+    const s3Cpu = s3.cpuSeconds() - s3Cpu0;
+    const r = await s3.client.send(new GetObjectCommand({ Bucket: 'orders-native', Key: 'orders.tsv' }));
+    const got = new LineDigest();
+    await digestLines(r.Body as Readable, got);
+    await s3.empty('orders-native');
+    const check = got.rows === ORDER_ROWS ? `PASS (${fmt(got.rows)} lines)` : `FAIL (${fmt(got.rows)} lines)`;
+    log(`  native pipeline (${client} | rclone rcat): ${p.wallSeconds.toFixed(2)} s (MariaDB ${cpu(dbCpu)} s, s3rver ${cpu(s3Cpu)} s), ${check}`);
+    return { seconds: p.wallSeconds, peakRssKb: p.peakRssKb, cpuSeconds: p.cpuSeconds, dbCpu, s3Cpu, check };
+  };
+  const withNative = 'path' in rclone && Boolean(client);
+  if (!withNative) log(`  native pipeline skipped: ${'missing' in rclone ? `rclone ${rclone.missing}` : 'no mysql client'}`);
   // INTO OUTFILE first: Ferry's lines are checked against its file.
-  const [outfileRun, ...runs] = (await fastestOf<{ seconds: number }>([intoOutfile, () => ferryExport(1), () => ferryExport(2)], ORDERS_ROUNDS).finally(() => conn.end())) as [
-    Awaited<ReturnType<typeof intoOutfile>>,
-    ...Awaited<ReturnType<typeof ferryExport>>[],
-  ];
+  const [outfileRun, native, ...runs] = (await fastestOf<{ seconds: number }>(
+    [intoOutfile, ...(withNative ? [nativeExport] : [async () => ({ seconds: NaN })]), () => ferryExport(1), () => ferryExport(2)],
+    ORDERS_ROUNDS,
+  ).finally(() => conn.end())) as [Awaited<ReturnType<typeof intoOutfile>>, Partial<Awaited<ReturnType<typeof nativeExport>>> & { seconds: number }, ...Awaited<ReturnType<typeof ferryExport>>[]];
   const { seconds: outfileSeconds, dbCpu: outfileDbCpu } = outfileRun;
   const best = runs.reduce((a, b) => (b.rate > a.rate ? b : a));
   const outfileRate = ORDER_ROWS / outfileSeconds;
@@ -480,6 +509,12 @@ async function ordersScenario(s3: BenchS3): Promise<string[]> {
     '| run | time | rows/s | peak RSS | CPU s (tool; MariaDB; s3rver) | lines vs INTO OUTFILE |',
     '|---|---|---|---|---|---|',
     `| MariaDB \`SELECT * … INTO OUTFILE\` (server-side file) | ${outfileSeconds.toFixed(2)} s | ${fmt(outfileRate)} | — | —; ${cpu(outfileDbCpu)}; — | (reference) |`,
+    ...(native.check
+      ? [
+          `| native pipeline: MariaDB's client (\`--quick --batch\`: tab-separated, nothing quoted) piped into \`rclone rcat\` (a streaming multipart upload) to the same bucket server | ${native.seconds.toFixed(2)} s | ${fmt(ORDER_ROWS / native.seconds)} ` +
+            `| ${native.peakRssKb ? mb(native.peakRssKb) : '—'} (its largest process) | ${cpu(native.cpuSeconds)}; ${cpu(native.dbCpu)}; ${cpu(native.s3Cpu)} | ${native.check} |`,
+        ]
+      : []),
     ...runs.map(
       (r) =>
         `| Ferry, table → obs-connector CSV_FILE objects (writeFileSize ${CSV_FILE_MB} MB, fetchSize ${fmt(FETCH_SIZE)}), numExtractors ${r.extractors} | ${r.run.serverSeconds.toFixed(2)} s | ${fmt(r.rate)} ` +
@@ -487,7 +522,11 @@ async function ordersScenario(s3: BenchS3): Promise<string[]> {
     ),
     '',
     `Ferry (best run, numExtractors ${best.extractors}): ${fmt(best.rate / outfileRate, 2)}× INTO OUTFILE's rows/s (target ≥ 0.5×); ` +
-      `peak RSS ${runs.map((r) => mb(r.run.peakRssKb)).join(' and ')} (target < ${RSS_TARGET_MB} MB).`,
+      `peak RSS ${runs.map((r) => mb(r.run.peakRssKb)).join(' and ')} (target < ${RSS_TARGET_MB} MB).` +
+      (native.check
+        ? ` The native pipeline: ${fmt(ORDER_ROWS / native.seconds / outfileRate, 2)}× INTO OUTFILE; Ferry exports at ${fmt(best.rate / (ORDER_ROWS / native.seconds), 2)}× its rows/s. ` +
+          `INTO OUTFILE formats in the server and writes a local file; every client-side export also pays the client protocol and the upload, on the same two cores as MariaDB and s3rver.`
+        : ''),
     '',
   ];
 }
@@ -496,12 +535,12 @@ async function ordersScenario(s3: BenchS3): Promise<string[]> {
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-files-s3-'));
 const s3 = await startS3Server(dir);
-const rclone = argv.includes('--no-rclone') ? { missing: '--no-rclone' } : wanted('objects') || wanted('sftp') ? ensureRclone(log) : { missing: 'not needed' };
+const rclone = argv.includes('--no-rclone') ? { missing: '--no-rclone' } : wanted('objects') || wanted('sftp') || wanted('orders') ? ensureRclone(log) : { missing: 'not needed' };
 const sections: string[] = [];
 try {
   if (wanted('objects')) sections.push(...(await objectsScenario(s3, rclone)));
   if (wanted('sftp')) sections.push(...(await sftpScenario(s3, rclone)));
-  if (wanted('orders')) sections.push(...(await ordersScenario(s3)));
+  if (wanted('orders')) sections.push(...(await ordersScenario(s3, rclone)));
 } finally {
   await s3.close();
   rmSync(dir, { recursive: true, force: true });
@@ -512,9 +551,9 @@ const notes = [
     `the embedded runtime runs in a child process (\`npm start\`: lib/local/main.ts bundled by esbuild, run by node), links and job created and started over the CDM API; ` +
     `its peak RSS is that child's VmHWM, the embedded runtime (dynalite, gateway, queue) included. rclone ${
       'path' in rclone ? `(${rclone.path}, Debian's package) ` : ''
-    }is timed from spawn to exit and its peak RSS taken from /usr/bin/time -v; the plain SDK copy and the Node floor time themselves from their listing to their last PUT ` +
+    }is timed from spawn to exit and its peak RSS taken from /usr/bin/time -v (so is the native pipeline of (3), the client and rclone together); the plain SDK copy and the Node floor time themselves from their listing to their last PUT ` +
     `(their process start excluded) and their peak RSS comes from /usr/bin/time -v. s3rver (one Node process, every object also MD5-hashed and ` +
-    `written to disk, a multipart upload rewritten whole on completion) is shared by every peer and bounds them all. Every timed run starts after \`sync\`, so none pays for another's writes. In (1) the streamed copies (Ferry's, the plain one, the Node floor, rclone's), then the server-side ones, run twice, and in (3) INTO OUTFILE and Ferry's two exports three times, every other round in reverse order, and each row is the fastest of its runs: the first copy after the upload or after another's writes costs s3rver more, whoever makes it, and the machine's speed drifts within a run. MB = 10^6 bytes.`,
+    `written to disk, a multipart upload rewritten whole on completion) is shared by every peer and bounds them all. Every timed run starts after \`sync\`, so none pays for another's writes. In (1) the streamed copies (Ferry's, the plain one, the Node floor, rclone's), then the server-side ones, run twice, and in (3) INTO OUTFILE, the native pipeline and Ferry's two exports three times, every other round in reverse order, and each row is the fastest of its runs: the first copy after the upload or after another's writes costs s3rver more, whoever makes it, and the machine's speed drifts within a run. MB = 10^6 bytes.`,
 ];
 const section = [
   '## files',

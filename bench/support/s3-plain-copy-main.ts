@@ -3,9 +3,9 @@
 // and nothing else (no staging, no checkpoints): the most a client can get from the server.
 // Usage: s3-plain-copy-main.ts <endpoint> <from-bucket> <prefix> <to-bucket> <concurrency>.
 // Prints `copied <objects> objects, <bytes> bytes in <seconds> s`.
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { s3Client } from './s3-server';
+import { listKeys, s3Client } from './s3-server';
 
 const [endpoint, fromBucket, prefix, toBucket, concurrency] = process.argv.slice(2);
 if (!endpoint || !fromBucket || prefix === undefined || !toBucket || !concurrency) {
@@ -13,13 +13,7 @@ if (!endpoint || !fromBucket || prefix === undefined || !toBucket || !concurrenc
 }
 const client = s3Client(endpoint);
 const t0 = performance.now();
-const keys: string[] = [];
-let token: string | undefined;
-do {
-  const page = await client.send(new ListObjectsV2Command({ Bucket: fromBucket, Prefix: prefix, ContinuationToken: token }));
-  for (const o of page.Contents ?? []) keys.push(o.Key!);
-  token = page.IsTruncated ? page.NextContinuationToken : undefined;
-} while (token);
+const keys = await listKeys(client, fromBucket, prefix);
 
 let bytes = 0;
 let next = 0;

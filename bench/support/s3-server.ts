@@ -46,6 +46,18 @@ export const s3Client = (endpoint: string) =>
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
 
+/** Every key under `prefix` in `bucket`, page after page. */
+export async function listKeys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) keys.push(o.Key!);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
+}
+
 export async function startS3Server(directory: string): Promise<BenchS3> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'bench/support/s3rver-main.ts'), directory], {
     cwd: PROJECT_ROOT,

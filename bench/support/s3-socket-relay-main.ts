@@ -6,10 +6,9 @@
 // Content-Length bodies only, as s3rver answers; requests are signed with SigV4 (UNSIGNED-PAYLOAD).
 // Usage: s3-socket-relay-main.ts <endpoint> <from-bucket> <prefix> <to-bucket> <concurrency>.
 // Prints `copied <objects> objects, <bytes> bytes in <seconds> s`.
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createHash, createHmac } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { S3_ACCESS_KEY, S3_SECRET_KEY, s3Client } from './s3-server';
+import { listKeys, S3_ACCESS_KEY, S3_SECRET_KEY, s3Client } from './s3-server';
 
 const [endpoint, fromBucket, prefix, toBucket, concurrency] = process.argv.slice(2);
 if (!endpoint || !fromBucket || prefix === undefined || !toBucket || !concurrency) {
@@ -116,13 +115,7 @@ async function relay(key: string): Promise<number> {
 
 const client = s3Client(endpoint);
 const t0 = performance.now();
-const keys: string[] = [];
-let token: string | undefined;
-do {
-  const page = await client.send(new ListObjectsV2Command({ Bucket: fromBucket, Prefix: prefix, ContinuationToken: token }));
-  for (const o of page.Contents ?? []) keys.push(o.Key!);
-  token = page.IsTruncated ? page.NextContinuationToken : undefined;
-} while (token);
+const keys = await listKeys(client, fromBucket, prefix);
 client.destroy();
 
 let bytes = 0;
