@@ -24,6 +24,14 @@ export const s3Remote = (name: string, endpoint: string, accessKey: string, secr
     no_check_bucket: 'true',
   });
 
+/** The environment rclone runs in: these remotes' variables, no config file. */
+export function rcloneEnv(remotes: Record<string, string>): NodeJS.ProcessEnv {
+  // rclone's AWS SDK refuses AWS_CA_BUNDLE with its own HTTP transport ("unsupported
+  // transport"); the bench's endpoints are plain HTTP and need no CA bundle.
+  const { AWS_CA_BUNDLE: _ignored, ...inherited } = process.env;
+  return { ...inherited, RCLONE_CONFIG: '/dev/null', ...remotes };
+}
+
 export interface RcloneRun extends TimedRun {
   /** Files copied, and how many of them the server copied itself. */
   files: number;
@@ -32,14 +40,7 @@ export interface RcloneRun extends TimedRun {
 
 /** `rclone copy <from> <to> [flags…]` with the remotes in `env`. */
 export async function rcloneCopy(path: string, from: string, to: string, env: Record<string, string>, flags: string[] = []): Promise<RcloneRun> {
-  // rclone's AWS SDK refuses AWS_CA_BUNDLE with its own HTTP transport ("unsupported
-  // transport"); the bench's endpoints are plain HTTP and need no CA bundle.
-  const { AWS_CA_BUNDLE: _ignored, ...inherited } = process.env;
-  const run = await runTimed(path, ['copy', from, to, '-v', '--stats', '0', ...flags], {
-    ...inherited,
-    RCLONE_CONFIG: '/dev/null',
-    ...env,
-  });
+  const run = await runTimed(path, ['copy', from, to, '-v', '--stats', '0', ...flags], rcloneEnv(env));
   // -v logs every file: `INFO  : a.bin: Copied (new)`, or `Copied (server-side copy)`.
   const copied = run.output.split('\n').filter((l) => / INFO {2}: .*: Copied \(/.test(l));
   return { ...run, files: copied.length, serverSideCopies: copied.filter((l) => l.endsWith('Copied (server-side copy)')).length };
