@@ -22,6 +22,7 @@ import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import type { FileInfo, FileStore, StagedFile } from '../files/file-store';
+import { directRead, withSocketReads } from './socket-reads';
 
 /** S3 refuses parts below 5 MiB except the last one. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -32,6 +33,9 @@ const MIN_PART_BYTES = 5 * 1024 * 1024;
  * it stays small: every partition in flight holds it.
  */
 const READ_AHEAD_BYTES = 1024 * 1024;
+
+/** Reads of at least this many bytes come straight from a socket of their own (socket-reads.ts); smaller ones keep pooled connections. */
+const DIRECT_READ_BYTES = 8 * 1024 * 1024;
 
 /**
  * Parts and whole files are signed without hashing their bytes (SigV4's UNSIGNED-PAYLOAD, which
@@ -85,6 +89,7 @@ export function obsClient(link: InputMap): S3Client {
     },
     unsignedPayload,
   );
+  withSocketReads(client);
   return client;
 }
 
@@ -204,10 +209,16 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
       const h = await head(path);
       return h && { path, size: h.ContentLength ?? 0, mtime: h.LastModified?.getTime() ?? 0 };
     },
-    async read(path, start) {
+    async read(path, start, listed) {
+      const direct = listed !== undefined && listed - start >= DIRECT_READ_BYTES ? directRead() : undefined;
       const r = await send(`Reading ${url(path)}`, () =>
-        client.send(new GetObjectCommand({ Bucket: bucket, Key: path, Range: start > 0 ? `bytes=${start}-` : undefined })),
+        client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: path, Range: start > 0 ? `bytes=${start}-` : undefined }),
+          direct && { abortSignal: direct.signal },
+        ),
       );
+      // Its own stream reads ahead as far; destroying it closes the socket.
+      if (direct) return r.Body as Readable;
       const ahead = new PassThrough({ readableHighWaterMark: READ_AHEAD_BYTES });
       // An error of either ends both: the reader sees the download's error, and a reader that
       // stops early (destroys its stream) closes the download.

@@ -1,0 +1,180 @@
+// The SDK's requests for the bodies of large objects, read straight from their sockets.
+//
+// Node's HTTP client hands a response body over as copies of what the socket read (its
+// parser's body callback copies every byte into a new buffer): on a streamed object-to-object
+// copy that copy and its garbage were a fifth of Ferry's CPU, which on two cores shared with
+// the store is throughput lost. So a GET the obs store marks (`directRead`) is sent here as
+// plain HTTP/1.1 on a connection of its own, and its body is the socket's own reads. The SDK
+// still builds, signs, retries and parses the request and its answer; everything else keeps
+// the SDK's handler and its pooled connections. A response this does not frame itself (a
+// chunked body) is asked again through that handler: a GET changes nothing.
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { connect as connectTls } from 'node:tls';
+import type { S3Client } from '@aws-sdk/client-s3';
+
+type Handler = S3Client['config']['requestHandler'];
+type HandlerRequest = Parameters<Handler['handle']>[0];
+type HandlerOptions = NonNullable<Parameters<Handler['handle']>[1]> & { abortSignal?: unknown };
+type HandlerResult = Awaited<ReturnType<Handler['handle']>>;
+
+const marked = new WeakSet<AbortSignal>();
+
+/** Aborts one request; the request goes over its own socket, its body read as the socket reads it. */
+export function directRead(): AbortController {
+  const c = new AbortController();
+  marked.add(c.signal);
+  return c;
+}
+
+/** Bytes of status line and headers accepted before the answer is refused as not HTTP. */
+const MAX_HEAD_BYTES = 64 * 1024;
+/** A body waits in the stream up to this before the socket is paused (the kernel's buffer holds more). */
+const BODY_AHEAD_BYTES = 1024 * 1024;
+
+/** `client`'s handler, with the requests `directRead` marked taken over (client.destroy() still ends both). */
+export function withSocketReads(client: S3Client): void {
+  const sdk = client.config.requestHandler;
+  // The SDK's handler underneath: its other members (destroy, its settings) answer for this one.
+  const handler: Handler = Object.assign(Object.create(sdk) as Handler, {
+    handle: (request: HandlerRequest, options?: HandlerOptions): Promise<HandlerResult> =>
+      options?.abortSignal instanceof AbortSignal && marked.has(options.abortSignal) && request.method === 'GET'
+        ? socketRequest(request, options.abortSignal).then((r) => r ?? sdk.handle(request, options))
+        : sdk.handle(request, options),
+  });
+  client.config.requestHandler = handler;
+}
+
+interface Head {
+  statusCode: number;
+  reason: string;
+  headers: Record<string, string>;
+}
+
+/** The request on a new connection: its answer, or undefined when the answer is one to ask again through the SDK's handler. */
+function socketRequest(request: HandlerRequest, signal: AbortSignal): Promise<HandlerResult | undefined> {
+  if (signal.aborted) return Promise.reject(abortError());
+  const query = Object.entries(request.query ?? {})
+    .flatMap(([k, v]) => (v === null ? [k] : (Array.isArray(v) ? v : [v]).map((x) => `${encodeURIComponent(k)}=${encodeURIComponent(x)}`)))
+    .join('&');
+  const lines = [`GET ${request.path}${query ? `?${query}` : ''} HTTP/1.1`];
+  for (const [k, v] of Object.entries(request.headers)) lines.push(`${k}: ${v}`);
+  // Unsigned: the connection is this request's alone.
+  lines.push('connection: close', '', '');
+  const hostname = request.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = request.port ?? (request.protocol === 'https:' ? 443 : 80);
+  const socket: Socket =
+    request.protocol === 'https:' ? connectTls({ host: hostname, port, ...(isIP(hostname) ? {} : { servername: hostname }) }) : connectTcp({ host: hostname, port });
+  socket.setNoDelay(true);
+  return new Promise((resolve, reject) => {
+    let head: Buffer = Buffer.alloc(0);
+    const settle = () => {
+      signal.removeEventListener('abort', onAbort);
+      socket.off('data', onHead).off('error', fail).off('end', onEarlyEnd);
+    };
+    const fail = (e: Error) => {
+      settle();
+      socket.destroy();
+      reject(e);
+    };
+    const onAbort = () => fail(abortError());
+    const onEarlyEnd = () => fail(new Error(`${hostname}:${port} closed the connection before its answer`));
+    const onHead = (chunk: Buffer) => {
+      head = head.length ? Buffer.concat([head, chunk]) : chunk;
+      for (;;) {
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (head.length > MAX_HEAD_BYTES) fail(new Error(`${hostname}:${port} answered with no HTTP response head in ${MAX_HEAD_BYTES} bytes`));
+          return;
+        }
+        const parsed = parseHead(head.subarray(0, end).toString('latin1'));
+        if (!parsed) return fail(new Error(`${hostname}:${port} answered with a malformed HTTP response`));
+        head = head.subarray(end + 4);
+        // An interim answer (100 Continue) is followed by the real one.
+        if (parsed.statusCode < 200) continue;
+        settle();
+        if (parsed.headers['transfer-encoding']) {
+          socket.destroy();
+          return resolve(undefined);
+        }
+        const length = parsed.headers['content-length'];
+        const expected = parsed.statusCode === 204 || parsed.statusCode === 304 ? 0 : length === undefined ? undefined : Number(length);
+        if (expected !== undefined && !(Number.isSafeInteger(expected) && expected >= 0)) {
+          return fail(new Error(`${hostname}:${port} answered with an invalid content-length: ${length}`));
+        }
+        return resolve({ response: { ...parsed, body: new SocketBody(socket, head, expected, signal) } });
+      }
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.on('data', onHead).on('error', fail).on('end', onEarlyEnd);
+    socket.write(lines.join('\r\n'), 'latin1');
+  });
+}
+
+function parseHead(text: string): Head | undefined {
+  const [status, ...fields] = text.split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(status ?? '');
+  if (!m) return undefined;
+  const headers: Record<string, string> = {};
+  for (const field of fields) {
+    const colon = field.indexOf(':');
+    if (colon <= 0) return undefined;
+    const name = field.slice(0, colon).trim().toLowerCase();
+    const value = field.slice(colon + 1).trim();
+    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+  }
+  return { statusCode: Number(m[1]), reason: m[2] ?? '', headers };
+}
+
+/** A response body: the socket's reads as they come, `expected` bytes (or up to the close when the length is not given). */
+class SocketBody extends Readable {
+  private left: number;
+
+  constructor(
+    private readonly socket: Socket,
+    first: Buffer,
+    private readonly expected: number | undefined,
+    private readonly signal: AbortSignal,
+  ) {
+    super({ highWaterMark: BODY_AHEAD_BYTES });
+    this.left = expected ?? Number.POSITIVE_INFINITY;
+    signal.addEventListener('abort', this.onAbort, { once: true });
+    socket.pause();
+    socket.on('data', (chunk: Buffer) => this.accept(chunk));
+    socket.once('close', () => {
+      if (this.destroyed || this.left === 0) return;
+      if (this.left === Number.POSITIVE_INFINITY) this.push(null);
+      else this.destroy(new Error(`The connection closed ${this.left} bytes before the end of the body (${this.expected} bytes)`));
+    });
+    socket.once('error', (e) => this.destroy(e));
+    if (first.length) this.accept(first);
+    if (this.left === 0) this.push(null);
+  }
+
+  private readonly onAbort = () => this.destroy(abortError());
+
+  private accept(chunk: Buffer): void {
+    if (this.left <= 0) return;
+    const mine = chunk.length > this.left ? chunk.subarray(0, this.left) : chunk;
+    this.left -= mine.length;
+    const more = this.push(mine);
+    if (this.left === 0) {
+      this.push(null);
+      this.socket.destroy();
+    } else if (!more) this.socket.pause();
+  }
+
+  override _read(): void {
+    this.socket.resume();
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.signal.removeEventListener('abort', this.onAbort);
+    this.socket.destroy();
+    done(error);
+  }
+}
+
+function abortError(): Error {
+  return Object.assign(new Error('The request was aborted'), { name: 'AbortError' });
+}
