@@ -148,6 +148,14 @@ const PARTS_IN_FLIGHT = 3;
  * were most of its time.
  */
 const COPIES_IN_FLIGHT = 4;
+/**
+ * Background saves of the state begin at least this far apart: files and parts recorded
+ * meanwhile ride on the next one. Saved after every few small files (or every server-side
+ * copy), the state was as many requests to the destination as the data, each a round trip
+ * of the store's; a crash now sends again at most about this much. A caller that needs the
+ * state saved (a part, the end, a hand-over) has it saved at once.
+ */
+const SAVE_SPACING_MS = 1000;
 
 /** Binary: a whole file on its way (a server-side copy, a streamed upload) or a batch of small ones, and what the state records once complete. */
 interface WholeFile {
@@ -219,6 +227,11 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   /** Text and whole binary files: the background save (saveLater) while one runs, whether another is wanted after it, and what stopped them. */
   let saving: Promise<void> | undefined;
   let saveAgain = false;
+  /** When the last background save began, and how to end the wait before the next one. */
+  let savedAt = 0;
+  let hurry: (() => void) | undefined;
+  /** Callers waiting for the saves (flushSaves()): while any does, no save waits for its turn. */
+  let urgent = 0;
   let saveFailure: { error: unknown } | undefined;
   /**
    * Text: the open file and the next file's number as they stand with every part sent; the
@@ -304,7 +317,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   async function load(): Promise<SinkState> {
     if (state) return state;
     // An earlier state's saves end before this one is read.
-    await saving;
+    await flushSaves();
     saveAgain = false;
     saveFailure = undefined;
     const saved = await readState();
@@ -399,7 +412,9 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     saving ??= (async () => {
       try {
         while (saveAgain) {
+          await spaced();
           saveAgain = false;
+          savedAt = Date.now();
           await saveState(s);
           if (deferCommit) continue;
           const named = (JSON.parse(savedJson) as SinkState).pending;
@@ -413,9 +428,34 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     })();
   }
 
+  /** Until SAVE_SPACING_MS after the last save began, or until one is wanted at once (flushSaves()). */
+  async function spaced(): Promise<void> {
+    const wait = savedAt + SAVE_SPACING_MS - Date.now();
+    if (wait <= 0 || urgent > 0) return;
+    await new Promise<void>((ok) => {
+      const timer = setTimeout(ok, wait);
+      hurry = () => {
+        clearTimeout(timer);
+        ok();
+      };
+    });
+    hurry = undefined;
+  }
+
+  /** The background saves under way and wanted, done now: none waits for its turn. */
+  async function flushSaves(): Promise<void> {
+    urgent++;
+    try {
+      hurry?.();
+      await saving;
+    } finally {
+      urgent--;
+    }
+  }
+
   /** Text and whole binary files: once the background saves are done (the state saved as it stands), or the error that stopped them. */
   async function savesDone(): Promise<void> {
-    await saving;
+    await flushSaves();
     if (saveFailure) throw saveFailure.error;
   }
 
@@ -827,7 +867,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       // Whole files still on their way (a read failed behind them) land or fail before the store
       // closes: none is cut off half-written (a temp file left beside the output).
       await Promise.allSettled(wholeFiles.map((f) => f.done));
-      await saving;
+      await flushSaves();
       await store.close();
     },
   };

@@ -98,9 +98,15 @@ async function execute(read: Source, sink: Sink, stop?: Promise<void>): Promise<
   const start = await sink.checkpoint();
   let cp: Checkpoint = start ?? { position: {}, rowsRead: 0, rowsWritten: 0, bytesRead: 0 };
   const stopped = stop?.then(() => 'stopped' as const) ?? new Promise<never>(() => undefined);
-  for await (const batch of read.read(start?.position, 1000, { fileStreamBytes: sink.fileStreamBytes?.() })) {
-    cp = { ...cp, position: batch.position, bytesRead: cp.bytesRead + batch.bytes };
-    if ((await Promise.race([sink.write(batch, cp).then(() => 'written' as const), stopped])) === 'stopped') return 'stopped';
+  try {
+    for await (const batch of read.read(start?.position, 1000, { fileStreamBytes: sink.fileStreamBytes?.() })) {
+      cp = { ...cp, position: batch.position, bytesRead: cp.bytesRead + batch.bytes };
+      if ((await Promise.race([sink.write(batch, cp).then(() => 'written' as const), stopped])) === 'stopped') return 'stopped';
+    }
+  } catch (e) {
+    // A write that fails closes the sink, as the engine does: its saves end before anyone reads the state.
+    await sink.close();
+    throw e;
   }
   await sink.seal!();
   await sink.finish();

@@ -3,7 +3,8 @@
 // whose every file the store has, and every batch before them: an executor that dies with one
 // file held back (a later batch already landed) is resumed from its saved checkpoint, and every
 // object ends once, byte-identical, the file counters exact. Against s3rver, with the real obs
-// store; only the held-back PUT is staged by the test.
+// store; only the held-back PUT is staged by the test. The state is saved in the background at
+// most about once a second (file-sink.ts SAVE_SPACING_MS), and at once when the run seals.
 import { describe, expect, it } from 'vitest';
 import { openFileSink } from '../../../lib/connectors/files/file-sink';
 import { BINARY_SCHEMA } from '../../../lib/connectors/files/file-source';
@@ -76,5 +77,31 @@ describe('whole files on their way to an object store', () => {
     const files = Array.from({ length: BATCHES * PER_BATCH }, (_v, i) => i);
     expect(await objectMd5s('whole')).toEqual(new Map(files.map((i) => [`out/${name(i)}`, md5(content(i))])));
     expect(counters).toMatchObject({ filesWritten: files.length, bytesWritten: files.reduce((n, i) => n + content(i).length, 0) });
+  });
+
+  it('many batches in quick succession cost a save now and then, not one each; sealing saves the last', async () => {
+    await s3.createBucket('spaced');
+    const real = store('spaced');
+    const saves: number[] = [];
+    const counted: FileStore = {
+      ...real,
+      put: (path, data) => (path.includes('.ferry-checkpoint/') && saves.push(Date.now()), real.put(path, data)),
+    };
+    const sink = await openFileSink(counted, TO, RUN, BINARY_SCHEMA);
+    const started = Date.now();
+    const batches = 4 * BATCHES;
+    for (let b = 0; b < batches; b++) await write(sink, b);
+    const writing = Date.now() - started;
+    const before = saves.length;
+    await sink.seal!();
+    // Sealed: the last batch is saved.
+    expect(await savedBatches(real)).toBe(batches);
+    // While batches came, saves began at least a second apart (one every batch before).
+    expect(before).toBeLessThanOrEqual(1 + Math.floor(writing / 1000));
+    for (let i = 1; i < before; i++) expect(saves[i]! - saves[i - 1]!).toBeGreaterThanOrEqual(990);
+    await sink.finish();
+    await sink.close();
+    const files = Array.from({ length: batches * PER_BATCH }, (_v, i) => i);
+    expect(await objectMd5s('spaced')).toEqual(new Map(files.map((i) => [`out/${name(i)}`, md5(content(i))])));
   });
 });
