@@ -8,6 +8,10 @@
 // still builds, signs, retries and parses the request and its answer; everything else keeps
 // the SDK's handler and its pooled connections. A response this does not frame itself (a
 // chunked body) is asked again through that handler: a GET changes nothing.
+//
+// Over plain TCP each read also takes all the kernel holds, up to the end of a slab of
+// memory, instead of 64 KiB at a time: what a busy copier lets pile up in the socket comes
+// as one chunk, and every layer the chunk then goes through (streams, the upload) pays once.
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { connect as connectTls } from 'node:tls';
@@ -31,6 +35,10 @@ export function directRead(): AbortController {
 const MAX_HEAD_BYTES = 64 * 1024;
 /** A body waits in the stream up to this before the socket is paused (the kernel's buffer holds more). */
 const BODY_AHEAD_BYTES = 1024 * 1024;
+/** Plain-TCP reads go into slabs this large, each read into what the last one left of it... */
+const SLAB_BYTES = 1024 * 1024;
+/** ...while that is at least this much (Node's own read size); then into a new slab. */
+const MIN_READ_BYTES = 64 * 1024;
 
 /** `client`'s handler, with the requests `directRead` marked taken over (client.destroy() still ends both). */
 export function withSocketReads(client: S3Client): void {
@@ -63,14 +71,13 @@ function socketRequest(request: HandlerRequest, signal: AbortSignal): Promise<Ha
   lines.push('connection: close', '', '');
   const hostname = request.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = request.port ?? (request.protocol === 'https:' ? 443 : 80);
-  const socket: Socket =
-    request.protocol === 'https:' ? connectTls({ host: hostname, port, ...(isIP(hostname) ? {} : { servername: hostname }) }) : connectTcp({ host: hostname, port });
-  socket.setNoDelay(true);
+  const reads: Reads = { to: () => undefined };
+  const socket = openSocket(request.protocol === 'https:', hostname, port, reads);
   return new Promise((resolve, reject) => {
     let head: Buffer = Buffer.alloc(0);
     const settle = () => {
       signal.removeEventListener('abort', onAbort);
-      socket.off('data', onHead).off('error', fail).off('end', onEarlyEnd);
+      socket.off('error', fail).off('end', onEarlyEnd);
     };
     const fail = (e: Error) => {
       settle();
@@ -102,13 +109,46 @@ function socketRequest(request: HandlerRequest, signal: AbortSignal): Promise<Ha
         if (expected !== undefined && !(Number.isSafeInteger(expected) && expected >= 0)) {
           return fail(new Error(`${hostname}:${port} answered with an invalid content-length: ${length}`));
         }
-        return resolve({ response: { ...parsed, body: new SocketBody(socket, head, expected, signal) } });
+        return resolve({ response: { ...parsed, body: new SocketBody(socket, reads, head, expected, signal) } });
       }
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    socket.on('data', onHead).on('error', fail).on('end', onEarlyEnd);
+    reads.to = onHead;
+    socket.on('error', fail).on('end', onEarlyEnd);
     socket.write(lines.join('\r\n'), 'latin1');
   });
+}
+
+/** Where a socket's reads go: to the answer's head, then to its body. */
+interface Reads {
+  to: (chunk: Buffer) => void;
+}
+
+function openSocket(tls: boolean, host: string, port: number, reads: Reads): Socket {
+  let socket: Socket;
+  if (tls) {
+    socket = connectTls({ host, port, ...(isIP(host) ? {} : { servername: host }) });
+    socket.on('data', (chunk: Buffer) => reads.to(chunk));
+  } else {
+    let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    let used = 0;
+    const rest = () => {
+      if (SLAB_BYTES - used < MIN_READ_BYTES) {
+        slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+        used = 0;
+      }
+      return slab.subarray(used);
+    };
+    const onRead = (n: number) => {
+      const chunk = slab.subarray(used, used + n);
+      used += n;
+      reads.to(chunk);
+      return true; // pausing is the reader's: socket.pause()
+    };
+    socket = connectTcp({ host, port, onread: { buffer: rest, callback: onRead } });
+  }
+  socket.setNoDelay(true);
+  return socket;
 }
 
 function parseHead(text: string): Head | undefined {
@@ -132,6 +172,7 @@ class SocketBody extends Readable {
 
   constructor(
     private readonly socket: Socket,
+    reads: Reads,
     first: Buffer,
     private readonly expected: number | undefined,
     private readonly signal: AbortSignal,
@@ -140,7 +181,7 @@ class SocketBody extends Readable {
     this.left = expected ?? Number.POSITIVE_INFINITY;
     signal.addEventListener('abort', this.onAbort, { once: true });
     socket.pause();
-    socket.on('data', (chunk: Buffer) => this.accept(chunk));
+    reads.to = (chunk) => this.accept(chunk);
     socket.once('close', () => {
       if (this.destroyed || this.left === 0) return;
       if (this.left === Number.POSITIVE_INFINITY) this.push(null);
