@@ -32,8 +32,9 @@ export interface Settings {
   /** IANA time zone of calendar values users write: date macros (and schedules). */
   timeZone: string;
   /**
-   * How often a running partition reports (progress, counters, lease, a stop request), at
-   * most: every chunk would cost store writes per chunk (per 8 MiB piece of a file copy).
+   * How often a running copy reports (progress, counters, lease, a stop request), at most:
+   * every chunk would cost store writes per chunk (per 8 MiB piece of a file copy). Each of
+   * a run's N partitions reports every N of these, so the run hears from one about this often.
    * 0 reports after every chunk. Capped at a quarter of leaseMs, so the lease never lapses.
    */
   progressIntervalMs: number;

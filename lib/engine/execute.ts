@@ -216,7 +216,10 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
       const opts = { encoding: await sink.encoding?.(), fileStreamBytes: sink.fileStreamBytes?.() };
       // Reports (lease, progress, a stop request) go at most every `interval`, not after
       // every chunk: store writes per chunk would cost as much as the copy of small chunks.
-      const interval = Math.min(rt.settings.progressIntervalMs, rt.settings.leaseMs / 4);
+      // Each of the run's partitions reports, so each waits that many intervals: the run hears
+      // from one of them about every progressIntervalMs, at three store calls a report
+      // whatever numExtractors is.
+      const interval = Math.min(rt.settings.progressIntervalMs * (sub.partitionCount ?? 1), rt.settings.leaseMs / 4);
       let reportedAt = rt.now();
       for await (const batch of readAhead(source.read(start?.position, chunkRows(fromLink), opts))) {
         // Rows the source formats into lines arrive as a few large buffers a page, as bytes do.
