@@ -39,6 +39,8 @@ const BODY_AHEAD_BYTES = 1024 * 1024;
 const SLAB_BYTES = 1024 * 1024;
 /** ...while that is at least this much (Node's own read size); then into a new slab. */
 const MIN_READ_BYTES = 64 * 1024;
+/** Reads that follow each other in a slab are passed on joined, up to this much (no copy: one view). */
+const JOIN_BYTES = 256 * 1024;
 
 /** `client`'s handler, with the requests `directRead` marked taken over (client.destroy() still ends both). */
 export function withSocketReads(client: S3Client): void {
@@ -166,9 +168,15 @@ function parseHead(text: string): Head | undefined {
   return { statusCode: Number(m[1]), reason: m[2] ?? '', headers };
 }
 
-/** A response body: the socket's reads as they come, `expected` bytes (or up to the close when the length is not given). */
+/**
+ * A response body: `expected` bytes (or up to the close when the length is not given) as the
+ * socket reads them, consecutive reads into one slab joined (see JOIN_BYTES): a store that
+ * writes 64 KiB at a time is read in chunks of a quarter MiB, and each layer after pays once.
+ */
 class SocketBody extends Readable {
   private left: number;
+  /** Read, not passed on yet: the next read may join it. */
+  private held: Buffer | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -184,12 +192,12 @@ class SocketBody extends Readable {
     reads.to = (chunk) => this.accept(chunk);
     socket.once('close', () => {
       if (this.destroyed || this.left === 0) return;
-      if (this.left === Number.POSITIVE_INFINITY) this.push(null);
+      if (this.left === Number.POSITIVE_INFINITY) this.complete();
       else this.destroy(new Error(`The connection closed ${this.left} bytes before the end of the body (${this.expected} bytes)`));
     });
     socket.once('error', (e) => this.destroy(e));
     if (first.length) this.accept(first);
-    if (this.left === 0) this.push(null);
+    else if (this.left === 0) this.complete();
   }
 
   private readonly onAbort = () => this.destroy(abortError());
@@ -198,11 +206,28 @@ class SocketBody extends Readable {
     if (this.left <= 0) return;
     const mine = chunk.length > this.left ? chunk.subarray(0, this.left) : chunk;
     this.left -= mine.length;
-    const more = this.push(mine);
-    if (this.left === 0) {
-      this.push(null);
-      this.socket.destroy();
-    } else if (!more) this.socket.pause();
+    const held = this.held;
+    let more = true;
+    if (held && held.buffer === mine.buffer && held.byteOffset + held.length === mine.byteOffset) {
+      this.held = Buffer.from(held.buffer, held.byteOffset, held.length + mine.length);
+    } else {
+      if (held) more = this.push(held);
+      this.held = mine;
+    }
+    if (this.left === 0) return this.complete();
+    if (this.held.length >= JOIN_BYTES) {
+      more = this.push(this.held) && more;
+      this.held = undefined;
+    }
+    if (!more) this.socket.pause();
+  }
+
+  /** The last bytes passed on, the body ended, the connection closed. */
+  private complete(): void {
+    if (this.held) this.push(this.held);
+    this.held = undefined;
+    this.push(null);
+    this.socket.destroy();
   }
 
   override _read(): void {
