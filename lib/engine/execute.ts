@@ -216,9 +216,8 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
       const opts = { encoding: await sink.encoding?.(), fileStreamBytes: sink.fileStreamBytes?.() };
       // Reports (lease, progress, a stop request) go at most every `interval`, not after
       // every chunk: store writes per chunk would cost as much as the copy of small chunks.
-      // Each of the run's partitions reports, so each waits that many intervals: the run hears
-      // from one of them about every progressIntervalMs, at three store calls a report
-      // whatever numExtractors is.
+      // A run of N partitions hears from each every N intervals, so from one of them about every
+      // interval: its store calls a second do not grow with numExtractors.
       const interval = Math.min(rt.settings.progressIntervalMs * (sub.partitionCount ?? 1), rt.settings.leaseMs / 4);
       let reportedAt = rt.now();
       for await (const batch of readAhead(source.read(start?.position, chunkRows(fromLink), opts))) {
