@@ -4,11 +4,18 @@
 // (socket-reads.ts): the same against s3rver, and against hand-made servers for the answers
 // s3rver never gives (a chunked body, a connection lost mid-body).
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { obsClient, obsStore } from '../../../lib/connectors/obs/obs-store';
+import { PROJECT_ROOT } from '../../../lib/local/embedded';
 import { useS3 } from '../../support/s3';
 import { bytes } from './file-harness';
 
@@ -130,6 +137,25 @@ describe('obs store reads of large objects, straight from their sockets', () => 
     } finally {
       await s.close();
     }
+  });
+
+  it('over HTTPS (as S3 and OBS are reached) the body comes from the TLS socket, byte for byte', async () => {
+    const tls = join(PROJECT_ROOT, 'test/support/tls');
+    const heads: string[] = [];
+    const port = await listen(
+      createHttpsServer({ key: readFileSync(join(tls, 'localhost-key.pem')), cert: readFileSync(join(tls, 'localhost-cert.pem')) }, (req, res) => {
+        heads.push(`${req.method} ${req.url} connection=${req.headers.connection}`);
+        res.writeHead(200, { 'content-length': BIG.length });
+        res.end(BIG);
+      }),
+    );
+    // Node trusts the test certificate only from NODE_EXTRA_CA_CERTS, at start: the read runs in a process of its own.
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(tls, 'socket-read-main.ts'), String(port), 'read', 'big.bin'], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(tls, 'localhost-cert.pem'), NODE_NO_WARNINGS: '1' },
+    });
+    expect(stdout.trim()).toBe(`${BIG.length} ${createHash('md5').update(BIG).digest('hex')}`);
+    expect(heads).toEqual(['GET /read/big.bin?x-id=GetObject connection=close']);
   });
 
   it('a reader that gives up on a body closes its connection', async () => {
