@@ -2,7 +2,9 @@
 // `.md5` siblings and marker files, filtered by `filterType` WILDCARD or TIME (modification
 // time), narrowed to the partition's slice (file-partition.ts: the files planning gave it,
 // or those whose path hashes to it), in one stable order (by path), so a resumed read skips
-// exactly the files an earlier invocation finished.
+// exactly the files an earlier invocation finished. When the files keep their names at the
+// destination (BINARY_FILE), two that would land on one name fail the selection.
+import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import { plannedFiles, sliceFilter } from './file-partition';
 import { inWindow, timeWindow } from './file-time-filter';
@@ -17,6 +19,14 @@ export interface SelectedFile extends FileInfo {
 export interface SelectOptions {
   /** Zone of fromJobConfig.startTime/endTime (filterType TIME). */
   readonly timeZone?: string;
+  /** Where a file lands at the destination, when that is its name there (BINARY_FILE): refuses collisions. */
+  readonly landsAt?: (f: SelectedFile) => Promise<readonly Landing[]>;
+}
+
+/** A destination name, relative to the output directory, and what lands there (a file, a ZIP entry) as messages name it. */
+export interface Landing {
+  readonly name: string;
+  readonly source: string;
 }
 
 export async function selectFiles(store: FileStore, from: InputMap, opts: SelectOptions = {}): Promise<SelectedFile[]> {
@@ -37,7 +47,7 @@ export async function selectFiles(store: FileStore, from: InputMap, opts: Select
   const byPath = new Map<string, SelectedFile>();
   for (const root of roots) {
     for await (const f of store.list(root)) {
-      if (isFerryInternal(f.path) || markers.has(f.path) || !inSlice(f.path)) continue;
+      if (isFerryInternal(f.path) || markers.has(f.path)) continue;
       if (md5Suffix && f.path.endsWith(md5Suffix)) continue;
       const rel = f.path === root ? baseName(f.path) : root === '' ? f.path : f.path.slice(root.length + 1);
       if (pathFilter && !pathFilter.some((p) => p.test(dirName(rel)))) continue;
@@ -46,7 +56,29 @@ export async function selectFiles(store: FileStore, from: InputMap, opts: Select
       byPath.set(f.path, { ...f, rel });
     }
   }
-  return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const files = [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Every candidate, not just this slice's: two files landing on one name may fall in different slices.
+  if (opts.landsAt) await refuseCollisions(files, opts.landsAt);
+  return files.filter((f) => inSlice(f.path));
+}
+
+/**
+ * Two files landing on one destination name: one would replace the other (or both race for
+ * it), and FILES_WRITTEN would count both. Refused before anything is written, naming both.
+ */
+async function refuseCollisions(files: readonly SelectedFile[], landsAt: (f: SelectedFile) => Promise<readonly Landing[]>): Promise<void> {
+  const taken = new Map<string, string>();
+  for (const f of files) {
+    for (const { name, source } of await landsAt(f)) {
+      const other = taken.get(name);
+      if (other !== undefined) {
+        throw errors.invalidParameter(
+          `${other} and ${source} would both be written as ${name}: a BINARY_FILE copy keeps each file's path relative to its input path, so one would replace the other. Select only one of them (fromJobConfig.inputDirectory, pathFilter, fileFilter) or copy them in separate jobs.`,
+        );
+      }
+      taken.set(name, source);
+    }
+  }
 }
 
 /** Comma-separated wildcards (`*` any run of characters, `?` one) as anchored regexes; none → undefined. */

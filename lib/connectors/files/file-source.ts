@@ -30,7 +30,7 @@ import { CsvParser, CsvSyntaxError, type CsvField } from './csv-format';
 import { compileLineRegex, RegexLineParser } from './regex-format';
 import { JsonLinesParser, JsonSyntaxError, jsonToText, recordsAt, type JsonRecord } from './json-format';
 import { partitionFiles } from './file-partition';
-import { selectFiles, type SelectedFile, type SelectOptions } from './file-select';
+import { selectFiles, type Landing, type SelectedFile, type SelectOptions } from './file-select';
 import { awaitMarkers } from './marker-file';
 import { baseName, type FileStore, type FileStream } from './file-store';
 import { entryContent, zipEntries, ZipFormatError, type ZipEntry } from './zip-reader';
@@ -83,12 +83,17 @@ export interface FileSourceOptions extends SelectOptions {
 
 export async function openFileSource(store: FileStore, from: InputMap, opts: FileSourceOptions = {}): Promise<Source> {
   await awaitMarkers(store, from);
-  const files = await selectFiles(store, from, opts);
+  const format = from['fromJobConfig.inputFormat'];
+  const zip = unitReader(store, from);
+  // A binary copy keeps names: a file lands at its relative path, an archive's entries under its name.
+  const landsAt = async (f: SelectedFile): Promise<Landing[]> =>
+    zip.zipped(f)
+      ? (await zip.entries(f)).map((e) => ({ name: zip.entryRel(f, e), source: `${store.describe(f.path)} entry ${e.name}` }))
+      : [{ name: f.rel, source: store.describe(f.path) }];
+  const files = await selectFiles(store, from, { ...opts, ...(format === 'BINARY_FILE' && { landsAt }) });
   const totalSize = files.reduce((n, f) => n + f.size, 0);
   let filesRead = 0;
   const counters = (): Partial<Counters> => ({ filesRead, totalFiles: files.length, totalSize });
-  const format = from['fromJobConfig.inputFormat'];
-  const zip = unitReader(store, from);
   const unitsOf = zip.unitsOf;
 
   /** Where to start in `f` given the resume position: undefined = skip the file. */

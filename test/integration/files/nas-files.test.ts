@@ -88,6 +88,16 @@ describe('selecting files', () => {
     expect(Object.keys(treeMd5(dst)).sort()).toEqual(['1.bin', '2.bin']);
   });
 
+  it('two inputDirectory paths holding the same relative path fail the run before anything is written, naming both files', async () => {
+    const { c, root, dst } = await setUp();
+    writeTree(root, { 'x/a.bin': 'from x', 'x/b.bin': 'b', 'y/a.bin': 'from y', 'y/c.bin': 'c' });
+    await c.job('clash', binaryJob({ from: { 'fromJobConfig.inputDirectory': '/x|/y' } }));
+    const s = await c.run('clash');
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(`Cdm.0014: ${join(root, 'x/a.bin')} and ${join(root, 'y/a.bin')} would both be written as a.bin`);
+    expect(existsSync(dst) ? readdirSync(dst) : []).toEqual([]);
+  });
+
   it.each([
     ['REPLACE', 'SUCCEEDED', 'new', { FILES_WRITTEN: 2, FILES_SKIPPED: 0 }],
     ['SKIP', 'SUCCEEDED', 'old', { FILES_WRITTEN: 1, FILES_SKIPPED: 1 }],

@@ -1,9 +1,15 @@
 // File jobs split across extractors (throttlingConfig.numExtractors): each partition
 // reads its own disjoint set of the selected files, in parallel executor invocations, and
 // the run's file and byte counters add up exactly.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SLICE_INPUT, sliceFilter } from '../../../lib/connectors/files/file-partition';
+import { openFileSource } from '../../../lib/connectors/files/file-source';
+import { nasStore } from '../../../lib/connectors/nas/nas-store';
 import { startApi, type Api } from '../../support/embedded';
-import { bytes, cluster, counters, md5 } from './file-harness';
+import { bytes, cluster, counters, md5, writeTree } from './file-harness';
 import { useStores, type StoreArea } from './file-stores';
 
 let api: Api | undefined;
@@ -80,6 +86,25 @@ describe.each(kinds)('$name', (kind) => {
     expect(s['error-summary']).toContain(area.describe('in/f3.bin'));
   });
 
+  it('two input paths with a same-named file, planned into different partitions, fail the run at planning naming both: nothing is written', async () => {
+    api = await startApi({ concurrency: 3 });
+    const c = await cluster(api);
+    const area = await kind.area(c);
+    // Largest first to the emptiest slice: the two a.bin files go to different partitions.
+    await area.write({ 'in/x/a.bin': bytes(5000, 1), 'in/y/a.bin': bytes(4000, 2), 'in/x/b.bin': bytes(100, 3), 'in/y/c.bin': bytes(100, 4) });
+    await c.job('clash', {
+      from: [area.linkName, kind.name],
+      to: [area.linkName, kind.name],
+      fromInputs: area.from('/in/x|/in/y', { 'fromJobConfig.inputFormat': 'BINARY_FILE' }),
+      toInputs: area.to('/out', { 'toJobConfig.outputFormat': 'BINARY_FILE' }),
+      driver: { 'throttlingConfig.numExtractors': '3' },
+    });
+    const s = await c.run('clash');
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(`Cdm.0014: ${area.describe('in/x/a.bin')} and ${area.describe('in/y/a.bin')} would both be written as a.bin`);
+    expect(await area.tree('out')).toEqual({});
+  });
+
   it('CSV files read by three extractors into CSV: each partition writes its own output files, no row lost or doubled', async () => {
     api = await startApi({ concurrency: 3 });
     const c = await cluster(api);
@@ -103,5 +128,22 @@ describe.each(kinds)('$name', (kind) => {
     for (const name of Object.keys(await area.tree('out'))) lines.push(...(await area.read(`out/${name}`)).toString('utf8').trimEnd().split('\n'));
     expect(lines.sort()).toEqual(Object.values(files).flatMap((f) => f.trimEnd().split('\n')).sort());
     expect(counters(s)).toMatchObject({ ROWS_READ: 450, ROWS_WRITTEN: 450, FILES_READ: 9, TOTAL_FILES: 9, FILES_WRITTEN: 3 });
+  });
+});
+
+describe('a partition that lists its files again (its list too long to carry)', () => {
+  it('refuses a same-named pair even when the other file hashes to another partition', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ferry-slices-'));
+    writeTree(root, { 'in/x/c.bin': 'from x', 'in/y/c.bin': 'from y' });
+    const from = { 'fromJobConfig.inputDirectory': '/in/x|/in/y', 'fromJobConfig.inputFormat': 'BINARY_FILE' };
+    const slices = [0, 1].map((hash) => ({ ...from, [SLICE_INPUT]: JSON.stringify({ hash, of: 2 }) }));
+    // The premise: each file belongs to a different slice.
+    expect(slices.map((s) => sliceFilter(s)('in/x/c.bin'))).toEqual([false, true]);
+    expect(slices.map((s) => sliceFilter(s)('in/y/c.bin'))).toEqual([true, false]);
+    for (const slice of slices) {
+      await expect(openFileSource(nasStore(root), slice)).rejects.toThrow(
+        `${join(root, 'in/x/c.bin')} and ${join(root, 'in/y/c.bin')} would both be written as c.bin`,
+      );
+    }
   });
 });

@@ -90,6 +90,36 @@ describe.each(kinds)('$name', (kind) => {
     });
     expect(counters(s)).toMatchObject({ FILES_READ: 2, TOTAL_FILES: 2, FILES_WRITTEN: 5 });
   });
+
+  it.each([
+    [
+      'an entry and a file beside the archive',
+      { 'in/arch.zip': zipArchive([{ name: 'b.bin', data: 'entry' }]), 'in/arch/b.bin': 'beside' },
+      (d: (p: string) => string) => `${d('in/arch.zip')} entry b.bin and ${d('in/arch/b.bin')}`,
+    ],
+    [
+      'two entries of one archive',
+      { 'in/arch.zip': zipArchive([{ name: 'b.bin', data: 'entry' }, { name: './b.bin', data: 'again' }]) },
+      (d: (p: string) => string) => `${d('in/arch.zip')} entry b.bin and ${d('in/arch.zip')} entry ./b.bin`,
+    ],
+  ])('BINARY_FILE: %s landing on one name fail the run before anything is written, naming both', async (_what, files, both) => {
+    const { c, area } = await setUp(kind);
+    await area.write({ ...files, 'in/plain.bin': 'plain' });
+    await c.job('zclash', {
+      from: [area.linkName, kind.name],
+      to: [area.linkName, kind.name],
+      fromInputs: area.from('/in', {
+        'fromJobConfig.inputFormat': 'BINARY_FILE',
+        'fromJobConfig.fromCompression': 'ZIP',
+        'fromJobConfig.compressedFileSuffix': '.zip',
+      }),
+      toInputs: area.to('/out', { 'toJobConfig.outputFormat': 'BINARY_FILE' }),
+    });
+    const s = await c.run('zclash');
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(`Cdm.0014: ${both(area.describe)} would both be written as arch/b.bin`);
+    expect(await area.tree('out')).toEqual({});
+  });
 });
 
 describe('archives that cannot be read', () => {
