@@ -27,7 +27,7 @@ import { dirtyDataSettings, withDirtyData } from './dirty-data';
 import { heapGrowthFor } from './heap';
 import { resolveMacros } from './macros';
 import { readAhead } from './read-ahead';
-import { BINARY_ENGINE, CheckpointConflictError, rowCount, type Checkpoint, type RunKey } from './types';
+import { BINARY_ENGINE, CheckpointConflictError, rowCount, type Checkpoint, type RunKey, type Sink } from './types';
 import { verifyCopy } from './verify';
 import { afterRun } from '../schedules/after-run'; // issue 7 hook
 
@@ -170,6 +170,9 @@ async function runPartition(rt: Runtime, key: SubmissionKey, n: number, inv: Inv
   const [part, sub] = await Promise.all([rt.store.partitions.acquire(key, n, inv.owner, now, now + rt.settings.leaseMs), rt.store.submissions.get(key)]);
   if (!part) return 'busy'; // done, or a live executor has it
   if (!sub || sub.status !== 'RUNNING') {
+    // A slice that reported progress once, of a run that failed meanwhile (a continuation
+    // arriving late): what an earlier invocation of it staged goes, as a live slice's does.
+    if (sub?.status === 'FAILED' && part.extra) await discardPartition(rt, key, sub, part).catch(() => undefined);
     await rt.store.partitions.release(key, n, inv.owner);
     return 'gone';
   }
@@ -183,36 +186,56 @@ async function runPartition(rt: Runtime, key: SubmissionKey, n: number, inv: Inv
   }
 }
 
-async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission, part: Partition, inv: Invocation): Promise<Outcome> {
+/** The slice's source and sink, as every invocation of it opens them. */
+async function openPartition(rt: Runtime, key: SubmissionKey, stored: Submission, part: Partition, withDirty: boolean) {
   const [sub, fromLink, toLink] = await openRunWithLinks(rt, key, stored);
   const { spec } = sub;
   const run = runKey(key, part.n);
   const from = secretsFrom(part.from, spec.from, jobSecrets(spec.fromConnector, spec.toConnector).from);
-  const dirty = dirtyDataSettings(spec.driver);
+  const dirty = withDirty ? dirtyDataSettings(spec.driver) : undefined;
   const read = await connectorFor(spec.fromConnector).openSource!({ link: fromLink, from, run, timeZone: rt.settings.timeZone, dirtyData: !!dirty });
   // Dirty records reach their link as the source yields them, so before their chunk commits.
   const source = dirty ? withDirtyData(rt, run, dirty, read) : read;
+  try {
+    const sink = await connectorFor(spec.toConnector).openSink!({ link: toLink, to: writeTarget(key, sub, toLink, rt), run, schema: source.schema });
+    return { sub, fromLink, source, sink };
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
+}
+
+async function discardPartition(rt: Runtime, key: SubmissionKey, stored: Submission, part: Partition): Promise<void> {
+  const { source, sink } = await openPartition(rt, key, stored, part, false);
+  try {
+    await sink.discard?.();
+  } finally {
+    await sink.close();
+    await source.close();
+  }
+}
+
+/** A failure to clean up after a failed run only leaves litter: the run's error is what the user needs. */
+const discard = (sink: Sink) => sink.discard?.().catch(() => undefined);
+
+async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission, part: Partition, inv: Invocation): Promise<Outcome> {
+  const { sub, fromLink, source, sink } = await openPartition(rt, key, stored, part, true);
   let asBytes = source.schema.engine === BINARY_ENGINE;
   heapGrowthFor(asBytes);
   let partitions: Partition[];
+  let cp: Checkpoint = { position: {}, rowsRead: 0, rowsWritten: 0, bytesRead: 0 };
+  // File connectors know file and byte counters the engine cannot see (optional members).
+  const counts = (c: Checkpoint): PartitionCounts => ({
+    rowsRead: c.rowsRead,
+    rowsWritten: c.rowsWritten,
+    bytesRead: c.bytesRead,
+    extra: { ...source.counters?.(), ...sink.counters?.() },
+  });
   try {
-    const sink = await connectorFor(spec.toConnector).openSink!({
-      link: toLink,
-      to: writeTarget(key, sub, toLink, rt),
-      run,
-      schema: source.schema,
-    });
     try {
       // The destination's checkpoint is the truth: it commits with the data it counts.
       const start = await sink.checkpoint();
-      let cp: Checkpoint = start ?? { position: {}, rowsRead: 0, rowsWritten: 0, bytesRead: 0 };
-      // File connectors know file and byte counters the engine cannot see (optional members).
-      const counts = (c: Checkpoint): PartitionCounts => ({
-        rowsRead: c.rowsRead,
-        rowsWritten: c.rowsWritten,
-        bytesRead: c.bytesRead,
-        extra: { ...source.counters?.(), ...sink.counters?.() },
-      });
+      if (start) cp = start;
       const opts = { encoding: await sink.encoding?.(), fileStreamBytes: sink.fileStreamBytes?.() };
       // Reports (lease, progress, a stop request) go at most every `interval`, not after
       // every chunk: store writes per chunk would cost as much as the copy of small chunks.
@@ -239,8 +262,13 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
           throw new LeaseLostError();
         }
         const current = await reportProgress(rt, key, sub, { ...part, ...counts(cp) });
-        if (!current || current.status !== 'RUNNING') return 'gone'; // failed or finished elsewhere
+        if (!current || current.status !== 'RUNNING') {
+          // Failed elsewhere (another slice, a stop, the reaper): this slice's staging goes too.
+          if (current?.status === 'FAILED') await discard(sink);
+          return 'gone'; // or finished elsewhere
+        }
         if (current.stopRequested) {
+          await discard(sink);
           await rt.store.partitions.end(key, part.n, inv.owner, 'FAILED', counts(cp));
           await endRun(rt, key, 'FAILED', { progress: -1, counters: current.counters, errorSummary: stoppedSummary(current) });
           return 'failed';
@@ -261,6 +289,14 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
       // The slice is done whatever happens here; a checkpoint row left behind is only litter.
       // Whether it was the run's last is read meanwhile.
       [, partitions] = await Promise.all([sink.finish().catch(() => undefined), rt.store.partitions.list(key)]);
+    } catch (e) {
+      if (e instanceof LeaseLostError || e instanceof CheckpointConflictError) throw e;
+      // Only the slice's lease holder speaks for it (a stale invocation's error says nothing
+      // about the run) and may clean up after it; the counts are taken once its staging is gone.
+      if (!(await rt.store.partitions.heartbeat(key, part.n, inv.owner, counts(cp), rt.now() + rt.settings.leaseMs))) return 'lease-lost';
+      await discard(sink);
+      if (await rt.store.partitions.end(key, part.n, inv.owner, 'FAILED', counts(cp))) await failRun(rt, key, e);
+      return 'failed';
     } finally {
       await sink.close();
     }
@@ -404,10 +440,11 @@ async function discardStage(rt: Runtime, key: SubmissionKey): Promise<void> {
 }
 
 async function failRun(rt: Runtime, key: SubmissionKey, e: unknown): Promise<void> {
-  const current = await rt.store.submissions.get(key);
+  const [current, partitions] = await Promise.all([rt.store.submissions.get(key), rt.store.partitions.list(key)]);
   await endRun(rt, key, 'FAILED', {
     progress: -1,
-    counters: current?.counters,
+    // The slices' counts as they stand: the last progress report may be older, or none yet.
+    counters: partitions.length ? tableCounters(sumOf(partitions)) : current?.counters,
     errorSummary: describeError(e),
     errorDetails: causeChain(e),
   });

@@ -189,6 +189,12 @@ export interface Sink {
   /** After the slice is recorded done: drop its checkpoint state (a crash before leaves only litter). */
   finish(): Promise<void>;
   /**
+   * Optional, once the run has failed (called by the partition's lease holder only): what the
+   * sink staged and never made final goes (a file sink's temp files and uploads, its
+   * checkpoint); what it already made final stays.
+   */
+  discard?(): Promise<void>;
+  /**
    * Optional: counters this sink knows better than the engine (file jobs: FILES_WRITTEN,
    * FILES_SKIPPED, BYTES_WRITTEN; -1 rows for a binary copy), as of the last write or finish.
    */

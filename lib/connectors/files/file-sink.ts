@@ -856,6 +856,33 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         await store.delete(statePath);
       });
     },
+    async discard() {
+      // The run failed: what it staged here goes (files not committed, carry files, MD5 lines,
+      // the checkpoint), so no temp file or upload of it outlives it. Committed files stay:
+      // without writeToTempFile they are visible as they complete, as CDM's are.
+      await wrap(`Cleaning up ${store.describe(outputDir)}`, async () => {
+        streaming?.file.abort();
+        streaming = undefined;
+        // Transfers still on their way land (or fail) first: none recreates what goes here.
+        await Promise.allSettled([...wholeFiles.map((f) => f.done), ...inFlight.map((p) => p.part?.sent)]);
+        await flushSaves();
+        const s = state ?? (await readState());
+        const staged = new Map([s?.open?.staged, ahead.open?.staged, ...(s?.pending ?? [])].filter((f) => f !== undefined).map((f) => [f.path, f]));
+        await Promise.allSettled([...staged.values()].map((f) => store.abort(f)));
+        if (s) {
+          // Files that were complete but never committed were not written after all.
+          s.filesWritten -= s.pending.length;
+          s.pending = [];
+          s.open = undefined;
+          for (let n = 0; n < s.carryHigh; n++) await store.delete(carryPath(n));
+        }
+        ahead = { nextIndex: s?.nextIndex ?? 0 };
+        inFlight = [];
+        wholeFiles = [];
+        if (recordMd5) await store.delete(md5Path);
+        await store.delete(statePath);
+      });
+    },
     counters(): Partial<Counters> {
       if (!state) return {};
       const files = { filesWritten: state.filesWritten, filesSkipped: state.filesSkipped, bytesWritten: state.bytesWritten };

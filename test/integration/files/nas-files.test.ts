@@ -159,6 +159,8 @@ describe('writeToTempFile', () => {
     expect(s.status).toBe('FAILED');
     expect(s['error-summary']).toContain('b.bin');
     expect(readdirSync(dst).filter((n) => !n.startsWith('.'))).toEqual(visible);
+    // Nor is anything of the failed run's own left: no temp file, no checkpoint.
+    expect(readdirSync(dst)).toEqual(visible);
   });
 });
 

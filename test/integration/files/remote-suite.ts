@@ -126,6 +126,8 @@ export function remoteFileSuite(server: () => RemoteServer): void {
       expect(r.status).toBe('FAILED');
       expect(r['error-summary']).toContain('b.bin');
       expect(visible(s.local(`${dir}/out`))).toEqual(shown);
+      // Nor is anything of the failed run's own left: no temp file, no checkpoint.
+      expect(Object.keys(treeMd5(s.local(`${dir}/out`)))).toEqual(shown);
     });
 
     it('a missing input directory fails the run naming it', async () => {
