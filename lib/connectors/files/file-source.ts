@@ -9,7 +9,8 @@
 //
 // CSV_FILE / JSON_FILE: records become rows of text cells (the schema comes from the
 // first file: its header or field count, or its first object's keys); the position is
-// {file, record}: a resumed read reopens that file and skips its records already written.
+// {file, record, read}: a resumed read reopens that file and skips its records already
+// written, reading their bytes again without counting the `read` ones in BYTES_READ again.
 // With `dirtyData` (throttlingConfig.recordDirtyData), a malformed record — a wrong field
 // count, a CSV syntax error, a line the regex does not match, a JSON line that is no
 // object — is set aside in the batch's `dirty` instead of failing the read. It counts as a
@@ -70,6 +71,8 @@ type FilePosition = {
   offset?: number;
   /** Text: data records of `file` already yielded. */
   record?: number;
+  /** Text: bytes of `file` (of its entry, zipped) counted in BYTES_READ so far; a resumed read re-reads them uncounted. */
+  read?: number;
   /** Files read to their end so far (FILES_READ survives a resume this way). */
   filesRead?: number;
   /** Malformed records set aside so far (dirty data). */
@@ -256,17 +259,34 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
       let rows: Value[][] = [];
       let dirty: DirtyRecord[] = [];
       let pos: FilePosition = {};
-      const raw = { bytes: 0 };
-      const batch = () => ({ rows, position: pos, bytes: raw.bytes, ...(text.dirty && { dirty, dirtyTotal }) });
+      /** Bytes this read counts in BYTES_READ, and how many of them batches have carried. */
+      let bytesRead = 0;
+      let bytesYielded = 0;
+      /** Bytes of the unit being read, from its start, and how many of them committed batches already counted. */
+      let unitBytes = 0;
+      let counted = 0;
+      // A resumed read re-reads its unit's start to skip the records written: those bytes count once.
+      const onRead = (n: number) => {
+        bytesRead += Math.max(0, unitBytes + n - Math.max(unitBytes, counted));
+        unitBytes += n;
+      };
+      // Bytes may arrive while a batch waits to be taken: each batch carries those since the last.
+      const batch = () => {
+        const bytes = bytesRead - bytesYielded;
+        bytesYielded = bytesRead;
+        return { rows, position: pos, bytes, ...(text.dirty && { dirty, dirtyTotal }) };
+      };
       for (const f of files) {
         const start = startIn(f, at);
         if (!start) continue;
         for (const u of await unitsOf(f)) {
           if (start.entry !== undefined && u.entry !== undefined && u.entry < start.entry) continue;
           const skip = u.entry === start.entry ? (start.record ?? 0) : 0;
+          unitBytes = 0;
+          counted = u.entry === start.entry ? (start.read ?? 0) : 0;
           let n = 0;
           let headerSkipped = !header || text.format === 'JSON_FILE';
-          for await (const got of records(u, text, raw)) {
+          for await (const got of records(u, text, onRead)) {
             for (const r of got) {
               let cells: (string | null)[] | undefined;
               let malformed = r.error;
@@ -295,11 +315,12 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
               // Dirty records count toward the chunk too: memory stays bounded however many there are.
               if (rows.length + dirty.length >= chunkRows) {
                 // Only a batch's last record needs its position (a file's end sets its own).
-                pos = { file: f.path, entry: u.entry, record: n, done: false, filesRead, ...(text.dirty && { dirty: dirtyTotal }) };
+                // A resumed read may not have re-read all the bytes counted before yet: they stay counted.
+                const read = Math.max(unitBytes, counted);
+                pos = { file: f.path, entry: u.entry, record: n, read, done: false, filesRead, ...(text.dirty && { dirty: dirtyTotal }) };
                 yield batch();
                 rows = [];
                 dirty = [];
-                raw.bytes = 0;
               }
             }
           }
@@ -307,7 +328,7 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
         filesRead++;
         pos = { file: f.path, done: true, filesRead, ...(text.dirty && { dirty: dirtyTotal }) };
       }
-      if (rows.length || dirty.length || raw.bytes) yield batch();
+      if (rows.length || dirty.length || bytesRead > bytesYielded) yield batch();
     },
     async close() {
       await store.close();
@@ -437,8 +458,8 @@ function unitReader(store: FileStore, from: InputMap) {
 }
 
 /** The records of one file or entry, decompressed and decoded; parse errors name it and the line. */
-async function* records(u: Unit, o: TextOptions, raw: { bytes: number }): AsyncGenerator<TextRecord[]> {
-  const input = u.open((n) => (raw.bytes += n));
+async function* records(u: Unit, o: TextOptions, onRead: (n: number) => void): AsyncGenerator<TextRecord[]> {
+  const input = u.open(onRead);
   const decoder = decoderFor(o.encodeType, 'fromJobConfig.encodeType');
   try {
     if (o.format === 'JSON_FILE' && o.jsonNode !== undefined) {
@@ -478,7 +499,7 @@ function malformedError(label: string, r: TextRecord, reason: string) {
 /** The first non-blank, well-formed record of the first unit that has one (the schema comes from it). */
 async function firstRecord(units: Unit[], o: TextOptions): Promise<TextRecord | undefined> {
   for (const u of units) {
-    for await (const got of records(u, o, { bytes: 0 })) {
+    for await (const got of records(u, o, () => undefined)) {
       for (const r of got) {
         if (r.error !== undefined) {
           if (!o.dirty) throw malformedError(u.label, r, r.error);

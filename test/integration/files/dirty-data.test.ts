@@ -1,6 +1,8 @@
 // Dirty data (throttlingConfig.recordDirtyData): malformed records of a CSV or JSON file
 // source are set aside as JSON lines in a directory on a file link instead of failing the
 // run, counted exactly (DIRTY_RECORDS), up to maxErrorRecords per partition.
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sqliteLink } from '../../support/cdm-bodies';
 import { startApi, type Api } from '../../support/embedded';
@@ -95,7 +97,8 @@ describe.each(kinds)('$name', (kind) => {
     // records) and hands over. The read-ahead has by then read the next chunk and written
     // its dirty file, which the continuation reads and writes again: it must replace, not add.
     const { c, area, job } = await setUp(kind, { invocationTimeoutMs: 1_000, settings: { continueMarginMs: 5_000 } });
-    await area.write({ 'in/big.csv': csv(25_000, { 5_000: 'a,b,c', 15_000: '"open', 24_999: 'one' }) });
+    const text = csv(25_000, { 5_000: 'a,b,c', 15_000: '"open', 24_999: 'one' });
+    await area.write({ 'in/big.csv': text });
     let continuations = 0;
     const send = api!.ferry.runtime.queue.send.bind(api!.ferry.runtime.queue);
     api!.ferry.runtime.queue.send = (m, o) => (m.reason === 'continue' && continuations++, send(m, o));
@@ -109,7 +112,25 @@ describe.each(kinds)('$name', (kind) => {
       [24_999, 'one'],
     ]);
     expect(await outputLines(area)).toHaveLength(24_997);
-    expect(counters(s)).toMatchObject({ ROWS_READ: 25_000, ROWS_WRITTEN: 24_997, DIRTY_RECORDS: 3 });
+    // Each continuation reads the file again up to its record: those bytes are counted once.
+    const size = Buffer.byteLength(text);
+    expect(counters(s)).toMatchObject({ ROWS_READ: 25_000, ROWS_WRITTEN: 24_997, DIRTY_RECORDS: 3, TOTAL_SIZE: size, BYTES_READ: size });
+  });
+
+  it('a gzipped CSV file handed over after every chunk counts each byte it reads once: BYTES_READ is its size', async () => {
+    const { c, area, job } = await setUp(kind, { invocationTimeoutMs: 1_000, settings: { continueMarginMs: 5_000 } });
+    // Hex digests hardly compress: the gzipped file still takes many reads.
+    const gz = gzipSync(Array.from({ length: 30_000 }, (_v, k) => `${k},${createHash('md5').update(String(k)).digest('hex')}\n`).join(''));
+    await area.write({ 'in/big.csv.gz': gz });
+    let continuations = 0;
+    const send = api!.ferry.runtime.queue.send.bind(api!.ferry.runtime.queue);
+    api!.ferry.runtime.queue.send = (m, o) => (m.reason === 'continue' && continuations++, send(m, o));
+    await c.job('gz', job({ 'fromJobConfig.fromCompression': 'GZIP' }));
+    const s = await c.run('gz');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(continuations).toBeGreaterThanOrEqual(2);
+    expect(await outputLines(area)).toHaveLength(30_000);
+    expect(counters(s)).toMatchObject({ ROWS_READ: 30_000, ROWS_WRITTEN: 30_000, TOTAL_SIZE: gz.length, BYTES_READ: gz.length });
   });
 });
 
