@@ -92,8 +92,11 @@ interface OpenFile {
 /** A snapshot of an open file: later parts change the original, not it. */
 const copyOpen = (f: OpenFile): OpenFile => (f.partMd5s ? { ...f, partMd5s: [...f.partMd5s] } : { ...f });
 
-/** A complete file waiting to be committed, with its MD5 when one is wanted. */
-type PendingFile = StagedFile & { readonly digest?: { readonly md5: string; readonly parts: readonly string[] } };
+/**
+ * A complete file waiting to be committed, with its MD5 when one is wanted; or, `skip`, a text
+ * file that a duplicate at its path keeps out (duplicateFileOpType SKIP): its upload is dropped.
+ */
+type PendingFile = StagedFile & { readonly digest?: { readonly md5: string; readonly parts: readonly string[] }; readonly skip?: true };
 
 interface SinkState {
   v: 1;
@@ -178,6 +181,8 @@ interface SentPart {
   readonly nextIndex: number;
   /** The file is complete with this part. */
   readonly closing: boolean;
+  /** Complete, and a duplicate at its path keeps it out (duplicateFileOpType SKIP). */
+  readonly skip?: boolean;
   /** Encrypted: plaintext after the part's whole segments, carried until more output. */
   readonly rest?: Buffer;
   /** The position after the part's last row. */
@@ -283,12 +288,33 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     }
   }
 
-  /** The open file is complete: it waits for its commit. */
-  function finishFile(s: SinkState, open: OpenFile): void {
+  /** The open file is complete: it waits for its commit (or, a skipped duplicate, to be dropped). */
+  function finishFile(s: SinkState, open: OpenFile, skip = false): void {
+    s.open = undefined;
+    if (skip) {
+      s.pending.push({ ...open.staged, skip });
+      s.filesSkipped++;
+      s.bytesWritten -= dek ? cipherSize(open.bytes) : open.bytes;
+      return;
+    }
     const digest = open.md5 && { md5: md5Digest(open.md5), parts: open.partMd5s! };
     s.pending.push(digest ? { ...open.staged, digest } : open.staged);
-    s.open = undefined;
     s.filesWritten++;
+  }
+
+  /**
+   * Whether a file of `size` bytes (before encryption) at `path` would be a duplicate to skip:
+   * CDM's duplicate has the same name and size. ABANDON fails the run instead. Files this run
+   * staged are not visible yet, so a retried write never mistakes its own output for one.
+   */
+  async function duplicateAt(path: string, size: number): Promise<boolean> {
+    if (duplicates === 'REPLACE') return false;
+    const existing = await store.stat(path);
+    if (existing?.size !== (dek ? cipherSize(size) : size)) return false;
+    if (duplicates === 'ABANDON') {
+      throw errors.writeFailed(`${store.describe(path)} already exists with the same size; toJobConfig.duplicateFileOpType is ABANDON.`);
+    }
+    return true;
   }
 
   /** Plaintext `data` at the open file's end as the bytes of its next part, and where they go. */
@@ -392,7 +418,8 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   }
 
   async function commitFile(s: SinkState, f: PendingFile): Promise<void> {
-    await store.commit(f);
+    if (f.skip) await store.abort(f);
+    else await store.commit(f);
     if (f.digest && validateMd5) await checkMd5(f.path, f.digest);
     // Together, with no wait between: a save sees the file pending or committed with its MD5 line, never both.
     if (f.digest && recordMd5) (s.md5s ??= []).push([f.path.slice(outputDir ? outputDir.length + 1 : 0), f.digest.md5]);
@@ -514,7 +541,9 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       buffer = rest ? [rest] : [];
       buffered = rest?.length ?? 0;
       if (closing) ahead.open = undefined;
-      step = { file: copyOpen(open), part, nextIndex: ahead.nextIndex, closing, rest, cp, settled: !part };
+      // Decided before any saved state names the file complete: a resumed run decides the same.
+      const skip = closing && (await duplicateAt(open.staged.path, open.bytes));
+      step = { file: copyOpen(open), part, nextIndex: ahead.nextIndex, closing, skip, rest, cp, settled: !part };
       if (part) {
         const sending = step;
         // Recorded in order later; a failure surfaces there (or is dropped with a state reloaded after it).
@@ -563,7 +592,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           s.bytesWritten += part.size;
         }
         s.open = { ...file, staged };
-        if (step.closing) finishFile(s, s.open);
+        if (step.closing) finishFile(s, s.open, step.skip);
       }
       s.nextIndex = step.nextIndex;
       s.checkpoint = step.cp;
@@ -725,13 +754,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       if (offset === 0) {
         const dest = joinPath(outputDir, rel);
         await dropOpen(s);
-        // CDM: a duplicate has the same name and size. Files this run staged are not
-        // visible yet, so a retried chunk never mistakes its own output for a duplicate.
-        const existing = duplicates === 'REPLACE' ? undefined : await store.stat(dest);
-        if (existing && existing.size === (dek ? cipherSize(size) : size)) {
-          if (duplicates === 'ABANDON') {
-            throw errors.writeFailed(`${store.describe(dest)} already exists with the same size; toJobConfig.duplicateFileOpType is ABANDON.`);
-          }
+        if (await duplicateAt(dest, size)) {
           s.skipping = rel;
           s.filesSkipped++;
         } else {
@@ -871,7 +894,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         await Promise.allSettled([...staged.values()].map((f) => store.abort(f)));
         if (s) {
           // Files that were complete but never committed were not written after all.
-          s.filesWritten -= s.pending.length;
+          s.filesWritten -= s.pending.filter((f) => !f.skip).length;
           s.pending = [];
           s.open = undefined;
           for (let n = 0; n < s.carryHigh; n++) await store.delete(carryPath(n));
