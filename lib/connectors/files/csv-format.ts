@@ -109,22 +109,21 @@ export class CsvParser {
           break;
         }
         fields.push(value);
-        if (i >= buf.length && !final) return undefined;
+        // The line end first, as for an unquoted field: with '|' and '|\n', '"a"|\n' ends the line.
+        const end = this.lineEndAt(i, final);
+        if (end === undefined) return undefined;
+        if (end >= 0) return { fields, next: end };
         if (buf.startsWith(fs, i)) {
           pos = i + fs.length;
           continue;
         }
-        const end = this.lineEndAt(i, final);
-        if (end === undefined) return undefined;
-        if (end < 0) {
-          const error = `unexpected text after a closing quote: ${JSON.stringify(buf.slice(i, i + 20).split(/[\r\n]/)[0])}`;
-          if (!this.opts.recover) throw new CsvSyntaxError(this.line, error);
-          // The rest of the line goes with the bad record; the next line is read afresh.
-          const l = this.findLineEnd(i);
-          if (!l && !final) return undefined;
-          return { fields: [], next: l ? l.next : buf.length, error };
-        }
-        return { fields, next: end };
+        if (this.endsInside(fs, i, final)) return undefined;
+        const error = `unexpected text after a closing quote: ${JSON.stringify(buf.slice(i, i + 20).split(/[\r\n]/)[0])}`;
+        if (!this.opts.recover) throw new CsvSyntaxError(this.line, error);
+        // The rest of the line goes with the bad record; the next line is read afresh.
+        const l = this.findLineEnd(i);
+        if (!l && !final) return undefined;
+        return { fields: [], next: l ? l.next : buf.length, error };
       }
       const f = this.nextSeparator(pos);
       const l = this.nextLineEnd(pos);
@@ -175,13 +174,18 @@ export class CsvParser {
     return { at: nl > pos && this.buf[nl - 1] === '\r' ? nl - 1 : nl, next: nl + 1 };
   }
 
+  /** Whether the text so far ends at `i` inside what may yet be `sep`, once more text comes. */
+  private endsInside(sep: string, i: number, final: boolean): boolean {
+    return !final && this.buf.length - i < sep.length && sep.startsWith(this.buf.slice(i));
+  }
+
   /** After a closing quote: the next record's start if a line ends exactly here, -1 if other text follows. */
   private lineEndAt(i: number, final: boolean): number | undefined {
     if (i >= this.buf.length) return final ? i : undefined;
     const sep = this.opts.lineSeparator;
     if (sep !== undefined) {
       if (this.buf.startsWith(sep, i)) return i + sep.length;
-      return sep.startsWith(this.buf.slice(i)) && !final ? undefined : -1;
+      return this.endsInside(sep, i, final) ? undefined : -1;
     }
     if (this.buf[i] === '\n') return i + 1;
     if (this.buf[i] === '\r') {
@@ -202,20 +206,66 @@ function countNewlines(s: string, from: number, to: number): number {
   return n;
 }
 
+/** What makes a field quoted whatever `quote` says (see csvQuoteRule). */
+export interface CsvQuoteRule {
+  /** Text holding one of these: a separator, a quote, a line break. */
+  readonly anywhere: readonly string[];
+  /** Text ending with one of these: the non-empty proper beginnings of the separators. */
+  readonly atEnd: readonly string[];
+}
+
+let lastRule: { fs: string; ls: string; rule: CsvQuoteRule } | undefined;
+
+/**
+ * The reader takes the first separator it finds, so unquoted 'a|' before the separator '||'
+ * would end a character early ('a|||b' reads as 'a', '|b'). Once no unquoted field holds a
+ * separator or ends with the beginning of one, the first found is the one written. (The line
+ * end wins a tie, so '|' with the line separator '|\n' reads too.) mysql-csv-text.ts has the
+ * source server apply the same rule.
+ */
+export function csvQuoteRule(fieldSeparator: string, lineSeparator: string): CsvQuoteRule {
+  if (lastRule?.fs === fieldSeparator && lastRule.ls === lineSeparator) return lastRule.rule;
+  // Each kept only when no shorter one already implies it: '\r\n' goes with '\r'.
+  const anywhere = minimal([fieldSeparator, QUOTE, '\n', '\r', lineSeparator], (a, b) => a.includes(b));
+  const beginnings = [fieldSeparator, lineSeparator].flatMap((sep) => {
+    // By code point: a value never ends inside a character.
+    const chars = [...sep];
+    return chars.slice(1).map((_c, k) => chars.slice(0, k + 1).join(''));
+  });
+  const atEnd = minimal(beginnings, (a, b) => a.endsWith(b)).filter((e) => !anywhere.some((n) => e.includes(n)));
+  const rule = { anywhere, atEnd };
+  lastRule = { fs: fieldSeparator, ls: lineSeparator, rule };
+  return rule;
+}
+
+/** `texts` without repeats and without any text that `implies` another one kept. */
+function minimal(texts: readonly string[], implies: (a: string, b: string) => boolean): string[] {
+  const unique = [...new Set(texts)].sort((a, b) => a.length - b.length);
+  const kept: string[] = [];
+  for (const t of unique) if (!kept.some((k) => implies(t, k))) kept.push(t);
+  return kept;
+}
+
+function needsQuotes(v: string, rule: CsvQuoteRule): boolean {
+  for (const n of rule.anywhere) if (v.includes(n)) return true;
+  for (const e of rule.atEnd) if (v.endsWith(e)) return true;
+  return false;
+}
+
 /**
  * One CSV line. A field is quoted when `quote` is on (so `""` keeps an empty string apart
- * from NULL) and, whatever the setting, when it holds a separator or a quote: Ferry never
- * writes a row that cannot be read back.
+ * from NULL) and, whatever the setting, when csvQuoteRule says so: Ferry never writes a
+ * row that cannot be read back.
  */
 export function formatCsvLine(fields: readonly CsvField[], opts: CsvOptions & { lineSeparator: string }): string {
   const { fieldSeparator: fs, lineSeparator: ls, quote } = opts;
+  const rule = csvQuoteRule(fs, ls);
   let out = '';
   for (let i = 0; i < fields.length; i++) {
     if (i > 0) out += fs;
     const v = fields[i];
     if (v === null || v === undefined) continue;
-    const needs = v.includes(fs) || v.includes(QUOTE) || v.includes('\n') || v.includes('\r') || v.includes(ls);
-    out += quote || needs ? QUOTE + v.replaceAll(QUOTE, QUOTE + QUOTE) + QUOTE : v;
+    out += quote || needsQuotes(v, rule) ? QUOTE + v.replaceAll(QUOTE, QUOTE + QUOTE) + QUOTE : v;
   }
   return out + ls;
 }

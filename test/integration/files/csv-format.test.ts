@@ -95,3 +95,44 @@ describe('formatCsvLine', () => {
     expect(formatCsvLine(['a,b', 'c'], { fieldSeparator: ',', lineSeparator: '\n', quote: false })).toBe('"a,b",c\n');
   });
 });
+
+describe('multi-character separators', () => {
+  it.each([
+    [['a|', 'b'], '||', '\n', '"a|"||b\n'],
+    [['1', 'x#'], ',', '##', '1,"x#"##'],
+    [['x😀', 'y'], '😀😀', '\n', '"x😀"😀😀y\n'],
+    [['a|b', 'c'], '||', '\n', 'a|b||c\n'],
+  ])('quote %j with quoteChar off when a field ends with the beginning of a separator (%j, %j)', (fields, fs, ls, line) => {
+    expect(formatCsvLine(fields, { fieldSeparator: fs, lineSeparator: ls, quote: false })).toBe(line);
+  });
+
+  // Fields made of the separators' own characters: every way a field can hold, begin or end with part of one.
+  it.each([
+    ['||', '\n'],
+    [',', '##'],
+    ['ab', 'ba'],
+    ['😀😀', '\r\n'],
+    ['<>', '<EOL>'],
+    // A line separator that begins with the field separator: the trailing-delimiter layout.
+    ['|', '|\n'],
+  ])('written with quoteChar off, read with quoteChar on, every field comes back (%j, %j)', (fs, ls) => {
+    const chars = [...new Set([...fs, ...ls, 'x', '"'])];
+    let seed = 11;
+    const next = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+    // Not '': with quoteChar off it is written as an empty field, which reads as NULL.
+    const field = (): CsvField => (next(6) === 0 ? null : Array.from({ length: 1 + next(4) }, () => chars[next(chars.length)]).join(''));
+    const rows = Array.from({ length: 400 }, () => [field(), field(), field()]);
+    const text = rows.map((r) => formatCsvLine(r, { fieldSeparator: fs, lineSeparator: ls, quote: false })).join('');
+    for (const cut of [1, 3, 1000]) {
+      expect(parseIn(text, { fieldSeparator: fs, lineSeparator: ls, quote: true }, cut).map((r) => r.fields)).toEqual(rows);
+    }
+  });
+
+  it.each([1, 2, 1000])('a line end right after a quoted field wins over a field separator it begins with (%i at a time)', (cut) => {
+    const opts: CsvOptions = { fieldSeparator: '|', lineSeparator: '|\n', quote: true };
+    expect(parseIn('"a"|"b"|\n"c"||\n', opts, cut).map((r) => r.fields)).toEqual([
+      ['a', 'b'],
+      ['c', null],
+    ]);
+  });
+});

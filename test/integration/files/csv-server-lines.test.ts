@@ -51,6 +51,9 @@ const OPTIONS: Record<string, string>[] = [
   { 'toJobConfig.fieldSeparator': '=', 'toJobConfig.lineSeparator': '+', 'toJobConfig.firstRowAsHeader': 'true' },
   { 'toJobConfig.fieldSeparator': '||', 'toJobConfig.lineSeparator': 'T:' },
   { 'toJobConfig.fieldSeparator': '😀', 'toJobConfig.lineSeparator': '\\u0001', 'toJobConfig.columnList': '21' },
+  // Separators whose beginnings end numbers, dates and texts: those fields are quoted too.
+  { 'toJobConfig.fieldSeparator': '00', 'toJobConfig.lineSeparator': '9-' },
+  { 'toJobConfig.fieldSeparator': '😀😀', 'toJobConfig.lineSeparator': 'e0a' },
 ];
 
 let s3: TestS3;
@@ -167,6 +170,22 @@ describe('CSV lines formatted by the MariaDB server', () => {
     }
     // Exact both ways: digits that mysql2's own parser would read as 1000000000000000.
     expect(texts[0]).toContain('\r\n15,999999999999999.9,999999986991104\r\n');
+  });
+
+  it.each([
+    ['||', '\\n'],
+    ['😀😀', '##'],
+    ['e+', '-0'],
+  ])('quote a field ending with the beginning of a separator, as the row-by-row path does (%s, %s)', async (fs, ls) => {
+    const table = `ends_${[...fs, ...ls].map((c) => c.codePointAt(0)).join('_')}`;
+    await db.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, s VARCHAR(20), x DOUBLE, d DATE, n INT)`);
+    await db.query(
+      `INSERT INTO ${table} VALUES (1, 'a|', 1e-7, '2024-01-10', -1), (2, '|', 1e21, '2024-01-01', 10), (3, 'x😀', -0.5, NULL, 0), ` +
+        `(4, '😀', 1e20, '2000-10-10', NULL), (5, 'x#', 2, '2024-01-02', 5), (6, 'e', 1.5, '2024-01-03', 7), (7, '-', -1, '2024-01-04', 30)`,
+    );
+    const { lines, values } = await bothWays(table, { 'toJobConfig.fieldSeparator': fs, 'toJobConfig.lineSeparator': ls });
+    expect(lines.get('rows_00000.csv')!.toString('utf8')).toBe(values.get('rows_00000.csv')!.toString('utf8'));
+    expect(lines.get('rows_00000.csv')!.toString('utf8')).toMatch(/"/);
   });
 
   it('read a page as values where a line would exceed max_allowed_packet', async () => {

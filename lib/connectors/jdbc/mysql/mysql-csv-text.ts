@@ -5,6 +5,7 @@
 // quoted as formatCsvLine (csv-format.ts) quotes it; a column type not covered here keeps
 // the export on the row-by-row path.
 import type { Column, CsvEncoding } from '../../../engine/types';
+import { csvQuoteRule } from '../../files/csv-format';
 import { bounded, quoteIdent as q, quoteString } from './mysql-types';
 
 /**
@@ -83,27 +84,27 @@ function valueText(c: Column, ref: string, utf8: boolean): { text: string; alpha
   }
 }
 
-/**
- * A binary pattern matching any of `needles` byte for byte, whatever the session's collation:
- * each byte as \xhh. One REGEXP scans a value once, where an INSTR a needle would scan it for each.
- */
-function anyOf(needles: readonly string[]): string {
-  const alternatives = needles.map((n) => [...Buffer.from(n, 'utf8')].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join(''));
-  return `X'${Buffer.from(alternatives.join('|'), 'latin1').toString('hex')}'`;
+/** A PCRE pattern matching `text`'s UTF-8 bytes, whatever the session's collation: each byte as \xhh. */
+function bytesPattern(text: string): string {
+  return [...Buffer.from(text, 'utf8')].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
 }
 
-/** A field as formatCsvLine writes it: quoted when asked, or when its text holds a separator, a quote or a line break. */
+/** A field as formatCsvLine writes it: quoted when asked, or when csvQuoteRule (csv-format.ts) says so. */
 function csvField(text: string, alphabet: string | undefined, enc: CsvEncoding): string {
   // A quote inside doubles; a value too long for REPLACE that holds one makes the line NULL (see bounded).
   const doubled = `IF(INSTR(${text}, '"') > 0, ${bounded(text, `REPLACE(${text}, '"', '""')`)}, ${text})`;
   const quoted = `CONCAT('"', ${doubled}, '"')`;
   if (enc.quote) return quoted;
   // Only what the column's texts can hold is looked for.
-  const needles = [...new Set([enc.fieldSeparator, '"', '\n', '\r', enc.lineSeparator])].filter(
-    (n) => alphabet === undefined || [...n].every((ch) => alphabet.includes(ch)),
-  );
-  if (needles.length === 0) return text;
-  return `IF(CAST(${text} AS BINARY) REGEXP ${anyOf(needles)}, ${quoted}, ${text})`;
+  const fits = (n: string) => alphabet === undefined || [...n].every((ch) => alphabet.includes(ch));
+  const rule = csvQuoteRule(enc.fieldSeparator, enc.lineSeparator);
+  const anywhere = rule.anywhere.filter(fits).map(bytesPattern);
+  const atEnd = rule.atEnd.filter(fits).map(bytesPattern);
+  if (atEnd.length > 0) anywhere.push(`(?:${atEnd.join('|')})\\z`);
+  if (anywhere.length === 0) return text;
+  // One REGEXP scans a value once, where an INSTR a needle would scan it for each.
+  const pattern = `X'${Buffer.from(anywhere.join('|'), 'latin1').toString('hex')}'`;
+  return `IF(CAST(${text} AS BINARY) REGEXP ${pattern}, ${quoted}, ${text})`;
 }
 
 const LONE_SURROGATE = /\p{Cs}/u;
