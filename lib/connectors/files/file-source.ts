@@ -295,11 +295,13 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
               if (r.kind === 'json') {
                 if (malformed === undefined) cells = names.map((k) => jsonToText(r.record[k]));
               } else {
+                const blank = r.fields.length === 1 && r.fields[0] === null;
                 if (!headerSkipped) {
-                  headerSkipped = true;
+                  // The header is the first line that is not blank, as the schema took it (firstRecord).
+                  if (!blank) headerSkipped = true;
                   continue;
                 }
-                if (r.fields.length === 1 && r.fields[0] === null && width !== 1) continue; // a blank line
+                if (blank && width !== 1) continue;
                 if (malformed === undefined && r.fields.length !== width) {
                   malformed = `${r.fields.length} fields, expected ${width}`;
                   if (!text.dirty) throw malformedError(u.label, r, `${malformed} (as in ${first!.path})`);

@@ -187,6 +187,17 @@ describe('CSV and JSON files into a table', () => {
     expect(s['error-summary']).toContain(`Malformed CSV row in ${join(src, 'a.csv')} line 4: 3 fields, expected 2`);
   });
 
+  it('the header is the first line that is not blank, in every file: blank lines before it are not data, nor is it', async () => {
+    const { c, root, src } = await setUp();
+    writeTree(src, { 'a.csv': '\r\n\r\nname,city\r\nann,paris\r\n', 'b.csv': '\nname,city\nbob,rome\n\n' });
+    const { s, rows } = await load(c, root, 'blank', { 'fromJobConfig.inputFormat': 'CSV_FILE', 'fromJobConfig.firstRowAsHeader': 'true' });
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(rows).toEqual([
+      { name: 'ann', city: 'paris' },
+      { name: 'bob', city: 'rome' },
+    ]);
+  });
+
   it('loads CSV: header names the columns, quoted separators and quotes survive, "" is empty and an empty field NULL', async () => {
     const { c, root, src } = await setUp();
     writeTree(src, {
