@@ -7,9 +7,10 @@
 // the engine's checkpoint, the open file and its parts, the files complete but not yet
 // committed, and the file counters. Only then are complete files committed (renamed into
 // place, the upload completed): at once, or with `writeToTempFile` all in `seal()` after
-// the last chunk, so a failed job leaves nothing at the destination. Commits are
+// the slice's last chunk, so a failed slice leaves nothing visible. Commits are
 // idempotent and a resumed sink repeats any a crash interrupted; `finish()` only removes
-// the checkpoint.
+// the checkpoint. When the run fails, `discard()` removes what the slice staged and never
+// committed (temp files, uploads, carry files, the checkpoint).
 //
 // BINARY_FILE rows are pieces of source files ([path, size, offset, bytes], see
 // file-source.ts); each piece is one part of the same-named destination file.
