@@ -172,6 +172,24 @@ describe('CSV lines formatted by the MariaDB server', () => {
     expect(texts[0]).toContain('\r\n15,999999999999999.9,999999986991104\r\n');
   });
 
+  it.each(['DOUBLE(10,2)', 'DOUBLE(30,10)', 'DOUBLE(255,30) UNSIGNED', 'DOUBLE(25,0)', 'FLOAT(10,2)', 'REAL(20,5)'])(
+    'print a %s as JavaScript prints the double, not padded to the scale',
+    async (type) => {
+      const table = `scaled_${type.replace(/\W+/g, '_')}`;
+      await db.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, x ${type})`);
+      // Each side of every bound jsNumber lays out apart (1e-6, 1e15, 1e21), as far as the column holds them.
+      const values = [
+        '0', '-0', '0.1', '5', '-12345678.5', '1e-7', '1.5e-7', '9.999999999999999e-7', '1e-6', '0.000123', '1/3', '123',
+        '999999999999999.9', '1e15', '1e16', '1.2345678901234567e15', '9007199254740994', '1e20', '1e21', '1.7e200',
+      ];
+      for (const [i, v] of values.entries()) await db.query(`INSERT IGNORE INTO ${table} VALUES (${i}, ${v})`);
+      const { lines, values: rowByRow } = await bothWays(table, { 'toJobConfig.lineSeparator': '\\n' });
+      const text = lines.get('rows_00000.csv')!.toString('utf8');
+      expect(text).toBe(rowByRow.get('rows_00000.csv')!.toString('utf8'));
+      expect(text).not.toMatch(/\.\d*0\n|\.0+e/);
+    },
+  );
+
   it.each([
     ['||', '\\n'],
     ['😀😀', '##'],

@@ -49,9 +49,12 @@ function valueText(c: Column, ref: string, utf8: boolean): { text: string; alpha
     case 'decimal':
       // The server's own text, which the row-by-row read keeps as it is.
       return { text: ref, alphabet: `-.${DIGITS}` };
-    case 'float':
-      // FLOAT as the row-by-row read takes it: as a DOUBLE (see selectExpr in mysql-source.ts).
-      return { text: jsNumber(c.precision === 24 ? `CAST(${ref} AS DOUBLE)` : ref), alphabet: `-+.e${DIGITS}` };
+    case 'float': {
+      // FLOAT as the row-by-row read takes it: as a DOUBLE (see selectExpr in mysql-source.ts). A DOUBLE(M,D)
+      // prints padded to its scale (0.1 as '0.10'): cast, it prints its shortest digits, as jsNumber expects.
+      const scaled = /\(/.test(c.nativeType ?? '');
+      return { text: jsNumber(c.precision === 24 || scaled ? `CAST(${ref} AS DOUBLE)` : ref), alphabet: `-+.e${DIGITS}` };
+    }
     case 'boolean':
       return { text: `CASE WHEN ${ref} <> 0 THEN 'true' WHEN ${ref} = 0 THEN 'false' END`, alphabet: 'truefals' };
     case 'date':
