@@ -8,13 +8,14 @@
 import type { Connection, ResultSetHeader } from 'mysql2/promise';
 import { errors } from '../../../errors';
 import { CheckpointConflictError, runKeyString } from '../../../engine/types';
-import type { Checkpoint, Sink, Value } from '../../../engine/types';
+import type { Checkpoint, LogicalType, Sink, Value } from '../../../engine/types';
 import type { SinkRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
 import { connectMysql, mysqlAddress, mysqlMessage } from './mysql-connection';
 import { checkpointOf, type CheckpointRow } from '../checkpoint-row';
 import { prepareTarget } from '../prepare';
 import { fractionGuard, type FractionGuard } from '../fit';
+import { fileCells, type FileCells } from '../file-cells';
 import { readColumns } from './mysql-source';
 import { loadStatement, loadStream } from './mysql-load';
 import { declaredType, mysqlColumn, mysqlLiteral, quoteIdent as q } from './mysql-types';
@@ -76,6 +77,17 @@ export async function openMysqlSink(req: SinkRequest): Promise<Sink> {
   }
 }
 
+/** What the destination's columns ask of a batch's rows. */
+interface Fit {
+  /** Refuses values a column would round. */
+  readonly guard?: FractionGuard;
+  /** Reads a file's text cells as the columns' values. */
+  readonly cells?: FileCells;
+  /** The logical type of each written value, by position. */
+  readonly types: readonly LogicalType[];
+  readonly loadSql: string;
+}
+
 interface Destination {
   schemaName: string;
   table: string;
@@ -92,7 +104,6 @@ async function mysqlSink(conn: Connection, req: SinkRequest, dest: Destination):
   const target = `${q(schemaName)}.${q(table)}`;
   const checkpoints = `${q(schemaName)}.${q(CHECKPOINT_TABLE)}`;
   const run = runKeyString(req.run);
-  const types = schema.columns.map((c) => c.type);
 
   await conn.query(
     `CREATE TABLE IF NOT EXISTS ${checkpoints} (
@@ -105,13 +116,19 @@ async function mysqlSink(conn: Connection, req: SinkRequest, dest: Destination):
 
   const query = async (sql: string, values: unknown[] = []) => (await conn.query({ sql, values, rowsAsArray: true }))[0];
   let seen: bigint | undefined;
-  let guard: FractionGuard | null | undefined;
+  let fit: Fit | undefined;
 
-  /** MariaDB rounds 1.5 into an INT and truncates fractional seconds without a warning: refuse such values instead. */
-  async function fractionCheck(): Promise<FractionGuard | null> {
-    return fractionGuard(schema.columns, columns, (await readColumns(conn, schemaName, table)).map(mysqlColumn)) ?? null;
+  /** What the destination's columns ask of the rows, from its catalog (read at the first write: prepare may create the table). */
+  async function fitTarget(): Promise<Fit> {
+    const catalog = (await readColumns(conn, schemaName, table)).map(mysqlColumn);
+    // MariaDB takes no literal with an offset: DATETIME and TIMESTAMP (in the UTC session) take UTC wall time.
+    const cells = fileCells(schema, columns, catalog, { wallTime: ['timestamp', 'timestamptz'] });
+    const source = cells?.columns ?? schema.columns;
+    const types = source.map((c) => c.type);
+    // MariaDB rounds 1.5 into an INT and truncates fractional seconds without a warning: the guard refuses such values.
+    const guard = fractionGuard(source, columns, catalog);
+    return { guard, cells, types, loadSql: loadStatement(target, columns, types, onConflict === 'replace') };
   }
-
 
   const verb = onConflict === 'replace' ? 'REPLACE' : 'INSERT';
   const head = `${verb} INTO ${target} (${columns.map(q).join(', ')}) VALUES `;
@@ -120,7 +137,7 @@ async function mysqlSink(conn: Connection, req: SinkRequest, dest: Destination):
     onConflict === 'update' ? ` ON DUPLICATE KEY UPDATE ${columns.map((c) => `${q(c)} = VALUES(${q(c)})`).join(', ')}` : '';
 
   /** The batch as multi-row statements, each below the server's max_allowed_packet. */
-  function* statements(rows: readonly Value[][]): Generator<string> {
+  function* statements(rows: readonly Value[][], types: readonly LogicalType[]): Generator<string> {
     const frame = Buffer.byteLength(head) + Buffer.byteLength(tail);
     let tuples: string[] = [];
     let size = frame;
@@ -213,14 +230,13 @@ async function mysqlSink(conn: Connection, req: SinkRequest, dest: Destination):
 
   // LOAD DATA has no ON DUPLICATE KEY UPDATE.
   let load = onConflict !== 'update';
-  const loadSql = loadStatement(target, columns, types, onConflict === 'replace');
 
   /**
    * The chunk by LOAD DATA (see mysql-load.ts), or false, rolled back, when the server warned
    * about any row: the INSERTs then keep it or fail it as strict mode does. After a server
    * error (local_infile off, LOAD DATA not allowed on the table…) the sink INSERTs from then on.
    */
-  async function loaded(rows: readonly Value[][], cp: Checkpoint): Promise<boolean> {
+  async function loaded(rows: readonly Value[][], cp: Checkpoint, { loadSql, types }: Fit): Promise<boolean> {
     return inTransaction(cp, async () => {
       try {
         const [result] = await conn.query({ sql: loadSql, infileStreamFactory: () => loadStream(rows, types) });
@@ -266,11 +282,12 @@ async function mysqlSink(conn: Connection, req: SinkRequest, dest: Destination):
     async write(batch, cp) {
       if (seen === undefined) await sink.checkpoint();
       try {
-        if (guard === undefined) guard = await fractionCheck();
-        guard?.check(batch.rows);
-        if (!(load && (await loaded(batch.rows, cp)))) {
+        const f = (fit ??= await fitTarget());
+        const rows = f.cells ? f.cells.convert(batch.rows) : batch.rows;
+        f.guard?.check(rows);
+        if (!(load && (await loaded(rows, cp, f)))) {
           await inTransaction(cp, async () => {
-            for (const statement of statements(batch.rows)) {
+            for (const statement of statements(rows, f.types)) {
               const [result] = await conn.query(statement);
               if ((result as ResultSetHeader).warningStatus > 0) await refuseAlteredValues();
             }

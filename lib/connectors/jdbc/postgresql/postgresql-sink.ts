@@ -18,6 +18,7 @@ import type { Checkpoint, RecordBatch, Sink, Value } from '../../../engine/types
 import type { SinkRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
 import { fractionGuard, type FractionGuard } from '../fit';
+import { fileCells, type FileCells } from '../file-cells';
 import { checkpointsIn, defersPrimaryKey, forgetPrimaryKey, owePrimaryKey, settlePrimaryKey } from './postgresql-key';
 import { connectPostgres, pgMessage, postgresAddress, tableColumns, tableOid } from './postgresql-source';
 import { copyField, declaredType, pgColumn, quoteIdent as q } from './postgresql-types';
@@ -71,6 +72,14 @@ export async function openPostgresSink(req: SinkRequest): Promise<Sink> {
   return postgresSink(client, req, { schemaName, table, columns, mode, where, checkpoints });
 }
 
+/** What the destination's columns ask of a batch's rows. */
+interface Fit {
+  /** Refuses values a column would round. */
+  readonly guard?: FractionGuard;
+  /** Reads a file's text cells as the columns' values. */
+  readonly cells?: FileCells;
+}
+
 interface Target {
   readonly schemaName: string;
   readonly table: string;
@@ -89,14 +98,17 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
   const message = (e: unknown) => pgMessage(e, req.link);
   let seen: bigint | undefined;
   let upsert: string | undefined;
-  let guard: FractionGuard | null | undefined;
+  let fit: Fit | undefined;
 
-  /** PostgreSQL rounds numeric and fractional seconds to the column silently: refuse such values instead. */
-  async function fractionCheck(): Promise<FractionGuard | null> {
+  /** What the destination's columns ask of the rows, from its catalog (read at the first write: prepare may create the table). */
+  async function fitTarget(): Promise<Fit> {
     const oid = await tableOid(client, schemaName, table);
-    return fractionGuard(schema.columns, columns, oid ? (await tableColumns(client, oid)).map(pgColumn) : []) ?? null;
+    const catalog = oid ? (await tableColumns(client, oid)).map(pgColumn) : [];
+    // timestamp ignores an offset written in its input: the instant goes in as its UTC wall time instead.
+    const cells = fileCells(schema, columns, catalog, { wallTime: ['timestamp'] });
+    // PostgreSQL rounds numeric and fractional seconds to the column silently: the guard refuses such values.
+    return { guard: fractionGuard(cells?.columns ?? schema.columns, columns, catalog), cells };
   }
-
 
   async function create(): Promise<void> {
     const defs = schema.columns.map((c, i) => {
@@ -134,9 +146,9 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
     if (result.rowCount !== 1) throw new CheckpointConflictError(run);
   }
 
-  async function copyRows(into: string, batch: RecordBatch): Promise<void> {
+  async function copyRows(into: string, rows: readonly Value[][], encoded: RecordBatch['encoded']): Promise<void> {
     const stream = client.query(copyStreams.from(`COPY ${into} (${columnList}) FROM STDIN`));
-    await pipeline(Readable.from(batch.encoded === 'pg-copy' ? copyLines(batch.rows) : copyText(batch.rows)), stream);
+    await pipeline(Readable.from(encoded === 'pg-copy' ? copyLines(rows) : copyText(rows)), stream);
   }
 
   /**
@@ -212,17 +224,18 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
     async write(batch, cp) {
       if (seen === undefined) await sink.checkpoint();
       try {
-        if (guard === undefined) guard = await fractionCheck();
-        if (!batch.encoded) guard?.check(batch.rows);
+        const { guard, cells } = (fit ??= await fitTarget());
+        const rows = batch.encoded || !cells ? batch.rows : cells.convert(batch.rows);
+        if (!batch.encoded) guard?.check(rows);
         if (mode !== 'insert' && upsert === undefined && batch.rows.length) upsert = await prepareUpsert();
         await client.query('BEGIN');
         // The checkpoint row first: a racing writer then waits on its lock instead of loading rows it must roll back.
         await advanceCheckpoint(cp);
-        if (batch.rows.length) {
+        if (rows.length) {
           if (upsert === undefined) {
-            await copyRows(target, batch);
+            await copyRows(target, rows, batch.encoded);
           } else {
-            await copyRows(`pg_temp.${q(STAGE_TABLE)}`, batch);
+            await copyRows(`pg_temp.${q(STAGE_TABLE)}`, rows, batch.encoded);
             await client.query(upsert);
           }
         }
@@ -236,9 +249,9 @@ function postgresSink(client: pg.Client, req: SinkRequest, t: Target): Sink {
       }
     },
     async encoding() {
-      // Lines written as the source formats them cannot be checked value by value.
-      if (guard === undefined) guard = await fractionCheck();
-      return guard ? undefined : 'pg-copy';
+      // Lines written as the source formats them cannot be checked or converted value by value.
+      const { guard, cells } = (fit ??= await fitTarget());
+      return guard || cells ? undefined : 'pg-copy';
     },
     async finish() {
       try {

@@ -4,14 +4,15 @@
 // executor advanced it meanwhile (this one lost its lease), the chunk rolls back.
 import { errors } from '../../../errors';
 import { CheckpointConflictError } from '../../../engine/types';
-import type { Checkpoint, Sink } from '../../../engine/types';
+import type { Checkpoint, Column, Sink } from '../../../engine/types';
 import { runKeyString } from '../../../engine/types';
 import type { SinkRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
 import { openSqliteDatabase } from './sqlite-source';
 import { checkpointOf } from '../checkpoint-row';
 import { prepareTarget } from '../prepare';
-import { declaredType, quoteIdent as q, toSqlite } from './sqlite-types';
+import { fileCells, type FileCells } from '../file-cells';
+import { declaredType, logicalType, quoteIdent as q, toSqlite } from './sqlite-types';
 
 const CHECKPOINTS = q('__ferry_checkpoint');
 
@@ -54,6 +55,15 @@ export async function openSqliteSink(req: SinkRequest): Promise<Sink> {
      WHERE run = ? AND seq = ?`,
   );
   let seen: bigint | undefined;
+  let cells: FileCells | null | undefined;
+  // SQLite keeps temporal values as the text they came as: only bytes and booleans need reading.
+  const fileCellsOf = () => {
+    const catalog = db
+      .prepare<[string, string], { name: string; type: string }>('SELECT name, type FROM pragma_table_xinfo(?, ?)')
+      .all(table, schemaName)
+      .map((c): Column => ({ name: c.name, type: logicalType(c.type), nullable: true, nativeType: c.type || undefined }));
+    return fileCells(schema, columns, catalog, { wallTime: [] }) ?? null;
+  };
   const tableExists = () =>
     db.prepare(`SELECT 1 FROM ${q(schemaName)}.sqlite_master WHERE type = 'table' AND name = ?`).get(table) !== undefined;
 
@@ -103,8 +113,10 @@ export async function openSqliteSink(req: SinkRequest): Promise<Sink> {
     async write(batch, cp) {
       try {
         if (seen === undefined) await sink.checkpoint();
+        if (cells === undefined) cells = fileCellsOf();
+        const rows = cells ? cells.convert(batch.rows) : batch.rows;
         db.transaction(() => {
-          for (const row of batch.rows) insertRow(row.map(toSqlite));
+          for (const row of rows) insertRow(row.map(toSqlite));
           const pos = JSON.stringify(cp.position);
           const changed =
             seen === 0n
