@@ -8,7 +8,7 @@ import { ALGORITHM as ENCRYPTION, parseDek } from './file-crypto';
 import { checkTimeFilter } from './file-time-filter';
 import { checkMarkerFile } from './marker-file';
 import { compileLineRegex } from './regex-format';
-import { decoderFor, encoderFor } from './text-encoding';
+import { decoderFor, encoderFor, unescapeSeparator } from './text-encoding';
 
 export const FILE_FORMATS = ['CSV_FILE', 'JSON_FILE', 'BINARY_FILE'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
@@ -109,7 +109,7 @@ export function checkFileFrom(from: InputMap): void {
       throw errors.invalidParameter('fromJobConfig.regexSeparator applies to fromJobConfig.inputFormat CSV_FILE only.');
     }
     compileLineRegex(from['fromJobConfig.regex']);
-  }
+  } else if (from['fromJobConfig.inputFormat'] === 'CSV_FILE') checkSeparators(from, 'fromJobConfig');
   if (from['fromJobConfig.md5FileSuffix'] && from['fromJobConfig.inputFormat'] !== 'BINARY_FILE') {
     throw errors.invalidParameter('fromJobConfig.md5FileSuffix applies to fromJobConfig.inputFormat BINARY_FILE only (as in CDM).');
   }
@@ -150,6 +150,24 @@ export function checkFileTo(to: InputMap): void {
     throw errors.invalidParameter(`toJobConfig.markerFile is a file name in toJobConfig.outputDirectory; got "${marker}".`);
   }
   encoderFor(to['toJobConfig.encodeType']!, 'toJobConfig.encodeType');
+  if (to['toJobConfig.outputFormat'] === 'CSV_FILE') checkSeparators(to, 'toJobConfig');
+}
+
+/**
+ * Separators a CSV file can be split by. A line separator that begins the field separator (or
+ * is it) would end a line at every field; a quote in either would open or close quoted fields
+ * (the writer quotes; the reader does with quoteChar).
+ */
+function checkSeparators(values: InputMap, config: string): void {
+  const field = unescapeSeparator(values[`${config}.fieldSeparator`] || ',');
+  const line = unescapeSeparator(values[`${config}.lineSeparator`] || '');
+  if (line && field.startsWith(line)) {
+    throw errors.invalidParameter(`${config}.lineSeparator must not be ${config}.fieldSeparator or its beginning: every field would end a line.`);
+  }
+  const quoted = config === 'toJobConfig' || values['fromJobConfig.quoteChar'] === 'true';
+  if (quoted && (field + line).includes('"')) {
+    throw errors.invalidParameter(`${config}.fieldSeparator and ${config}.lineSeparator must not hold a double quote: it delimits quoted fields.`);
+  }
 }
 
 export function checkFileDecryption(from: InputMap): void {

@@ -64,3 +64,28 @@ describe('toJobConfig.columnList', () => {
     expect(err).toEqual({ errCode: 'Cdm.0014', externalMessage: expect.stringContaining(message) });
   });
 });
+
+describe('CSV separators', () => {
+  it.each([
+    [{ 'toJobConfig.fieldSeparator': '|', 'toJobConfig.lineSeparator': '|' }, 'toJobConfig.lineSeparator must not be toJobConfig.fieldSeparator or its beginning'],
+    [{ 'toJobConfig.fieldSeparator': '||', 'toJobConfig.lineSeparator': '|' }, 'toJobConfig.lineSeparator must not be toJobConfig.fieldSeparator or its beginning'],
+    [{ 'toJobConfig.fieldSeparator': '"' }, 'toJobConfig.fieldSeparator and toJobConfig.lineSeparator must not hold a double quote'],
+  ])('CSV output with %j is refused when the job is created: no file could be split back', async (to, message) => {
+    const { c } = await setUp();
+    const err = await c.refusedJob('bad', exportJob({ 'toJobConfig.outputFormat': 'CSV_FILE', ...to }));
+    expect(err).toEqual({ errCode: 'Cdm.0014', externalMessage: expect.stringContaining(message) });
+  });
+
+  it('a CSV source whose line separator is its field separator is refused; a separator that only ends with a line separator is not', async () => {
+    const { c } = await setUp();
+    const read = (from: Record<string, string>) => ({
+      from: ['disk', 'nas-connector'] as [string, string],
+      to: ['disk', 'nas-connector'] as [string, string],
+      fromInputs: { 'fromJobConfig.inputDirectory': '/in', 'fromJobConfig.inputFormat': 'CSV_FILE', ...from },
+      toInputs: { 'toJobConfig.outputDirectory': '/out', 'toJobConfig.outputFormat': 'CSV_FILE' },
+    });
+    const err = await c.refusedJob('bad', read({ 'fromJobConfig.fieldSeparator': '\\t', 'fromJobConfig.lineSeparator': '\\t' }));
+    expect(err.externalMessage).toContain('fromJobConfig.lineSeparator must not be fromJobConfig.fieldSeparator or its beginning');
+    await c.job('ok', read({ 'fromJobConfig.fieldSeparator': '|', 'fromJobConfig.lineSeparator': '|\\n' }));
+  });
+});
