@@ -9,6 +9,7 @@
 // Rows from any other source pass as they are: a VARCHAR copied into a VARBINARY keeps its text.
 import type { Column, LogicalType, TableSchema, Value } from '../../engine/types';
 import { utcWallTime } from '../../model/calendar';
+import { columnNamed } from './fit';
 
 /** TableSchema.engine of CSV/JSON file rows (connectors/files/file-source.ts). */
 const TEXT_FILE_ENGINE = 'ferry-text-file';
@@ -34,15 +35,10 @@ type Cell = (text: string) => Value;
  */
 export function fileCells(source: TableSchema, names: readonly string[], target: readonly Column[], opts: FileCellOptions): FileCells | undefined {
   if (source.engine !== TEXT_FILE_ENGINE) return undefined;
-  const cells = source.columns.map((s, i) => {
-    const t = target.find((c) => c.name === names[i]);
-    return s.type === 'string' && t ? cellFor(t, opts) : undefined;
-  });
+  const targets = names.map((n) => columnNamed(target, n));
+  const cells = source.columns.map((s, i) => (s.type === 'string' && targets[i] ? cellFor(targets[i], opts) : undefined));
   if (cells.every((c) => c === undefined)) return undefined;
-  const columns = source.columns.map((s, i) => {
-    const t = target.find((c) => c.name === names[i]);
-    return cells[i] && t?.type === 'bytes' ? { ...s, type: 'bytes' as const } : s;
-  });
+  const columns = source.columns.map((s, i) => (cells[i] && targets[i]?.type === 'bytes' ? { ...s, type: 'bytes' as const } : s));
   const converted = cells.flatMap((cell, i) => (cell ? [[i, cell] as const] : []));
   return {
     columns,

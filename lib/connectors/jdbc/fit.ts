@@ -22,6 +22,15 @@ function fractionLimit(c: Column): number | undefined {
   return c.type === 'decimal' || TEMPORAL.has(c.type) ? c.scale : undefined;
 }
 
+/**
+ * The destination column a value is written to: MySQL and SQLite match column names without
+ * regard to case (a CSV header `Amount` fills `amount`), so a check must find it the same way.
+ */
+export function columnNamed(target: readonly Column[], name: string | undefined): Column | undefined {
+  if (name === undefined) return undefined;
+  return target.find((c) => c.name === name) ?? target.find((c) => c.name.toLowerCase() === name.toLowerCase());
+}
+
 export interface FractionGuard {
   /** Throws, naming the column and value, when a row holds a value the destination would round. */
   check(rows: readonly (readonly Value[])[]): void;
@@ -35,7 +44,7 @@ export interface FractionGuard {
 export function fractionGuard(source: readonly Column[], names: readonly string[], target: readonly Column[]): FractionGuard | undefined {
   const checks: { index: number; limit: number; temporal: boolean; column: Column }[] = [];
   source.forEach((s, index) => {
-    const t = target.find((c) => c.name === names[index]);
+    const t = columnNamed(target, names[index]);
     const limit = t && fractionLimit(t);
     if (limit === undefined) return;
     const held = fractionLimit(s);

@@ -214,6 +214,13 @@ describe('binary columns travel through files as base64', () => {
     },
   );
 
+  it('a header naming the MariaDB columns in another case still reads the cells for those columns', async () => {
+    await my.query('CREATE TABLE cased (id INT PRIMARY KEY, payload VARBINARY(8), at DATETIME(6))');
+    const s = await fromFiles(handWritten('ID,Payload,AT\n1,AP8K,1969-12-31T20:00:00.5-04:00\n'), 'my', 'cased', 'CSV, unquoted');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(await my.query('SELECT id, HEX(payload), at FROM cased')).toEqual([[1, '00FF0A', '1970-01-01 00:00:00.500000']]);
+  });
+
   it('a table-to-table copy of text into a binary column keeps the text: only files carry base64', async () => {
     await my.query("CREATE TABLE txt (id INT PRIMARY KEY, s VARCHAR(10)); INSERT INTO txt VALUES (1, 'AP8K')");
     await pg.query('CREATE TABLE txt_bytes (id int PRIMARY KEY, s bytea)');
