@@ -36,6 +36,8 @@ export interface Column {
 
 /** TableSchema.engine of a byte-exact file copy: rows are pieces of files (connectors/files/file-source.ts). */
 export const BINARY_ENGINE = 'ferry-binary-file';
+/** TableSchema.engine of CSV/JSON file rows: every cell is text (connectors/files/file-source.ts). */
+export const TEXT_FILE_ENGINE = 'ferry-text-file';
 
 export interface TableSchema {
   /** The engine the native types belong to (`sqlite`, `mysql`, `postgresql`, …). */

@@ -24,7 +24,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { errors } from '../../errors';
-import { BINARY_ENGINE, type Column, type DirtyRecord, type Source, type TableSchema, type Value } from '../../engine/types';
+import { BINARY_ENGINE, TEXT_FILE_ENGINE, type Column, type DirtyRecord, type Source, type TableSchema, type Value } from '../../engine/types';
 import type { Counters } from '../../model/submission';
 import type { InputMap } from '../../model/config-values';
 import { CsvParser, CsvSyntaxError, type CsvField } from './csv-format';
@@ -246,7 +246,7 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
   const project = picked.length ? (cells: (string | null)[]) => indexes.map((i) => cells[i] ?? null) : (cells: (string | null)[]) => cells;
 
   return {
-    schema: { engine: 'ferry-text-file', columns, primaryKey: [] },
+    schema: { engine: TEXT_FILE_ENGINE, columns, primaryKey: [] },
     async estimateRows() {
       return Math.max(1, Math.round(totalSize / 100));
     },

@@ -7,12 +7,9 @@
 //   time, as timestamptz values do (sessions run in UTC): never shifted, never refused;
 // * 'true'/'false' into an integer or boolean column (MySQL's TINYINT(1), BIT(1)) is 1/0.
 // Rows from any other source pass as they are: a VARCHAR copied into a VARBINARY keeps its text.
-import type { Column, LogicalType, TableSchema, Value } from '../../engine/types';
+import { TEXT_FILE_ENGINE, type Column, type LogicalType, type TableSchema, type Value } from '../../engine/types';
 import { utcWallTime } from '../../model/calendar';
 import { columnNamed } from './fit';
-
-/** TableSchema.engine of CSV/JSON file rows (connectors/files/file-source.ts). */
-const TEXT_FILE_ENGINE = 'ferry-text-file';
 
 export interface FileCells {
   /** The source's columns, typed as the converted values are (a base64 column is 'bytes'). */
