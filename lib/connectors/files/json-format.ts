@@ -1,6 +1,7 @@
 // JSON_FILE: one object per line (JSON Lines), or one document whose records are the
 // array found at `jsonReferenceNode` (a dot path such as `data.items`).
 import type { Column, Value } from '../../engine/types';
+import { compactJson, JsonText, parseJson, type JsonCell, type JsonNode } from './exact-json';
 import { valueToText } from './value-text';
 
 export class JsonSyntaxError extends Error {
@@ -13,7 +14,8 @@ export class JsonSyntaxError extends Error {
   }
 }
 
-export type JsonRecord = Record<string, unknown>;
+/** A record's fields; numbers, objects and arrays as their text exactly as in the file (exact-json.ts). */
+export type JsonRecord = Readonly<Record<string, JsonCell>>;
 
 /** One line's object; with `recover`, a line that holds none comes back with its text and `error`. */
 export interface JsonLine {
@@ -53,13 +55,13 @@ export class JsonLinesParser {
   private parseLine(text: string, out: JsonLine[]): void {
     const line = this.line++;
     if (text.trim() === '') return;
-    let v: unknown;
+    let v: JsonNode | undefined;
     let error: string | undefined;
     try {
-      v = JSON.parse(text);
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) error = 'the line is not a JSON object';
+      v = parseJson(text);
+      if (!isObject(v)) error = 'the line is not a JSON object';
     } catch (e) {
-      error = (e as Error).message;
+      error = syntaxMessage(text, e);
     }
     if (error === undefined) out.push({ record: v as JsonRecord, line });
     else if (this.recover) out.push({ record: {}, line, raw: text.replace(/\r$/, ''), error });
@@ -69,36 +71,50 @@ export class JsonLinesParser {
 
 /** The records of a whole JSON document under `node` (dot path; empty = the document itself). */
 export function recordsAt(text: string, node: string): JsonRecord[] {
-  let v: unknown;
+  const path = node.split('.').filter(Boolean);
+  let v: JsonNode | undefined;
   try {
-    v = JSON.parse(text);
+    // Built down to the records; their fields stay text.
+    v = parseJson(text, path.length + 2);
   } catch (e) {
-    throw new JsonSyntaxError(1, (e as Error).message);
+    throw new JsonSyntaxError(1, syntaxMessage(text, e));
   }
-  for (const key of node.split('.').filter(Boolean)) {
-    if (v === null || typeof v !== 'object') throw new JsonSyntaxError(1, `jsonReferenceNode ${node}: ${key} is not inside an object`);
-    v = (v as Record<string, unknown>)[key];
+  for (const key of path) {
+    if (v === null || typeof v !== 'object' || v instanceof JsonText) throw new JsonSyntaxError(1, `jsonReferenceNode ${node}: ${key} is not inside an object`);
+    v = (v as Record<string, JsonNode>)[key];
   }
   if (!Array.isArray(v)) throw new JsonSyntaxError(1, `jsonReferenceNode ${node || '(root)'} is not an array`);
   return v.map((r, i) => {
-    if (r === null || typeof r !== 'object' || Array.isArray(r)) {
-      throw new JsonSyntaxError(1, `element ${i} of ${node || 'the document'} is not a JSON object`);
-    }
+    if (!isObject(r)) throw new JsonSyntaxError(1, `element ${i} of ${node || 'the document'} is not a JSON object`);
     return r as JsonRecord;
   });
 }
 
-/** A JSON value as a text cell: strings as they are, objects and arrays as JSON, null as NULL. */
-export function jsonToText(v: unknown): string | null {
+const isObject = (v: JsonNode | undefined) => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof JsonText);
+
+/** JSON.parse's own words for what is wrong with `text` (users know them); ours if it has none. */
+function syntaxMessage(text: string, e: unknown): string {
+  try {
+    JSON.parse(text);
+  } catch (native) {
+    return (native as Error).message;
+  }
+  return (e as Error).message;
+}
+
+/** A field as a text cell: strings as they are, numbers, objects and arrays as their JSON text, null as NULL. */
+export function jsonToText(v: JsonCell | undefined): string | null {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return v;
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return v.text;
 }
 
 /**
  * One record as a JSON line. 64-bit integers are written as bare number literals (exact
  * digits, valid JSON); decimals as strings, so no reader rounds them; bytes as base64.
+ * A json column's text goes in compact, so a pretty-printed document keeps to its line;
+ * text that is no JSON value goes in as a JSON string, so it still reads back as it was.
  */
 export function formatJsonLine(columns: readonly Column[], row: readonly Value[], lineSeparator: string): string {
   const parts: string[] = [];
@@ -109,7 +125,7 @@ export function formatJsonLine(columns: readonly Column[], row: readonly Value[]
     else if (typeof v === 'bigint') json = v.toString();
     else if (typeof v === 'number') json = Number.isFinite(v) ? String(v) : JSON.stringify(String(v));
     else if (typeof v === 'boolean') json = String(v);
-    else if (c.type === 'json' && typeof v === 'string') json = v;
+    else if (c.type === 'json' && typeof v === 'string') json = compactJson(v) ?? JSON.stringify(v);
     else json = JSON.stringify(valueToText(c.type, v));
     parts.push(`${JSON.stringify(c.name)}:${json}`);
   });

@@ -1,0 +1,235 @@
+// JSON_FILE keeps every value exact: a number reaches the table as the text the file holds
+// (never through a double), and a json column's document stays on its record's line, meaning
+// the same. Reader and writer directly, then table -> JSON file -> table against MariaDB and
+// PostgreSQL through the CDM API on the embedded runtime.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Column } from '../../../lib/engine/types';
+import { compactJson } from '../../../lib/connectors/files/exact-json';
+import { formatJsonLine, JsonLinesParser, jsonToText, recordsAt } from '../../../lib/connectors/files/json-format';
+import { startApi, type Api } from '../../support/embedded';
+import { createTestDatabase, mysqlLinkBody, type TestDatabase } from '../../support/mysql';
+import { createTestDatabase as createPg, postgresLink, type TestDatabase as PgDatabase } from '../../support/postgres';
+import { cluster, link, writeTree } from './file-harness';
+
+/** The cells of JSON lines, as the file source hands them on. */
+function cellsOf(text: string): (string | null)[][] {
+  const p = new JsonLinesParser();
+  return [...p.push(text), ...p.end()].map((l) => Object.keys(l.record).map((k) => jsonToText(l.record[k])));
+}
+
+describe('reading JSON', () => {
+  it.each([
+    ['9007199254740993'],
+    ['1234567890123456789'],
+    ['-9223372036854775807'],
+    ['18446744073709551615'],
+    ['0.1000000000000000055511'],
+    ['123456789012345678901234567890.123456789'],
+    ['1e400'],
+    ['-1E-400'],
+    ['1.50'],
+    ['-0'],
+    ['2.0e+3'],
+  ])('a number %s reaches the cell as written', (n) => {
+    expect(cellsOf(`{"n":${n}}\n`)).toEqual([[n]]);
+    expect(recordsAt(`{"data":[{"n":${n}}]}`, 'data').map((r) => jsonToText(r.n))).toEqual([n]);
+  });
+
+  it('objects and arrays become compact JSON text with their numbers as written', () => {
+    const line = '{"o": { "big" : 12345678901234567890, "s": "a  b\\n", "l": [ 1.0 , true, null ] }, "a":[ ]}\n';
+    expect(cellsOf(line)).toEqual([['{"big":12345678901234567890,"s":"a  b\\n","l":[1.0,true,null]}', '[]']]);
+  });
+
+  it('strings, booleans and null read as JSON.parse reads them', () => {
+    const line = String.raw`{"s":"tab\there \"q\" \\ \/ \u00e9 \ud83d\ude00 \u0000 end","e":"","t":true,"f":false,"z":null}`;
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    expect(cellsOf(line)).toEqual([['tab\there "q" \\ / é 😀 \u0000 end', '', 'true', 'false', null]]);
+    expect(parsed.s).toBe(cellsOf(line)[0]![0]);
+  });
+
+  it('__proto__ is a field like any other, and a field the line lacks is NULL, never an inherited one', () => {
+    const p = new JsonLinesParser();
+    const [first, second] = [...p.push('{"__proto__":"p","id":1}\n{"id":2}\n'), ...p.end()];
+    expect(Object.keys(first!.record)).toEqual(['__proto__', 'id']);
+    expect(jsonToText(first!.record['__proto__'])).toBe('p');
+    expect(['constructor', 'toString', '__proto__'].map((k) => jsonToText(second!.record[k]))).toEqual([null, null, null]);
+  });
+
+  // Whatever JSON.parse refuses, we refuse with its words; whatever it takes, we take.
+  it.each([
+    '{"a":1,}',
+    '{"a":01}',
+    '{"a":1.}',
+    '{"a":.5}',
+    '{"a":+1}',
+    '{"a":1e}',
+    '{"a":-}',
+    '{"a":NaN}',
+    '{"a":"raw\ttab"}',
+    '{"a":"\\x41"}',
+    '{"a":"\\u12G4"}',
+    '{"a":"never closed}',
+    "{'a':1}",
+    '{"a":[1,]}',
+    '{"a":1} x',
+    '{"a" 1}',
+    '{"a":tru}',
+    '{"a":1',
+  ])('%s is malformed, as JSON.parse has it', (line) => {
+    const native = (() => {
+      try {
+        JSON.parse(line);
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(native).toBeDefined();
+    const p = new JsonLinesParser(true);
+    expect([...p.push(`${line}\n`), ...p.end()]).toEqual([{ record: {}, line: 1, raw: line, error: native }]);
+  });
+
+  it.each([' {"a" : 1 } \r', '{"a":"\u007f\u2028"}', '{"":[[[]]],"b":{}}', '{"a":1,"a":2}'])('%j is read as JSON.parse reads it', (line) => {
+    const p = new JsonLinesParser(true);
+    const [r] = [...p.push(`${line}\n`), ...p.end()];
+    expect(r!.error).toBeUndefined();
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    expect(Object.keys(r!.record)).toEqual(Object.keys(parsed));
+    expect(Object.keys(parsed).map((k) => jsonToText(r!.record[k]))).toEqual(
+      Object.values(parsed).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))),
+    );
+  });
+});
+
+describe('writing a json column', () => {
+  const columns: Column[] = [
+    { name: 'id', type: 'integer', nullable: false },
+    { name: 'j', type: 'json', nullable: true },
+  ];
+
+  it.each([
+    ['a pretty-printed object', '{\n  "a": 1,\n  "b": [ 1.50, 12345678901234567890 ]\n}', '{"a":1,"b":[1.50,12345678901234567890]}'],
+    ['a string among whitespace', '\t"text with  spaces\\n"\r\n', '"text with  spaces\\n"'],
+    ['a number no double holds', '1e400', '1e400'],
+    ['arrays nested 10,000 deep', '['.repeat(10_000) + ']'.repeat(10_000), '['.repeat(10_000) + ']'.repeat(10_000)],
+  ])('%s goes in compact, on one line, meaning the same', (_what, stored, written) => {
+    expect(compactJson(stored)).toBe(written);
+    expect(formatJsonLine(columns, [1n, stored], '\n')).toBe(`{"id":1,"j":${written}}\n`);
+  });
+
+  it('text that is no JSON value goes in as a JSON string and reads back as it was', () => {
+    const stored = '{"a": 1,\n oops';
+    const line = formatJsonLine(columns, [1n, stored], '\r\n');
+    expect(line).toBe('{"id":1,"j":"{\\"a\\": 1,\\n oops"}\r\n');
+    expect(cellsOf(line)).toEqual([['1', stored]]);
+  });
+});
+
+describe('table -> JSON_FILE -> table', () => {
+  let api: Api;
+  let my: TestDatabase;
+  let pg: PgDatabase;
+  let root: string;
+  let c: Awaited<ReturnType<typeof cluster>>;
+  let n = 0;
+  beforeAll(async () => {
+    [my, pg, api] = await Promise.all([createTestDatabase('json_exact'), createPg('json_exact'), startApi()]);
+    c = await cluster(api);
+    root = mkdtempSync(join(tmpdir(), 'json_exact_'));
+    await c.links(mysqlLinkBody('my', my.name), postgresLink('pg', pg), link('disk', 'nas-connector', { 'linkConfig.rootDirectory': root }));
+  });
+  afterAll(async () => {
+    await api?.close();
+    await my?.drop();
+    await pg?.drop();
+  });
+
+  const table = (which: 'my' | 'pg', name: string) => ({ link: which, schema: which === 'my' ? my.name : 'public', name });
+
+  /** Runs one job to its end; it must succeed. */
+  async function run(from: [string, string], to: [string, string], fromInputs: Record<string, string>, toInputs: Record<string, string>) {
+    const name = `j${++n}`;
+    await c.job(name, { from, to, fromInputs, toInputs });
+    const s = await c.run(name);
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+  }
+
+  const exportTable = (t: ReturnType<typeof table>, dir: string) =>
+    run(
+      [t.link, 'generic-jdbc-connector'],
+      ['disk', 'nas-connector'],
+      { 'fromJobConfig.schemaName': t.schema, 'fromJobConfig.tableName': t.name },
+      { 'toJobConfig.outputDirectory': dir, 'toJobConfig.outputFormat': 'JSON_FILE', 'toJobConfig.filePrefix': 'rows' },
+    );
+
+  const importFiles = (dir: string, t: ReturnType<typeof table>) =>
+    run(
+      ['disk', 'nas-connector'],
+      [t.link, 'generic-jdbc-connector'],
+      { 'fromJobConfig.inputDirectory': dir, 'fromJobConfig.inputFormat': 'JSON_FILE' },
+      { 'toJobConfig.schemaName': t.schema, 'toJobConfig.tableName': t.name, 'toJobConfig.tablePreparation': 'DO_NOTHING' },
+    );
+
+  /** Exports `src` and imports the files into `dst`; returns the file's lines. */
+  async function roundTrip(which: 'my' | 'pg', src: string, dst: string): Promise<string[]> {
+    const dir = `/${src}_${++n}`;
+    await exportTable(table(which, src), dir);
+    const text = readdirSync(join(root, dir)).sort().map((f) => readFileSync(join(root, dir, f), 'utf8')).join('');
+    await importFiles(dir, table(which, dst));
+    return text.split('\n').filter(Boolean);
+  }
+
+  it('MariaDB: BIGINT beyond 2^53, both ends of BIGINT and BIGINT UNSIGNED, and JSON documents come back exact', async () => {
+    const cols = 'id INT PRIMARY KEY, big BIGINT, ubig BIGINT UNSIGNED, j JSON';
+    await my.query(`CREATE TABLE big_src (${cols})`);
+    await my.query(`CREATE TABLE big_dst (${cols})`);
+    await my.query(
+      `INSERT INTO big_src VALUES (1, 9007199254740993, 18446744073709551615, '{\\n  "a": 1,\\n  "n": 12345678901234567890123\\n}'),
+       (2, 1234567890123456789, 9007199254740993, '[1.50, "x\\\\ny"]'), (3, -9223372036854775808, 0, NULL), (4, 9223372036854775807, NULL, 'true')`,
+    );
+    const lines = await roundTrip('my', 'big_src', 'big_dst');
+    expect(lines).toEqual([
+      '{"id":1,"big":9007199254740993,"ubig":18446744073709551615,"j":{"a":1,"n":12345678901234567890123}}',
+      '{"id":2,"big":1234567890123456789,"ubig":9007199254740993,"j":[1.50,"x\\ny"]}',
+      '{"id":3,"big":-9223372036854775808,"ubig":0,"j":null}',
+      '{"id":4,"big":9223372036854775807,"ubig":null,"j":true}',
+    ]);
+    const rows = 'SELECT id, CAST(big AS CHAR) AS big, CAST(ubig AS CHAR) AS ubig, j FROM';
+    const [src, dst] = [await my.query(`${rows} big_src ORDER BY id`), await my.query(`${rows} big_dst ORDER BY id`)];
+    // Numbers exact; each document the same JSON, now compact.
+    expect(dst.map((r: any) => r.slice(0, 3))).toEqual(src.map((r: any) => r.slice(0, 3)));
+    expect(dst.map((r: any) => r[3])).toEqual(['{"a":1,"n":12345678901234567890123}', '[1.50,"x\\ny"]', null, 'true']);
+  });
+
+  it('PostgreSQL: bigint, numeric and json/jsonb documents with big numbers come back exact', async () => {
+    const cols = 'id int PRIMARY KEY, big bigint, num numeric, j json, jb jsonb';
+    await pg.query(`CREATE TABLE big_src (${cols})`);
+    await pg.query(`CREATE TABLE big_dst (${cols})`);
+    await pg.query(
+      `INSERT INTO big_src VALUES (1, -9223372036854775807, 123456789012345678901234567890.123456789, E'{\\n  "a": 1,\\n  "n": 12345678901234567890123.5\\n}', '{"n": 0.1000000000000000055511, "b": [1e400]}'),
+       (2, 9007199254740993, 0.1000000000000000055511, '[]', '[-0.0, 1E+2]')`,
+    );
+    expect(await roundTrip('pg', 'big_src', 'big_dst')).toHaveLength(2);
+    const rows = 'SELECT id, big::text, num::text, j::text, jb::text FROM';
+    const dst = await pg.query(`${rows} big_dst ORDER BY id`);
+    expect(dst.map((r) => [r.id, r.big, r.num, r.j])).toEqual([
+      ['1', '-9223372036854775807', '123456789012345678901234567890.123456789', '{"a":1,"n":12345678901234567890123.5}'],
+      ['2', '9007199254740993', '0.1000000000000000055511', '[]'],
+    ]);
+    expect(dst.map((r) => r.jb)).toEqual((await pg.query(`${rows} big_src ORDER BY id`)).map((r) => r.jb));
+  });
+
+  it('a JSON file written elsewhere: bare integers and decimals of any size reach the table as written', async () => {
+    await pg.query('CREATE TABLE nums (id bigint, d numeric, t text, j jsonb)');
+    writeTree(join(root, 'elsewhere'), {
+      'a.json': '{"id": 9223372036854775807, "d": 0.1000000000000000055511, "t": 1e400, "j": {"x": [18446744073709551616, 2.50]}}\n{"id":-9223372036854775808,"d":-123456789012345678901234567890.5,"t":1.50,"j":7}\n',
+    });
+    await importFiles('/elsewhere', table('pg', 'nums'));
+    expect(await pg.query('SELECT id::text, d::text, t, j::text FROM nums ORDER BY id')).toEqual([
+      { id: '-9223372036854775808', d: '-123456789012345678901234567890.5', t: '1.50', j: '7' },
+      { id: '9223372036854775807', d: '0.1000000000000000055511', t: '1e400', j: '{"x": [18446744073709551616, 2.50]}' },
+    ]);
+  });
+});
