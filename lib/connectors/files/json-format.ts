@@ -123,7 +123,8 @@ export function formatJsonLine(columns: readonly Column[], row: readonly Value[]
     let json: string;
     if (v === null) json = 'null';
     else if (typeof v === 'bigint') json = v.toString();
-    else if (typeof v === 'number') json = Number.isFinite(v) ? String(v) : JSON.stringify(String(v));
+    // A finite float as CSV writes it (-0 kept); NaN and ±Infinity, which JSON has no literal for, as strings.
+    else if (typeof v === 'number') json = Number.isFinite(v) ? valueToText(c.type, v)! : JSON.stringify(String(v));
     else if (typeof v === 'boolean') json = String(v);
     else if (c.type === 'json' && typeof v === 'string') json = compactJson(v) ?? JSON.stringify(v);
     else json = JSON.stringify(valueToText(c.type, v));

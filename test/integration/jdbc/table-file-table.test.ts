@@ -343,4 +343,13 @@ describe('float negative zero', () => {
     expect((await fromFiles(dir, 'pg', 'z_back', 'CSV, unquoted')).status).toBe('SUCCEEDED');
     expect(await pg.query('SELECT f FROM z_back ORDER BY id')).toEqual([{ f: '-0' }, { f: '0' }]);
   });
+
+  it('PostgreSQL float8 -0 -> JSON -> PostgreSQL keeps its sign', async () => {
+    await pg.query("CREATE TABLE zj (id int PRIMARY KEY, f float8); INSERT INTO zj VALUES (1, '-0'), (2, '0')");
+    await pg.query('CREATE TABLE zj_back (id int PRIMARY KEY, f float8)');
+    const { dir, text } = await toFiles('pg', 'zj', 'JSON');
+    expect(text).toBe('{"id":1,"f":-0}\n{"id":2,"f":0}\n');
+    expect((await fromFiles(dir, 'pg', 'zj_back', 'JSON')).status).toBe('SUCCEEDED');
+    expect(await pg.query('SELECT f FROM zj_back ORDER BY id')).toEqual([{ f: '-0' }, { f: '0' }]);
+  });
 });
