@@ -235,6 +235,40 @@ describe('CSV lines formatted by the MariaDB server', () => {
     }
   });
 
+  it('keep every line of an integer key with gaps, negative keys and keys up to BIGINT\'s largest, paged as spans of key values', async () => {
+    await db.query('CREATE TABLE gaps (id BIGINT PRIMARY KEY, s VARCHAR(40))');
+    const keys = [
+      ...Array.from({ length: 50 }, (_, i) => -50 + i), // dense, negative
+      ...Array.from({ length: 143 }, (_, i) => 1000 + 7 * i), // sparse
+      ...Array.from({ length: 301 }, (_, i) => 10n ** 12n + BigInt(i)), // after a gap of 10^12
+      ...Array.from({ length: 808 }, (_, i) => 9223372036854775000n + BigInt(i)), // up to the largest BIGINT
+    ];
+    await db.query(`INSERT INTO gaps VALUES ${keys.map((k) => `(${k}, 'r${k}')`).join(', ')}`);
+    for (const link of ['db', 'wide']) {
+      const { lines, values } = await bothWays('gaps', { 'toJobConfig.lineSeparator': '\\n' }, link);
+      const text = lines.get('rows_00000.csv')!.toString('utf8');
+      expect(text).toBe(values.get('rows_00000.csv')!.toString('utf8'));
+      expect(text).toBe(keys.map((k) => `${k},r${k}\n`).join(''));
+    }
+  });
+
+  it('keep every line where the keys turn dense and wide: a span too long to join is narrowed', async () => {
+    // Ten small rows a hundred keys apart, then ten of 1.5 MB on consecutive keys: the span the
+    // sparse rows suggest holds 15 MB, beyond what the server joins (half of max_allowed_packet).
+    await db.query('CREATE TABLE turns (id INT PRIMARY KEY, s LONGTEXT)');
+    for (let i = 0; i < 10; i++) await db.query(`INSERT INTO turns VALUES (${i * 100}, 'small ${i}')`);
+    for (let i = 0; i < 10; i++) await db.query(`INSERT INTO turns VALUES (${2000 + i}, REPEAT('${String.fromCharCode(97 + i)}', 1500000))`);
+    for (let i = 0; i < 10; i++) await db.query(`INSERT INTO turns VALUES (${10_000 + i * 100}, 'after ${i}')`);
+    // Far beyond: spans go on past the wide rows (the tail is walked).
+    await db.query("INSERT INTO turns VALUES (1000000000, 'last')");
+    const { lines, values } = await bothWays('turns', { 'toJobConfig.lineSeparator': '\\n' }, 'wide');
+    expect(lines.get('rows_00000.csv')!.equals(values.get('rows_00000.csv')!)).toBe(true);
+    const text = lines.get('rows_00000.csv')!.toString('utf8').split('\n');
+    expect(text).toHaveLength(32);
+    expect(text.slice(9, 12).map((l) => l.slice(0, 8))).toEqual(['900,smal', '2000,aaa', '2001,bbb']);
+    expect(text.slice(29)).toEqual(['10900,after 9', '1000000000,last', '']);
+  });
+
   it('read line by line a page holding U+FFFF, the mark of a NULL line in a joined page', async () => {
     await db.query('CREATE TABLE nonchar (id INT PRIMARY KEY, s VARCHAR(20))');
     await db.query(`INSERT INTO nonchar VALUES (1, 'a'), (2, 'b\u{FFFF}c'), (3, NULL), (4, 'd')`);

@@ -223,6 +223,8 @@ interface PageQuery {
   readonly where: string;
   /** The most rows a page holds. */
   readonly rows: number;
+  /** The key of the last row read before the page (none: the page is the read's first). */
+  readonly last?: readonly Value[];
 }
 
 /** What a keyset page selects and how it is read into a batch. */
@@ -249,7 +251,7 @@ async function* keysetPages(reader: Reader, k: KeysetQuery, shape: PageShape, po
   let last = Array.isArray(position?.key) ? decodeKey(position.key) : undefined;
   for (;;) {
     const where = `${k.where}${last ? ` AND ${after(k.key, last)}` : ''}`;
-    const query: PageQuery = { sql: (select) => `SELECT ${select} FROM ${k.from} WHERE ${where} ${order}`, from: k.from, where, rows: chunkRows };
+    const query: PageQuery = { sql: (select) => `SELECT ${select} FROM ${k.from} WHERE ${where} ${order}`, from: k.from, where, rows: chunkRows, last };
     let used = shape;
     let page = await used.read(reader, query);
     while (!page && used.fallback) {
@@ -350,32 +352,83 @@ function csvPages(key: Column, ended: string, encoded: CsvEncoding, lineByLine: 
   const end = Buffer.byteLength(encoded.lineSeparator, 'utf8');
   const joined = `GROUP_CONCAT(IFNULL(${ended}, _utf8mb4 X'${NULL_LINE.toString('hex')}') SEPARATOR '') AS ${q(LINE)}`;
   let fits = true;
+  const spans = key.type === 'integer' ? keySpans(key) : undefined;
   return {
     keyAt: [0],
     fallback: lineByLine,
     async read(reader, page) {
       if (!fits) return undefined;
       const longest = await reader.allowLongConcat();
-      const [bound] = await reader.run(`SELECT ${k} FROM ${page.from} WHERE ${page.where} ORDER BY ${k} LIMIT ${page.rows - 1}, 1`);
-      const upTo = bound ? ` AND ${k} <= ${mysqlLiteral(fromMysql(key.type, bound[0]), key.type)}` : '';
-      const [[count, last, bytes]] = (await reader.run(
-        `SELECT COUNT(*), MAX(${k}), ${joined} FROM ${page.from} FORCE INDEX (PRIMARY) WHERE ${page.where}${upTo}`,
-        [],
-        lineAsBytes,
-      )) as [[unknown, unknown, Buffer | null]];
-      const n = Number(count);
-      // No rows left up to the bound (deleted since it was found): the next page starts after it.
-      if (n === 0) return { count: 0, last: bound, more: bound !== undefined, batch: () => ({ rows: [], position: {}, bytes: 0 }) };
-      // Cut (at a character's start, so up to 3 bytes short of the limit), or over max_allowed_packet (NULL).
-      if (bytes === null || bytes.length > longest - 4) fits = false;
-      if (!fits || bytes!.includes(NULL_LINE)) return undefined;
-      return {
-        count: n,
-        last: [last],
-        more: bound !== undefined,
-        // BYTES_READ counts the lines' bytes, not their separators.
-        batch: (position) => ({ rows: [], lines: { bytes: bytes!, count: n }, position, bytes: bytes!.length - n * end, encoded }),
-      };
+      for (;;) {
+        const span = await spans?.next(reader, page);
+        const [bound] = span ? [[span.to]] : await reader.run(`SELECT ${k} FROM ${page.from} WHERE ${page.where} ORDER BY ${k} LIMIT ${page.rows - 1}, 1`);
+        const upTo = bound ? ` AND ${k} <= ${mysqlLiteral(fromMysql(key.type, bound[0]), key.type)}` : '';
+        const [[count, last, bytes]] = (await reader.run(
+          `SELECT COUNT(*), MAX(${k}), ${joined} FROM ${page.from} FORCE INDEX (PRIMARY) WHERE ${page.where}${upTo}`,
+          [],
+          lineAsBytes,
+        )) as [[unknown, unknown, Buffer | null]];
+        const n = Number(count);
+        // Cut (at a character's start, so up to 3 bytes short of the limit), or over max_allowed_packet (NULL).
+        const over = n > 0 && (bytes === null || bytes.length > longest - 4);
+        // A span that met denser keys than the last: again, narrower.
+        if (over && span && spans!.narrow()) continue;
+        spans?.met(n, page.rows);
+        // No rows left up to the bound (deleted since it was found, or none in the span): the next page starts after it.
+        if (n === 0) return { count: 0, last: bound, more: bound !== undefined, batch: () => ({ rows: [], position: {}, bytes: 0 }) };
+        if (over) fits = false;
+        if (!fits || bytes!.includes(NULL_LINE)) return undefined;
+        return {
+          count: n,
+          // After a span, the next page starts after the span (rows up to its end are all read).
+          last: span ? bound : [last],
+          more: bound !== undefined,
+          // BYTES_READ counts the lines' bytes, not their separators.
+          batch: (position) => ({ rows: [], lines: { bytes: bytes!, count: n }, position, bytes: bytes!.length - n * end, encoded }),
+        };
+      }
+    },
+  };
+}
+
+/**
+ * Pages of an integer key as spans of its values: `k <= from + width`, the width fitted to the
+ * page's rows by how many the last span held. Finding each page's end by walking the key
+ * (`ORDER BY k LIMIT rows - 1, 1`) read every row a second time, a fifth of the server's work
+ * in an export. Spans stop short of the key's largest value when the read began: the tail (and
+ * rows added beyond it since) goes by that walk, so nothing added meanwhile is missed that a
+ * keyset read would see.
+ */
+function keySpans(key: Column) {
+  const k = q(key.name);
+  let top: bigint | null | undefined;
+  let width = 0n;
+  let current: { from: bigint; to: bigint } | undefined;
+  return {
+    /** The page's span, or undefined when the page is to be found by walking the key. */
+    async next(reader: Reader, page: PageQuery): Promise<{ to: bigint } | undefined> {
+      if (top === undefined) {
+        const [[low, high]] = (await reader.run(`SELECT MIN(${k}), MAX(${k}) FROM ${page.from} WHERE ${page.where}`)) as [[unknown, unknown]];
+        top = high === null ? null : BigInt(String(high));
+        // Assume the keys dense until a span says otherwise; the first span starts at the lowest.
+        width = BigInt(page.rows);
+        if (!page.last && low !== null) current = { from: BigInt(String(low)) - 1n, to: 0n };
+      }
+      const from = page.last ? BigInt(String(page.last[0])) : current?.from;
+      if (top === null || from === undefined || from + width >= top) return (current = undefined);
+      current = { from, to: from + width };
+      return current;
+    },
+    /** The span held `n` rows: the next one is as wide as `rows` of them would take (at least 1). */
+    met(n: number, rows: number): void {
+      if (!current) return;
+      width = n === 0 ? width * 4n : (width * BigInt(rows)) / BigInt(n) || 1n;
+    },
+    /** The span held more than one value can join: halves it for the next try, unless it is one key wide. */
+    narrow(): boolean {
+      if (!current || width <= 1n) return false;
+      width /= 2n;
+      return true;
     },
   };
 }
