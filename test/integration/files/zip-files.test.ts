@@ -18,7 +18,20 @@ const kinds = useStores();
 async function setUp(kind: (typeof kinds)[number], opts: Parameters<typeof startApi>[0] = {}) {
   api = await startApi(opts);
   const c = await cluster(api);
-  return { c, area: await kind.area(c) };
+  const area = await kind.area(c);
+  /** A job copying the entries of /in's .zip archives (and its other files) byte for byte to /out. */
+  const binaryJob = (name: string) =>
+    c.job(name, {
+      from: [area.linkName, kind.name],
+      to: [area.linkName, kind.name],
+      fromInputs: area.from('/in', {
+        'fromJobConfig.inputFormat': 'BINARY_FILE',
+        'fromJobConfig.fromCompression': 'ZIP',
+        'fromJobConfig.compressedFileSuffix': '.zip',
+      }),
+      toInputs: area.to('/out', { 'toJobConfig.outputFormat': 'BINARY_FILE' }),
+    });
+  return { c, area, binaryJob };
 }
 
 describe.each(kinds)('$name', (kind) => {
@@ -52,7 +65,7 @@ describe.each(kinds)('$name', (kind) => {
   it('BINARY_FILE writes each entry as a file under the archive name, byte for byte, across continuations', async () => {
     // Every invocation has less time left than the margin: each copies one chunk (8 MB at
     // most) and hands over, so reads resume inside an entry and between entries.
-    const { c, area } = await setUp(kind, { invocationTimeoutMs: 1_000, settings: { continueMarginMs: 5_000 } });
+    const { c, area, binaryJob } = await setUp(kind, { invocationTimeoutMs: 1_000, settings: { continueMarginMs: 5_000 } });
     const big = bytes(9 * 1024 * 1024 + 3, 21);
     const mid = bytes(3 * 1024 * 1024, 22);
     const tail = bytes(6 * 1024 * 1024, 23);
@@ -65,16 +78,7 @@ describe.each(kinds)('$name', (kind) => {
       ]),
       'in/plain.bin': 'not an archive',
     });
-    await c.job('zbin', {
-      from: [area.linkName, kind.name],
-      to: [area.linkName, kind.name],
-      fromInputs: area.from('/in', {
-        'fromJobConfig.inputFormat': 'BINARY_FILE',
-        'fromJobConfig.fromCompression': 'ZIP',
-        'fromJobConfig.compressedFileSuffix': '.zip',
-      }),
-      toInputs: area.to('/out', { 'toJobConfig.outputFormat': 'BINARY_FILE' }),
-    });
+    await binaryJob('zbin');
     let continuations = 0;
     const send = api!.ferry.runtime.queue.send.bind(api!.ferry.runtime.queue);
     api!.ferry.runtime.queue.send = (m, o) => (m.reason === 'continue' && continuations++, send(m, o));
@@ -103,18 +107,9 @@ describe.each(kinds)('$name', (kind) => {
       (d: (p: string) => string) => `${d('in/arch.zip')} entry b.bin and ${d('in/arch.zip')} entry ./b.bin`,
     ],
   ])('BINARY_FILE: %s landing on one name fail the run before anything is written, naming both', async (_what, files, both) => {
-    const { c, area } = await setUp(kind);
+    const { c, area, binaryJob } = await setUp(kind);
     await area.write({ ...files, 'in/plain.bin': 'plain' });
-    await c.job('zclash', {
-      from: [area.linkName, kind.name],
-      to: [area.linkName, kind.name],
-      fromInputs: area.from('/in', {
-        'fromJobConfig.inputFormat': 'BINARY_FILE',
-        'fromJobConfig.fromCompression': 'ZIP',
-        'fromJobConfig.compressedFileSuffix': '.zip',
-      }),
-      toInputs: area.to('/out', { 'toJobConfig.outputFormat': 'BINARY_FILE' }),
-    });
+    await binaryJob('zclash');
     const s = await c.run('zclash');
     expect(s.status).toBe('FAILED');
     expect(s['error-summary']).toContain(`Cdm.0014: ${both(area.describe)} would both be written as arch/b.bin`);

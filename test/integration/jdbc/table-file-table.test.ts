@@ -335,21 +335,16 @@ describe('SQLite', () => {
 });
 
 describe('float negative zero', () => {
-  it('PostgreSQL float8 -0 -> CSV -> PostgreSQL keeps its sign', async () => {
-    await pg.query("CREATE TABLE z (id int PRIMARY KEY, f float8); INSERT INTO z VALUES (1, '-0'), (2, '0')");
-    await pg.query('CREATE TABLE z_back (id int PRIMARY KEY, f float8)');
-    const { dir, text } = await toFiles('pg', 'z', 'CSV, unquoted');
-    expect(text).toBe('id,f\n1,-0\n2,0\n');
-    expect((await fromFiles(dir, 'pg', 'z_back', 'CSV, unquoted')).status).toBe('SUCCEEDED');
-    expect(await pg.query('SELECT f FROM z_back ORDER BY id')).toEqual([{ f: '-0' }, { f: '0' }]);
-  });
-
-  it('PostgreSQL float8 -0 -> JSON -> PostgreSQL keeps its sign', async () => {
-    await pg.query("CREATE TABLE zj (id int PRIMARY KEY, f float8); INSERT INTO zj VALUES (1, '-0'), (2, '0')");
-    await pg.query('CREATE TABLE zj_back (id int PRIMARY KEY, f float8)');
-    const { dir, text } = await toFiles('pg', 'zj', 'JSON');
-    expect(text).toBe('{"id":1,"f":-0}\n{"id":2,"f":0}\n');
-    expect((await fromFiles(dir, 'pg', 'zj_back', 'JSON')).status).toBe('SUCCEEDED');
-    expect(await pg.query('SELECT f FROM zj_back ORDER BY id')).toEqual([{ f: '-0' }, { f: '0' }]);
+  it.each([
+    ['CSV, unquoted', 'id,f\n1,-0\n2,0\n'],
+    ['JSON', '{"id":1,"f":-0}\n{"id":2,"f":0}\n'],
+  ] as const)('PostgreSQL float8 -0 -> %s -> PostgreSQL keeps its sign', async (format, written) => {
+    const t = format === 'JSON' ? 'zj' : 'z';
+    await pg.query(`CREATE TABLE ${t} (id int PRIMARY KEY, f float8); INSERT INTO ${t} VALUES (1, '-0'), (2, '0')`);
+    await pg.query(`CREATE TABLE ${t}_back (id int PRIMARY KEY, f float8)`);
+    const { dir, text } = await toFiles('pg', t, format);
+    expect(text).toBe(written);
+    expect((await fromFiles(dir, 'pg', `${t}_back`, format)).status).toBe('SUCCEEDED');
+    expect(await pg.query(`SELECT f FROM ${t}_back ORDER BY id`)).toEqual([{ f: '-0' }, { f: '0' }]);
   });
 });
