@@ -336,6 +336,12 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     return data;
   }
 
+  /** The slice's carry files (one more than `s` names: the one a killed invocation may have begun) and its checkpoint. */
+  async function deleteBookkeeping(s: SinkState | undefined): Promise<void> {
+    for (let n = 0; n <= (s?.carryHigh ?? 0); n++) await store.delete(carryPath(n));
+    await store.delete(statePath);
+  }
+
   async function readState(): Promise<SinkState | undefined> {
     const raw = await store.get(statePath);
     return raw ? (JSON.parse(raw.toString('utf8')) as SinkState) : undefined;
@@ -876,8 +882,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     async finish() {
       await wrap(`Cleaning up ${store.describe(outputDir)}`, async () => {
         const s = await load();
-        for (let n = 0; n < s.carryHigh; n++) await store.delete(carryPath(n));
-        await store.delete(statePath);
+        await deleteBookkeeping(s);
       });
     },
     async discard() {
@@ -898,13 +903,12 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           s.filesWritten -= s.pending.filter((f) => !f.skip).length;
           s.pending = [];
           s.open = undefined;
-          for (let n = 0; n < s.carryHigh; n++) await store.delete(carryPath(n));
         }
         ahead = { nextIndex: s?.nextIndex ?? 0 };
         inFlight = [];
         wholeFiles = [];
         if (recordMd5) await store.delete(md5Path);
-        await store.delete(statePath);
+        await deleteBookkeeping(s);
       });
     },
     counters(): Partial<Counters> {

@@ -150,10 +150,13 @@ export function tempPathOf(path: string): string {
 
 /**
  * Where `put` writes a small file before renaming it into place, so that it is never seen
- * half-written; the process id keeps two writers of the same file apart.
+ * half-written. One name a path: a writer killed mid-put leaves it, and the resumed writer's
+ * put of the same path (or its delete) takes it away. (Named by process, it outlived every
+ * run: a resumed executor is another process. A run's slice has one writer at a time, its
+ * lease holder.)
  */
 export function putTempPathOf(path: string): string {
-  return `${path}.${process.pid}${TEMP_SUFFIX}`;
+  return joinPath(dirName(path), `.${baseName(path)}.put${TEMP_SUFFIX}`);
 }
 
 /** A file directly in a checkpoint directory: the directory goes with its last file. */

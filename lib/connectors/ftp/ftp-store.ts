@@ -227,6 +227,8 @@ export function ftpStore(link: FtpLink): FileStore {
     async delete(path) {
       await exclusive(async (c) => {
         await c.remove(full(path), true);
+        // With what a put of it cut off by a kill left.
+        await c.remove(full(putTempPathOf(path)), true);
         // The checkpoint directory goes with its last file (RMD refuses while others' runs use it).
         if (isCheckpointFile(path)) {
           made.delete(dirName(path));

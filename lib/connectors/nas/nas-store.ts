@@ -68,7 +68,8 @@ export function nasStore(rootDirectory: string): FileStore {
       await rename(tmp, target);
     },
     async delete(path) {
-      await rm(full(path), { force: true });
+      // With what a put of it cut off by a kill left.
+      await Promise.all([rm(full(path), { force: true }), rm(full(putTempPathOf(path)), { force: true })]);
       // The checkpoint directory goes with its last file (rmdir refuses while others' runs use it).
       if (isCheckpointFile(path)) await rmdir(full(dirName(path))).catch(() => undefined);
     },

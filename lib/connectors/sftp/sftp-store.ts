@@ -362,7 +362,9 @@ export function sftpStore(link: SftpLink): FileStore {
     },
     async delete(path) {
       const s = await sftp();
-      await call<void>((cb) => s.unlink(full(path), cb)).catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
+      const unlink = (p: string) => call<void>((cb) => s.unlink(full(p), cb)).catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
+      // With what a put of it cut off by a kill left.
+      await Promise.all([unlink(path), unlink(putTempPathOf(path))]);
       // The checkpoint directory goes with its last file (rmdir refuses while others' runs use it).
       if (isCheckpointFile(path)) await call<void>((cb) => s.rmdir(full(dirName(path)), cb)).catch(() => undefined);
     },

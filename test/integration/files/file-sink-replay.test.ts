@@ -2,7 +2,8 @@
 // rewrites that part on retry; the part must hold the very same ciphertext, so the file
 // decrypts whole. The crash is reproduced on a real directory: the tree as the dead
 // invocation left it, with the checkpoint it had saved before the part.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,8 +11,10 @@ import type { Checkpoint, RunKey, TableSchema, Value } from '../../../lib/engine
 import { openWhole, parseDek, SEGMENT_BYTES } from '../../../lib/connectors/files/file-crypto';
 import { openFileSink } from '../../../lib/connectors/files/file-sink';
 import { BINARY_SCHEMA } from '../../../lib/connectors/files/file-source';
+import { dirName } from '../../../lib/connectors/files/file-store';
+import { PROJECT_ROOT } from '../../../lib/local/embedded';
 import { nasStore } from '../../../lib/connectors/nas/nas-store';
-import { bytes, md5 } from './file-harness';
+import { bytes, md5, treeMd5 } from './file-harness';
 
 const DEK = '7a'.repeat(32);
 const RUN: RunKey = { project: 'p', cluster: 'c', job: 'j', submissionId: 1, partition: 0 };
@@ -82,5 +85,37 @@ describe.each([
     const [left, right] = [readFileSync(join(a, 'out', file)), readFileSync(join(b, 'out', file))];
     expect(md5(right)).toBe(md5(left));
     expect(md5(openWhole(parseDek(DEK, 'toJobConfig.dek'), right)!)).toBe(md5(batches.data));
+  });
+});
+
+/** Prints where `put` writes each path (argv) before renaming it. */
+const PRINT_PUT_TEMPS = `import('./lib/connectors/files/file-store.ts').then((m) => { for (const p of process.argv.slice(1)) console.log(m.putTempPathOf(p)); })`;
+
+describe('a put cut off by a kill', () => {
+  it('leaves nothing once the resumed slice has written the same files and finished', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ferry-killed-put-'));
+    const store = nasStore(root);
+    const files = [0, 1, 2].map((i) => ({ name: `f${i}.bin`, data: bytes(100_000 + i, i + 1) }));
+    // What a process killed inside the whole-file PUT of f1, inside a checkpoint save and inside a
+    // carry file leaves: cut-short temp files beside each.
+    // Another process: the names are its own (a resumed executor never runs in the killed one's).
+    const dead = ['out/f1.bin', `out/.ferry-checkpoint/p_c_j_1_0.json`, `out/.ferry-checkpoint/p_c_j_1_0.carry-0`];
+    const names = execFileSync(process.execPath, ['--import', 'tsx', '-e', PRINT_PUT_TEMPS, ...dead], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    for (const temp of names.trim().split('\n')) {
+      mkdirSync(join(root, dirName(temp)), { recursive: true });
+      writeFileSync(join(root, temp), 'cut sh');
+    }
+    const sink = await openFileSink(store, { 'toJobConfig.outputDirectory': '/out', 'toJobConfig.outputFormat': 'BINARY_FILE' }, RUN, BINARY_SCHEMA);
+    expect(await sink.checkpoint()).toBeUndefined();
+    for (const [i, f] of files.entries()) {
+      const row: Value[] = [f.name, BigInt(f.data.length), 0n, f.data];
+      await sink.write({ rows: [row], position: { n: i + 1 }, bytes: f.data.length }, cp(i + 1));
+    }
+    await sink.seal!();
+    await sink.finish();
+    await sink.close();
+    // Every file once, byte for byte, and nothing else: no temp file, no checkpoint directory.
+    expect(treeMd5(root)).toEqual(Object.fromEntries(files.map((f) => [`out/${f.name}`, md5(f.data)])));
+    expect(readdirSync(join(root, 'out')).sort()).toEqual(files.map((f) => f.name));
   });
 });
