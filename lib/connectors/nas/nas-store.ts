@@ -1,9 +1,10 @@
 // A mounted file system (NAS, SFS, a local disk) as a FileStore: paths resolve under the
 // link's root directory and may not climb out of it; staged files are hidden temp files
-// beside their destination, written at part offsets and renamed into place.
+// beside their destination, written at part offsets and renamed into place. Symbolic links
+// in an input are followed (see walk).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, opendir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, opendir, readFile, readlink, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { errors } from '../../errors';
@@ -19,14 +20,35 @@ export function nasStore(rootDirectory: string): FileStore {
   };
   const show = (p: string) => full(p);
 
-  async function* walk(dir: string, rel: string): AsyncGenerator<FileInfo> {
+  /**
+   * Links are followed, as `cp -rL` or `rsync -L` would (CDM has no option to keep them, nor a place
+   * for a notice that one was passed over): a linked file is listed under the link's name with
+   * its target's size and time, a linked directory is walked. A link leading nowhere fails the
+   * run naming it, as an unreadable file does. `real` holds the real paths of `dir` and the
+   * directories above it: one seen again is a loop (a link to an ancestor), not followed, since
+   * its files are already listed under that ancestor's path.
+   */
+  async function* walk(dir: string, rel: string, real: readonly string[]): AsyncGenerator<FileInfo> {
     for await (const entry of await opendir(dir)) {
       const path = joinPath(rel, entry.name);
-      if (entry.isDirectory()) yield* walk(join(dir, entry.name), path);
-      else if (entry.isFile()) {
-        const s = await stat(join(dir, entry.name));
+      const at = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        const r = join(real[real.length - 1]!, entry.name);
+        if (!real.includes(r)) yield* walk(at, path, [...real, r]);
+      } else if (entry.isFile()) {
+        const s = await stat(at);
         yield { path, size: s.size, mtime: s.mtimeMs };
+      } else if (entry.isSymbolicLink()) {
+        const s = await stat(at).catch(async (e: NodeJS.ErrnoException) => {
+          const target = await readlink(at).catch(() => '?');
+          throw errors.extractFailed(`Input ${show(path)} is a symbolic link to ${target}, which cannot be read (${e.code ?? e.message}).`, e);
+        });
+        if (s.isDirectory()) {
+          const r = await realpath(at);
+          if (!real.includes(r)) yield* walk(at, path, [...real, r]);
+        } else if (s.isFile()) yield { path, size: s.size, mtime: s.mtimeMs };
       }
+      // Sockets, FIFOs and devices (linked or not) hold no bytes to copy; reading a FIFO would wait for a writer.
     }
   }
 
@@ -43,7 +65,7 @@ export function nasStore(rootDirectory: string): FileStore {
         if (isMissing(e)) throw errors.extractFailed(`Input path ${show(path)} does not exist.`);
         throw e;
       });
-      if (s.isDirectory()) yield* walk(full(path), path);
+      if (s.isDirectory()) yield* walk(full(path), path, [await realpath(full(path))]);
       else yield { path, size: s.size, mtime: s.mtimeMs };
     },
     async stat(path) {

@@ -1,6 +1,6 @@
 // File jobs between directories of the local file system (nas-connector), driven
 // through the CDM API on the embedded runtime.
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lutimesSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
@@ -120,6 +120,66 @@ describe('selecting files', () => {
     const s = await c.run('none');
     expect(s.status).toBe('FAILED');
     expect(s['error-summary']).toContain(`Input path ${join(root, 'nowhere')} does not exist.`);
+  });
+});
+
+describe('symbolic links in an input directory are followed', () => {
+  it('a linked file is copied byte for byte under the link\'s name, with its target\'s size, time and .md5 sibling', async () => {
+    const { c, root, src, dst } = await setUp();
+    const b = bytes(9 * 1024 * 1024 + 5, 3);
+    writeTree(root, { 'in/a.bin': 'a', 'in/a.bin.md5': md5(Buffer.from('a')), 'elsewhere/target.bin': b, 'in/b.bin.md5': md5(b) });
+    symlinkSync(join(root, 'elsewhere/target.bin'), join(src, 'b.bin'));
+    // Only the target's time is in the TIME window: a filter reading the link's own time would drop b.bin.
+    utimesSync(join(root, 'elsewhere/target.bin'), new Date('2024-06-01T00:00:00Z'), new Date('2024-06-01T00:00:00Z'));
+    utimesSync(join(src, 'a.bin'), new Date('2024-06-01T00:00:00Z'), new Date('2024-06-01T00:00:00Z'));
+    lutimesSync(join(src, 'b.bin'), new Date('2020-01-01T00:00:00Z'), new Date('2020-01-01T00:00:00Z'));
+    const time = { 'fromJobConfig.filterType': 'TIME', 'fromJobConfig.startTime': '2024-01-01 00:00:00', 'fromJobConfig.endTime': '2025-01-01 00:00:00' };
+    await c.job('linkedfile', binaryJob({ from: { 'fromJobConfig.md5FileSuffix': '.md5', ...time } }));
+    const s = await c.run('linkedfile');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(treeMd5(dst)).toEqual({ 'a.bin': md5(Buffer.from('a')), 'b.bin': md5(b) });
+    expect(counters(s)).toMatchObject({ TOTAL_FILES: 2, TOTAL_SIZE: b.length + 1, BYTES_WRITTEN: b.length + 1, FILES_SKIPPED: 0 });
+  });
+
+  it('a linked directory\'s files are copied under the link\'s name, subdirectories included', async () => {
+    const { c, root, src, dst } = await setUp();
+    writeTree(root, { 'in/a.bin': 'a', 'shared/x.bin': 'x', 'shared/deeper/y.bin': 'y' });
+    symlinkSync(join(root, 'shared'), join(src, 'linked'));
+    await c.job('linkeddir', binaryJob());
+    const s = await c.run('linkeddir');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(Object.keys(treeMd5(dst)).sort()).toEqual(['a.bin', 'linked/deeper/y.bin', 'linked/x.bin']);
+    expect(counters(s)).toMatchObject({ TOTAL_FILES: 3, FILES_WRITTEN: 3 });
+  });
+
+  it.each([
+    // The link back to /in is not walked again: its files are already copied under their own path.
+    ['/in', ['a.bin', 'sub/x.bin']],
+    // From /in/sub, up leads above the input and is followed, but not back into /in/sub.
+    ['/in/sub', ['up/a.bin', 'x.bin']],
+  ])('a loop (sub/up links to its parent, self to its own directory) ends: input %s copies %j', async (input, copied) => {
+    const { c, src, dst } = await setUp();
+    writeTree(src, { 'a.bin': 'a', 'sub/x.bin': 'x' });
+    symlinkSync('..', join(src, 'sub/up'));
+    symlinkSync('.', join(src, 'sub/self'));
+    await c.job('loop', binaryJob({ from: { 'fromJobConfig.inputDirectory': input } }));
+    const s = await c.run('loop');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(Object.keys(treeMd5(dst)).sort()).toEqual(copied);
+  });
+
+  it.each([
+    ['to a missing file', join('..', 'nowhere.csv'), 'ENOENT'],
+    ['to itself', 'dangling.csv', 'ELOOP'],
+  ])('a link %s fails the run naming it, before anything is written', async (_, target, code) => {
+    const { c, src, dst } = await setUp();
+    writeTree(src, { 'a.csv': 'a' });
+    symlinkSync(target, join(src, 'dangling.csv'));
+    await c.job('dangling', binaryJob());
+    const s = await c.run('dangling');
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(`Input ${join(src, 'dangling.csv')} is a symbolic link to ${target}, which cannot be read (${code}).`);
+    expect(existsSync(dst) ? readdirSync(dst) : []).toEqual([]);
   });
 });
 
