@@ -12,6 +12,7 @@ import { DRIVER_CONFIGS, driverInputs } from './driver-inputs';
 import { checkMacros } from '../engine/macros';
 import { checkDirtyData } from '../engine/dirty-data';
 import type { Connector } from '../connectors/connector';
+import { checkBinaryCopy } from '../connectors/files/file-inputs';
 import type { InputMap } from '../model/config-values';
 import { jobMask, keepStoredSecrets, openJobSecrets, sealJobSecrets } from './job-secrets';
 
@@ -76,6 +77,8 @@ export async function validateJob(rt: Runtime, project: string, cluster: string,
   }
   from.checkFrom?.(fromValues);
   to.checkTo?.(toValues);
+  // Each side's check sees its own inputs; a binary copy needs both (CDM: a file-system source).
+  checkBinaryCopy(fromValues['fromJobConfig.inputFormat'] === 'BINARY_FILE', toValues['toJobConfig.outputFormat']);
   // issue 7: Ferry's automation inputs (ferryConfig.s3Trigger*, schedulerTimeZone) and the schedule's rules.
   const driver = validateInputs(driverInputs, spec.driver, DRIVER_CONFIGS);
   validateAutomation(rt, driver);

@@ -116,13 +116,10 @@ export function checkFileFrom(from: InputMap): void {
   if (from['fromJobConfig.md5FileSuffix'] && from['fromJobConfig.fromCompression'] === 'ZIP') {
     throw errors.invalidParameter('fromJobConfig.md5FileSuffix cannot be combined with fromJobConfig.fromCompression ZIP: the entries, not the archive, are copied.');
   }
-  const list = from['fromJobConfig.columnList'];
-  if (list && !/^\d+(&\d+)*$/.test(list)) {
-    throw errors.invalidParameter(`fromJobConfig.columnList must be field numbers separated by &, e.g. 1&3&5; got "${list}".`);
-  }
-  if (from['fromJobConfig.inputDirectory']!.split(from['fromJobConfig.fileSeparator'] || '|').length > 50) {
-    throw errors.invalidParameter('fromJobConfig.inputDirectory names more than 50 paths.');
-  }
+  checkColumnNumbers(from, 'fromJobConfig.columnList', 'field numbers separated by &, e.g. 1&3&5');
+  const inputs = from['fromJobConfig.inputDirectory']!.split(from['fromJobConfig.fileSeparator'] || '|');
+  if (inputs.length > 50) throw errors.invalidParameter('fromJobConfig.inputDirectory names more than 50 paths.');
+  for (const path of inputs) checkInsideRoot('fromJobConfig.inputDirectory', path);
 }
 
 export function checkFileTo(to: InputMap): void {
@@ -138,12 +135,16 @@ export function checkFileTo(to: InputMap): void {
   if (to['toJobConfig.recordMD5Result'] === 'true' && !to['toJobConfig.recordMD5Directory']) {
     throw errors.invalidParameter('toJobConfig.recordMD5Result needs toJobConfig.recordMD5Directory: the directory the MD5 result file goes to.');
   }
-  const columns = to['toJobConfig.columnList'];
-  if (columns && !/^\d+(&\d+)*$/.test(columns)) {
-    throw errors.invalidParameter(`toJobConfig.columnList must be column numbers separated by &, e.g. 1&3; got "${columns}".`);
-  }
-  if (columns && to['toJobConfig.outputFormat'] === 'BINARY_FILE') {
+  checkColumnNumbers(to, 'toJobConfig.columnList', 'column numbers separated by &, e.g. 1&3');
+  if (to['toJobConfig.columnList'] && to['toJobConfig.outputFormat'] === 'BINARY_FILE') {
     throw errors.invalidParameter('toJobConfig.columnList picks columns of CSV_FILE or JSON_FILE output; a BINARY_FILE copy has none.');
+  }
+  checkInsideRoot('toJobConfig.outputDirectory', to['toJobConfig.outputDirectory']!);
+  if (to['toJobConfig.recordMD5Directory']) checkInsideRoot('toJobConfig.recordMD5Directory', to['toJobConfig.recordMD5Directory']);
+  const prefix = to['toJobConfig.filePrefix'];
+  // It becomes the start of each file's name (and of its temp file's): never a path of its own.
+  if (prefix && (/[/\\]/.test(prefix) || prefix === '.' || prefix.includes('..'))) {
+    throw errors.invalidParameter(`toJobConfig.filePrefix is the start of a file name: no "/", "\\" or ".."; got "${prefix}".`);
   }
   const marker = to['toJobConfig.markerFile'];
   if (marker && (marker.includes('/') || marker === '.' || marker === '..')) {
@@ -151,6 +152,44 @@ export function checkFileTo(to: InputMap): void {
   }
   encoderFor(to['toJobConfig.encodeType']!, 'toJobConfig.encodeType');
   if (to['toJobConfig.outputFormat'] === 'CSV_FILE') checkSeparators(to, 'toJobConfig');
+}
+
+/**
+ * A BINARY_FILE copy moves files byte for byte, so both sides must be files in BINARY_FILE:
+ * a table or a CSV/JSON file has no files to copy, and a binary source has no columns to
+ * write. The job is refused when it is saved; the sink asks again, knowing its source only
+ * by its schema.
+ */
+export function checkBinaryCopy(binarySource: boolean, outputFormat: string | undefined): void {
+  if (outputFormat === 'BINARY_FILE' && !binarySource) {
+    throw errors.invalidParameter('toJobConfig.outputFormat BINARY_FILE needs a file source with fromJobConfig.inputFormat BINARY_FILE.');
+  }
+  if (binarySource && outputFormat === undefined) {
+    throw errors.invalidParameter('fromJobConfig.inputFormat BINARY_FILE copies files byte for byte: it needs a file destination with toJobConfig.outputFormat BINARY_FILE.');
+  }
+  if (binarySource && outputFormat !== 'BINARY_FILE') {
+    throw errors.invalidParameter('A BINARY_FILE source is copied byte for byte: set toJobConfig.outputFormat to BINARY_FILE.');
+  }
+}
+
+/** Column (or field) numbers, counted from 1 as CDM does; `want` says what the input holds. */
+function checkColumnNumbers(values: InputMap, name: string, want: string): void {
+  const list = values[name];
+  if (!list) return;
+  if (!/^\d+(&\d+)*$/.test(list)) throw errors.invalidParameter(`${name} must be ${want}; got "${list}".`);
+  if (list.split('&').some((n) => Number(n) === 0)) throw errors.invalidParameter(`${name} numbers start at 1; got "${list}".`);
+}
+
+/**
+ * A path input stays inside the link's root directory (or bucket): no ".." segment. Macros
+ * resolve to dates, times and the start body's variables; a variable's value is the store's
+ * to refuse when the run resolves it.
+ */
+function checkInsideRoot(name: string, path: string): void {
+  // A backslash separates segments on a Windows FTP or SFTP server.
+  if (path.split(/[/\\]/).some((segment) => segment.trim() === '..')) {
+    throw errors.invalidParameter(`${name} must stay inside the link's root: no ".." segment; got "${path}".`);
+  }
 }
 
 /**

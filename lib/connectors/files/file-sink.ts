@@ -69,6 +69,7 @@ import type { InputMap } from '../../model/config-values';
 import type { Counters } from '../../model/submission';
 import { formatCsvLine } from './csv-format';
 import { ALGORITHM, cipherOffset, cipherSize, fileCipher, newSalt, openWhole, parseDek, sealPiece, sealWhole, SEGMENT_BYTES } from './file-crypto';
+import { checkBinaryCopy } from './file-inputs';
 import { BINARY_SCHEMA } from './file-source';
 import { CHECKPOINT_DIR, joinPath, normalizePath, type FileStore, type FileStream, type StagedFile, type StreamedFile } from './file-store';
 import { formatJsonLine } from './json-format';
@@ -195,12 +196,7 @@ interface SentPart {
 export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, schema: TableSchema): Promise<Sink> {
   const format = to['toJobConfig.outputFormat'];
   const binary = schema.engine === BINARY_SCHEMA.engine;
-  if (format === 'BINARY_FILE' && !binary) {
-    throw errors.invalidParameter('toJobConfig.outputFormat BINARY_FILE needs a file source with fromJobConfig.inputFormat BINARY_FILE.');
-  }
-  if (format !== 'BINARY_FILE' && binary) {
-    throw errors.invalidParameter('A BINARY_FILE source is copied byte for byte: set toJobConfig.outputFormat to BINARY_FILE.');
-  }
+  checkBinaryCopy(binary, format);
   const outputDir = normalizePath(to['toJobConfig.outputDirectory']!);
   const runId = runFileId(run);
   const statePath = joinPath(outputDir, CHECKPOINT_DIR, `${runId}.json`);
