@@ -22,7 +22,7 @@ import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import type { FileInfo, FileStore, StagedFile } from '../files/file-store';
-import { directRead, withSocketReads } from './socket-reads';
+import { directRead, storeIdleMs, withSocketReads } from './socket-reads';
 
 /** S3 refuses parts below 5 MiB except the last one. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -57,7 +57,17 @@ const STREAM_AHEAD_BYTES = 8 * 1024 * 1024 + 1;
 const accounts = new WeakMap<S3Client, string>();
 const buckets = new WeakMap<FileStore, { client: S3Client; bucket: string }>();
 
-export function obsClient(link: InputMap): S3Client {
+/**
+ * How long the store may keep Ferry waiting. A host that takes no connection within
+ * CONNECT_TIMEOUT_MS, or a connection silent for storeIdleMs() (no byte either way: a hung
+ * server, a wrong port behind a proxy), fails the request (the SDK tries 3 times), where before
+ * a run waited for ever. A link test tries once, silent at most LINK_TEST_IDLE_MS: its caller
+ * waits on it. (Reads of large objects keep their own sockets: socket-reads.ts.)
+ */
+const CONNECT_TIMEOUT_MS = 30_000;
+const LINK_TEST_IDLE_MS = 20_000;
+
+export function obsClient(link: InputMap, linkTest = false): S3Client {
   const raw = (link['linkConfig.server'] ?? '').trim();
   const port = link['linkConfig.port'] || '443';
   const scheme = /^https?:\/\//i.test(raw) ? raw.slice(0, raw.indexOf(':')).toLowerCase() : port === '80' ? 'http' : 'https';
@@ -71,7 +81,8 @@ export function obsClient(link: InputMap): S3Client {
     // A plain-HTTP endpoint is a local or private server: no DNS for bucket subdomains.
     forcePathStyle: scheme === 'http',
     credentials: { accessKeyId: link['linkConfig.accessKey'] ?? '', secretAccessKey: link['linkConfig.securityKey'] ?? '' },
-    maxAttempts: 3,
+    maxAttempts: linkTest ? 1 : 3,
+    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, socketTimeout: linkTest ? Math.min(LINK_TEST_IDLE_MS, storeIdleMs()) : storeIdleMs() },
     // No CRC32 of every byte sent and received, computed in JavaScript: it cost a binary copy
     // as much CPU as the copy itself, and S3-compatible stores (OBS, older MinIO) do not all
     // take its trailers. Integrity checks are toJobConfig.validateMD5's (the stores' MD5 ETags).
@@ -116,6 +127,8 @@ export function explainS3(e: unknown, what: string, bucketCall = false): Error {
     return errors.dbConnectFailed(`${what}: the object store refused the link's access key or secret key (${c}: ${msg}).`, e);
   }
   if ((e as { code?: string })?.code === 'ECONNREFUSED') return errors.dbConnectFailed(`${what}: cannot connect to the object store (${msg}).`, e);
+  // The SDK's own words name its module and settings: the user needs what happened.
+  if (c === 'TimeoutError') return errors.dbConnectFailed(`${what}: the object store timed out (no connection, or no answer for ${storeIdleMs() / 1000} s).`, e);
   return errors.extractFailed(`${what}: ${c ? `${c}: ` : ''}${msg}`, e);
 }
 
@@ -334,7 +347,7 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
 
 /** A link test: the endpoint answers and accepts the keys. */
 export async function testObsLink(link: InputMap): Promise<void> {
-  const client = obsClient(link);
+  const client = obsClient(link, true);
   try {
     await client.send(new ListBucketsCommand({}));
   } catch (e) {

@@ -31,6 +31,15 @@ export function directRead(): AbortController {
   return c;
 }
 
+/**
+ * How long a connection to the store may stay silent (a hung server, a wrong port behind a
+ * proxy) before its request fails: FERRY_OBS_IDLE_TIMEOUT_MS, default 60 s (the AWS CLI's
+ * read timeout). A direct read's head must arrive within it; its body has no such limit: while
+ * the reader pauses the socket for backpressure it is silent by design.
+ */
+export function storeIdleMs(): number {
+  return Number(process.env.FERRY_OBS_IDLE_TIMEOUT_MS) || 60_000;
+}
 /** Bytes of status line and headers accepted before the answer is refused as not HTTP. */
 const MAX_HEAD_BYTES = 64 * 1024;
 /** A body waits in the stream up to this before the socket is paused (the kernel's buffer holds more). */
@@ -77,7 +86,10 @@ function socketRequest(request: HandlerRequest, signal: AbortSignal): Promise<Ha
   const socket = openSocket(request.protocol === 'https:', hostname, port, reads);
   return new Promise((resolve, reject) => {
     let head: Buffer = Buffer.alloc(0);
+    const idle = storeIdleMs();
+    const timer = setTimeout(() => fail(timeoutError(`${hostname}:${port} sent no answer within ${idle / 1000} s`)), idle);
     const settle = () => {
+      clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       socket.off('error', fail).off('end', onEarlyEnd);
     };
@@ -239,6 +251,10 @@ class SocketBody extends Readable {
     this.socket.destroy();
     done(error);
   }
+}
+
+function timeoutError(message: string): Error {
+  return Object.assign(new Error(message), { name: 'TimeoutError' });
 }
 
 function abortError(): Error {

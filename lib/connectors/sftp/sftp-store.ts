@@ -104,7 +104,10 @@ export async function connectSftp(link: SftpLink): Promise<SftpSession> {
     coalesceWrites((client as unknown as { _sock?: unknown })._sock);
     return { sftp, close: () => client.end() };
   } catch (e) {
-    client.end();
+    // ssh2 may still report the connection's end (a handshake that timed out, then the far end
+    // closing): with no listener that error would be uncaught and end the process.
+    client.on('error', () => undefined);
+    client.destroy();
     const level = (e as { level?: string }).level;
     const msg = (e as Error).message;
     if (link.hostKeyFingerprint && seenKey && seenKey !== link.hostKeyFingerprint) {
