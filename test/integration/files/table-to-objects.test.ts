@@ -76,4 +76,38 @@ describe('a MySQL table to CSV objects', () => {
     expect(lines.sort()).toEqual(expected.sort());
     expect(counters(s)).toMatchObject({ ROWS_READ: ROWS, ROWS_WRITTEN: ROWS, FILES_WRITTEN: 4 });
   });
+
+  it('a key with gaps, read by 2 extractors whose invocations each hand over after a chunk: every row exactly once', async () => {
+    // Dense, then a gap of 10,000 keys, then every third key: pages are spans of key values that
+    // must resize as they go, and each continuation resumes after the last span.
+    await db.query('CREATE TABLE gaps (id INT PRIMARY KEY, note VARCHAR(100) NOT NULL) SELECT id, note FROM orders WHERE id <= 5000 OR (id > 15000 AND id % 3 = 0)');
+    const [[n, sum]] = (await db.query('SELECT COUNT(*), SUM(id) FROM gaps')) as [[unknown, unknown]];
+    const handing = await startApi({ invocationTimeoutMs: 1_000, settings: { continueMarginMs: 5_000 } });
+    try {
+      const c = await cluster(handing);
+      await s3.createBucket('gaps');
+      await c.links(mysqlLinkBody('db', db.name, { 'linkConfig.fetchSize': '1000' }), link('s3', 'obs-connector', s3.linkInputs()));
+      await c.job('gaps', {
+        from: ['db', 'generic-jdbc-connector'],
+        to: ['s3', 'obs-connector'],
+        fromInputs: { 'fromJobConfig.schemaName': db.name, 'fromJobConfig.tableName': 'gaps', 'fromJobConfig.partitionColumn': 'id' },
+        toInputs: { 'toJobConfig.bucketName': 'gaps', 'toJobConfig.outputDirectory': '/out', 'toJobConfig.outputFormat': 'CSV_FILE', 'toJobConfig.lineSeparator': '\\n' },
+        driver: { 'throttlingConfig.numExtractors': '2' },
+      });
+      const s = await c.run('gaps');
+      expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+      const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'gaps' }));
+      const ids: number[] = [];
+      for (const o of listed.Contents ?? []) {
+        const body = await (await s3.client.send(new GetObjectCommand({ Bucket: 'gaps', Key: o.Key! }))).Body!.transformToString();
+        ids.push(...body.split('\n').filter(Boolean).map((l) => Number(l.split(',')[0])));
+      }
+      expect(ids.length).toBe(Number(n));
+      expect(new Set(ids).size).toBe(Number(n));
+      expect(ids.reduce((a, b) => a + b, 0)).toBe(Number(sum));
+      expect(counters(s)).toMatchObject({ ROWS_READ: Number(n), ROWS_WRITTEN: Number(n) });
+    } finally {
+      await handing.close();
+    }
+  });
 });
