@@ -170,8 +170,15 @@ export function decryptingStore(store: FileStore, dek: Buffer, input: string, is
   const plain = (f: FileInfo): FileInfo => {
     if (isPlain(f.path)) return f;
     const size = plainSize(f.size);
-    if (size === undefined) throw refused(f.path);
-    return { ...f, size };
+    if (size !== undefined) return { ...f, size };
+    // Listings hold files the job never reads (a marker file, files a filter leaves out): a
+    // size no file of this format has is refused only once asked for, i.e. for a file selected.
+    return Object.defineProperty({ ...f }, 'size', {
+      enumerable: true,
+      get: () => {
+        throw refused(f.path);
+      },
+    });
   };
 
   async function* decrypt(path: string, start: number): AsyncGenerator<Buffer> {

@@ -198,6 +198,41 @@ describe('AES-256-GCM encryption during migration', () => {
     expect(s['error-summary']).toContain('/enc/deep/big.bin: wrong fromJobConfig.dek or the file is not Ferry AES-256-GCM / was altered');
   });
 
+  it('files the job does not select (a marker file, a file the filter leaves out) are not decrypted: the selected ones are', async () => {
+    const { c, root, bucket } = await setUp();
+    writeTree(join(root, 'in'), SAMPLE);
+    await c.job('enc', encryptJob(bucket));
+    expect((await c.run('enc')).status).toBe('SUCCEEDED');
+    // Beside the encrypted objects: the producer's empty marker and a plain note, neither in Ferry's format.
+    await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'enc/ok.txt', Body: Buffer.alloc(0) }));
+    await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'enc/README.md', Body: Buffer.from('plain notes') }));
+    const job = decryptJob(bucket);
+    await c.job('dec', {
+      ...job,
+      fromInputs: {
+        ...job.fromInputs,
+        'fromJobConfig.useMarkerFile': 'true',
+        'fromJobConfig.markerFile': 'ok.txt',
+        'fromJobConfig.filterType': 'WILDCARD',
+        'fromJobConfig.fileFilter': '*.txt,*.dat,*.bin',
+      },
+    });
+    const s = await c.run('dec');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(treeMd5(join(root, 'out'))).toEqual(treeMd5(join(root, 'in')));
+    expect(counters(s)).toMatchObject({ FILES_READ: 3, FILES_WRITTEN: 3, TOTAL_FILES: 3 });
+  });
+
+  it('a selected file that is not in Ferry\'s format still fails the run naming it', async () => {
+    const { c, root, bucket } = await setUp();
+    await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'enc/empty.dat', Body: Buffer.alloc(0) }));
+    await c.job('dec', decryptJob(bucket));
+    const s = await c.run('dec');
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toMatch(/cannot decrypt obs:\/\/crypt-\d+\/enc\/empty\.dat: wrong fromJobConfig\.dek/);
+    expect(existsSync(join(root, 'out', 'empty.dat'))).toBe(false);
+  });
+
   it.each([
     ['a dek that is not 64 hex characters', { 'toJobConfig.dek': 'abc123' }, 'toJobConfig.dek must be 64 hexadecimal characters (a 256-bit AES key).'],
     ['no dek', { 'toJobConfig.dek': '' }, 'toJobConfig.dek must be 64 hexadecimal characters'],
