@@ -84,8 +84,9 @@ export async function zipEntries(store: FileStore, f: FileInfo): Promise<ZipEntr
 }
 
 /**
- * An entry's uncompressed bytes, streamed; its size and CRC-32 are checked at the end.
- * `onRead` sees the archive bytes read (for BYTES_READ).
+ * An entry's uncompressed bytes, streamed; its size and CRC-32 are checked at the end, before
+ * its last chunk is given: a consumer that completes a file with its last bytes (a binary
+ * copy's sink) never completes one that fails the check. `onRead` sees the archive bytes read (for BYTES_READ).
  */
 export async function* entryContent(store: FileStore, path: string, e: ZipEntry, onRead?: (n: number) => void): AsyncGenerator<Buffer> {
   const raw = Readable.from(compressed(store, path, e, onRead));
@@ -93,12 +94,15 @@ export async function* entryContent(store: FileStore, path: string, e: ZipEntry,
   if (out !== raw) raw.on('error', (err) => out.destroy(err));
   let crc = 0;
   let size = 0;
+  /** The latest chunk, given once another follows or the checks pass. */
+  let held: Buffer | undefined;
   try {
     for await (const chunk of out as AsyncIterable<Buffer>) {
       crc = crc32(chunk, crc);
       size += chunk.length;
       if (size > e.size) throw new ZipFormatError(`entry ${e.name} holds more than the ${e.size} bytes its directory says`);
-      yield chunk;
+      if (held) yield held;
+      held = chunk;
     }
   } catch (err) {
     if (err instanceof ZipFormatError) throw err;
@@ -109,6 +113,7 @@ export async function* entryContent(store: FileStore, path: string, e: ZipEntry,
   }
   if (size !== e.size) throw new ZipFormatError(`entry ${e.name} holds ${size} bytes, its directory says ${e.size}`);
   if (crc >>> 0 !== e.crc) throw new ZipFormatError(`entry ${e.name} fails its CRC-32 check`);
+  if (held) yield held;
 }
 
 /** The entry's stored bytes: after its local header, exactly compressedSize of them. */

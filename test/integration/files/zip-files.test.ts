@@ -118,6 +118,21 @@ describe.each(kinds)('$name', (kind) => {
 });
 
 describe('archives that cannot be read', () => {
+  it.each(kinds)('$name: BINARY_FILE: an entry failing its CRC-32 check is never written, not even its last piece', async (kind) => {
+    const { c, area, binaryJob } = await setUp(kind);
+    const data = bytes(3 * 1024 * 1024, 31);
+    const archive = zipArchive([{ name: 'good.bin', data: 'fine' }, { name: 'bad.bin', data, method: 'store' }]);
+    // A byte of bad.bin's stored data: its size is right, only its CRC-32 tells.
+    archive[archive.indexOf(data.subarray(0, 64)) + 1_000_000]! ^= 0x01;
+    await area.write({ 'in/arch.zip': archive });
+    await binaryJob('zcrc');
+    const s = await c.run('zcrc');
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(`Cannot read ${area.describe('in/arch.zip')} as a ZIP archive: entry bad.bin fails its CRC-32 check`);
+    const out = await area.tree('out');
+    expect(out['arch/bad.bin']).toBeUndefined();
+  });
+
   it.each([
     ['an encrypted entry', zipArchive([{ name: 'secret.csv', data: 'a\n', encrypted: true }]), 'entry secret.csv is encrypted'],
     ['a file that is not an archive', Buffer.from('id\n1\n'), 'it is not a ZIP archive'],
