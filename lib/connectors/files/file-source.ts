@@ -444,7 +444,8 @@ function unitReader(store: FileStore, from: InputMap) {
     /** Binary: where an entry lands, `<archive path without .zip>/<entry path>`. */
     entryRel(f: SelectedFile, e: ZipEntry): string {
       const parts = e.name.split('/').filter((p) => p !== '' && p !== '.');
-      if (parts.includes('..')) throw errors.extractFailed(`${store.describe(f.path)} entry ${e.name} points outside the archive's directory; it was not copied.`);
+      // A backslash separates segments on a Windows FTP or SFTP server (as checkInsideRoot in file-inputs.ts has it).
+      if (e.name.split(/[/\\]/).some((p) => p.trim() === '..')) throw errors.extractFailed(`${store.describe(f.path)} entry ${e.name} points outside the archive's directory; it was not copied.`);
       return [f.rel.replace(/\.zip$/i, ''), ...parts].join('/');
     },
     /** Binary: an entry from `offset` in pieces of PIECE_BYTES (an empty entry is one empty piece). */

@@ -115,6 +115,18 @@ describe.each(kinds)('$name', (kind) => {
     expect(s['error-summary']).toContain(`Cdm.0014: ${both(area.describe)} would both be written as arch/b.bin`);
     expect(await area.tree('out')).toEqual({});
   });
+  it.each(['../evil.bin', 'sub/../../evil.bin', '..\\evil.bin', 'sub\\..\\..\\evil.bin'])(
+    'BINARY_FILE: an entry named %s (outside the archive\'s directory, "\\" being a separator on Windows servers) fails the run before anything is written',
+    async (name) => {
+      const { c, area, binaryJob } = await setUp(kind);
+      await area.write({ 'in/arch.zip': zipArchive([{ name: 'ok.bin', data: 'fine' }, { name, data: 'escaped' }]) });
+      await binaryJob('zslip');
+      const s = await c.run('zslip');
+      expect(s.status).toBe('FAILED');
+      expect(s['error-summary']).toContain(`${area.describe('in/arch.zip')} entry ${name} points outside the archive's directory; it was not copied.`);
+      expect(await area.tree('out')).toEqual({});
+    },
+  );
 });
 
 describe('archives that cannot be read', () => {
