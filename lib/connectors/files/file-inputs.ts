@@ -79,6 +79,12 @@ export const fileToInputs: readonly InputDecl[] = [
   input.boolean('toJobConfig.copyContentType', { default: 'false' }),
 ];
 
+/**
+ * The destination inputs of a store that reports no MD5 of its files (an FTP or SFTP server):
+ * toJobConfig.validateMD5 would have nothing to compare with (CDM has it for OBS only).
+ */
+export const fileToInputsWithoutMd5Check: readonly InputDecl[] = fileToInputs.filter((i) => i.name !== 'toJobConfig.validateMD5');
+
 /** Reading files written with toJobConfig.encryption (as CDM's HDFS connector names them). */
 export const fileDecryptionInputs: readonly InputDecl[] = [
   input.enum('fromJobConfig.decryption', ['NONE', ENCRYPTION], { default: 'NONE' }),

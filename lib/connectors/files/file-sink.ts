@@ -207,6 +207,8 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
   const fileLimit = to['toJobConfig.writeFileSize'] ? Number(to['toJobConfig.writeFileSize']) * MB : Infinity;
   const dek = to['toJobConfig.encryption'] === ALGORITHM ? parseDek(to['toJobConfig.dek'], 'toJobConfig.dek') : undefined;
   const validateMd5 = to['toJobConfig.validateMD5'] === 'true';
+  // Before anything is written: a file committed unchecked would be there when the run fails.
+  if (validateMd5 && !store.reportedMd5) throw errors.invalidParameter(`toJobConfig.validateMD5: ${store.label} reports no MD5 of its files.`);
   const recordMd5 = to['toJobConfig.recordMD5Result'] === 'true';
   const hashing = validateMd5 || recordMd5;
   const md5Path = md5RecordPath(outputDir, run);
@@ -497,8 +499,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
 
   /** The store's MD5 of a committed file against the one computed while writing it. */
   async function checkMd5(path: string, digest: NonNullable<PendingFile['digest']>): Promise<void> {
-    if (!store.reportedMd5) throw errors.writeFailed(`toJobConfig.validateMD5: ${store.label} reports no MD5 of its files.`);
-    const reported = await store.reportedMd5(path);
+    const reported = await store.reportedMd5!(path);
     // Object stores name a multipart upload by its parts' MD5s: compare like with like.
     const expected = reported && /-\d+$/.test(reported) ? multipartEtag(digest.parts) : digest.md5;
     if (reported === expected) return;

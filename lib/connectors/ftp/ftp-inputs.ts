@@ -1,7 +1,7 @@
 // The inputs of `ftp-connector` links and jobs, as CDM names them (shared/reference/cdm-api.md
 // §3.4): the server, its port and a login (the password sealed at rest, masked on read);
 // the job inputs are the shared file inputs, with paths absolute on the server.
-import { fileFromInputs, fileToInputs } from '../files/file-inputs';
+import { fileFromInputs, fileToInputsWithoutMd5Check } from '../files/file-inputs';
 import { input } from '../inputs';
 
 export const ftpLinkInputs = [
@@ -13,4 +13,4 @@ export const ftpLinkInputs = [
 ] as const;
 
 export const ftpFromInputs = fileFromInputs;
-export const ftpToInputs = fileToInputs;
+export const ftpToInputs = fileToInputsWithoutMd5Check;

@@ -2,7 +2,7 @@
 // §3.4): the server, its port and a login, plus Ferry's key login and host key pinning
 // (password, private key and passphrase sealed at rest, masked on read); the job inputs
 // are the shared file inputs, with paths absolute on the server.
-import { fileFromInputs, fileToInputs } from '../files/file-inputs';
+import { fileFromInputs, fileToInputsWithoutMd5Check } from '../files/file-inputs';
 import { input } from '../inputs';
 
 export const sftpLinkInputs = [
@@ -19,4 +19,4 @@ export const sftpLinkInputs = [
 ] as const;
 
 export const sftpFromInputs = fileFromInputs;
-export const sftpToInputs = fileToInputs;
+export const sftpToInputs = fileToInputsWithoutMd5Check;

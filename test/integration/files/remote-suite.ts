@@ -130,6 +130,12 @@ export function remoteFileSuite(server: () => RemoteServer): void {
       expect(Object.keys(treeMd5(s.local(`${dir}/out`)))).toEqual(shown);
     });
 
+    it('toJobConfig.validateMD5 is refused when the job is created: the server reports no MD5 to compare with', async () => {
+      const { c, remote, nas } = await setUp();
+      const err = await c.refusedJob('md5', { from: nas, to: remote, fromInputs: binaryIn('/in'), toInputs: binaryOut('/up', { 'toJobConfig.validateMD5': 'true' }) });
+      expect(err.externalMessage).toContain('toJobConfig.validateMD5');
+    });
+
     it('a missing input directory fails the run naming it', async () => {
       const { s, c, dir, remote, nas } = await setUp();
       await c.job('none', { from: remote, to: nas, fromInputs: binaryIn(s.path(`${dir}/nowhere`)), toInputs: binaryOut('/x') });
