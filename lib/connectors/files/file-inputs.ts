@@ -119,6 +119,12 @@ export function checkFileFrom(from: InputMap): void {
   if (from['fromJobConfig.md5FileSuffix'] && from['fromJobConfig.inputFormat'] !== 'BINARY_FILE') {
     throw errors.invalidParameter('fromJobConfig.md5FileSuffix applies to fromJobConfig.inputFormat BINARY_FILE only (as in CDM).');
   }
+  if (from['fromJobConfig.fromCompression'] === 'GZIP' && from['fromJobConfig.inputFormat'] === 'BINARY_FILE') {
+    // Never silently ignored: the binary copy has no gunzip step (ZIP entries it does unpack).
+    throw errors.invalidParameter(
+      'fromJobConfig.fromCompression GZIP applies to CSV_FILE and JSON_FILE input; a BINARY_FILE copy would copy the .gz files unopened (set NONE to copy them as they are).',
+    );
+  }
   if (from['fromJobConfig.md5FileSuffix'] && from['fromJobConfig.fromCompression'] === 'ZIP') {
     throw errors.invalidParameter('fromJobConfig.md5FileSuffix cannot be combined with fromJobConfig.fromCompression ZIP: the entries, not the archive, are copied.');
   }

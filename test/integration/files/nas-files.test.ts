@@ -183,6 +183,15 @@ describe('symbolic links in an input directory are followed', () => {
   });
 });
 
+describe('compressed input of a binary copy', () => {
+  it('fromCompression GZIP is refused when the job is created: a BINARY_FILE copy would copy the .gz files unopened', async () => {
+    const { c, dst } = await setUp();
+    const err = await c.refusedJob('gz', binaryJob({ from: { 'fromJobConfig.fromCompression': 'GZIP', 'fromJobConfig.compressedFileSuffix': '.gz' } }));
+    expect(err).toEqual({ errCode: 'Cdm.0014', externalMessage: expect.stringContaining('fromJobConfig.fromCompression GZIP') });
+    expect(existsSync(dst)).toBe(false);
+  });
+});
+
 describe('MD5 verification (md5FileSuffix)', () => {
   it('copies files whose .md5 sibling matches and never copies the .md5 files', async () => {
     const { c, src, dst } = await setUp();
