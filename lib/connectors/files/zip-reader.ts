@@ -59,7 +59,9 @@ export async function zipEntries(store: FileStore, f: FileInfo): Promise<ZipEntr
   const cd = await readRange(store, f.path, cdOffset, cdSize);
   const entries: ZipEntry[] = [];
   let p = 0;
-  for (let i = 0; i < count; i++) {
+  // The whole directory is read, by its size: an entry past the count is never passed over unread.
+  let i = 0;
+  for (; p < cd.length; i++) {
     if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL_SIG) throw new ZipFormatError(`its central directory is damaged at entry ${i + 1}`);
     const flags = cd.readUInt16LE(p + 8);
     const method = cd.readUInt16LE(p + 10);
@@ -80,6 +82,8 @@ export async function zipEntries(store: FileStore, f: FileInfo): Promise<ZipEntr
     if (method !== 0 && method !== 8) throw new ZipFormatError(`entry ${name} uses compression method ${method}; only stored (0) and deflate (8) are supported`);
     entries.push({ name, method, compressedSize, size, crc, localHeaderOffset });
   }
+  // The record's 16-bit count may have wrapped (writers without ZIP64 past 65535 entries); anything else is damage.
+  if (i % 0x10000 !== count) throw new ZipFormatError(`its central directory holds ${i} entries, its end record says ${count}`);
   return entries;
 }
 

@@ -148,6 +148,12 @@ describe('archives that cannot be read', () => {
   it.each([
     ['an encrypted entry', zipArchive([{ name: 'secret.csv', data: 'a\n', encrypted: true }]), 'entry secret.csv is encrypted'],
     ['a file that is not an archive', Buffer.from('id\n1\n'), 'it is not a ZIP archive'],
+    ['an end record counting fewer entries than its central directory holds', (() => {
+      const z = zipArchive([{ name: 'x.csv', data: 'id\n1\n' }, { name: 'y.csv', data: 'id\n2\n' }]);
+      z.writeUInt16LE(1, z.length - 22 + 8); // entries on this disk
+      z.writeUInt16LE(1, z.length - 22 + 10); // entries in all
+      return z;
+    })(), 'its central directory holds 2 entries, its end record says 1'],
     ['a damaged entry', (() => {
       const z = zipArchive([{ name: 'x.csv', data: 'id\n1\n2\n', method: 'store' }]);
       z[30 + 'x.csv'.length]! ^= 0xff; // first data byte: the CRC no longer matches
