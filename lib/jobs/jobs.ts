@@ -30,6 +30,8 @@ export async function createJobs(rt: Runtime, by: Principal, project: string, cl
   const names = specs.map((s) => s.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw errors.jobExists(dup);
+  // The store's conditional put refuses a taken name too, but only after the jobs before it were written.
+  for (const n of names) if (await rt.store.jobs.get(project, cluster, n)) throw errors.jobExists(n);
   const now = rt.now();
   for (const spec of specs) {
     const job: Job = {

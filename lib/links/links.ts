@@ -49,6 +49,7 @@ export async function createLinks(rt: Runtime, by: Principal, project: string, c
   await requireCluster(rt, project, cluster);
   // Validate every link before writing any, so a bad second link leaves nothing half-made.
   const checked = checkLinks(body);
+  if (!validateOnly) await requireNewNames(rt, project, cluster, checked.map((c) => c.body.name));
   for (const { connector, values } of checked) await connector.testLink?.(values);
   if (validateOnly) return { name: checked.at(-1)!.body.name, 'validation-result': checked.map(() => ({})) };
   const now = rt.now();
@@ -69,6 +70,17 @@ export async function createLinks(rt: Runtime, by: Principal, project: string, c
     await rt.store.links.create(await sealSecrets(rt, link));
   }
   return { name: checked.at(-1)!.body.name, 'validation-result': checked.map(() => ({})) };
+}
+
+/**
+ * Refuses (Cdm.0315) a batch naming a link twice or a link the cluster has, before any is
+ * written: the store's conditional put would refuse it too, but only after the links before
+ * it in the batch were created.
+ */
+async function requireNewNames(rt: Runtime, project: string, cluster: string, names: string[]): Promise<void> {
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw errors.linkExists(twice);
+  for (const name of names) if (await rt.store.links.get(project, cluster, name)) throw errors.linkExists(name);
 }
 
 export async function showLink(rt: Runtime, project: string, cluster: string, name: string) {
