@@ -46,8 +46,8 @@ export const errors = {
   connectorNotFound: (name: string) =>
     new CdmError('Cdm.0102', 400, `Connector[${name}] doesn't exist.`),
   jobExists: (job: string) => new CdmError('Cdm.0104', 400, `Job[${job}] already exists.`),
-  linkInUse: (link: string, job: string) =>
-    new CdmError('Cdm.0021', 400, `Given link name is in use: job ${job} uses link ${link}.`),
+  linkInUse: (link: string, job: string, detail = '') =>
+    new CdmError('Cdm.0021', 400, `Given link name is in use: job ${job} uses link ${link}${detail}.`),
   jobUpdateMissing: (job: string) => new CdmError('Cdm.0319', 400, `Job[${job}] doesn't exist.`),
   linkUpdateMissing: (link: string) => new CdmError('Cdm.0316', 400, `Link[${link}] doesn't exist.`),
   linkExists: (link: string) => new CdmError('Cdm.0315', 400, `Link[${link}] already exists.`),

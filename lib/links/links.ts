@@ -5,6 +5,7 @@ import { connectorFor, linkSecrets } from '../connectors/registry';
 import { validateInputs } from '../connectors/inputs';
 import { errors } from '../errors';
 import type { InputMap } from '../model/config-values';
+import { linksUsedBy } from '../model/job';
 import { createLinksBodySchema, linkInputsFromBody, renderLink, SECRET_MASK, type Link } from '../model/link';
 import { parseWith, withPath } from '../model/parse';
 import type { Runtime } from '../runtime';
@@ -83,6 +84,11 @@ async function requireNewNames(rt: Runtime, project: string, cluster: string, na
   for (const name of names) if (await rt.store.links.get(project, cluster, name)) throw errors.linkExists(name);
 }
 
+/** The first job of the cluster that uses the link (linksUsedBy), if any. */
+async function jobUsing(rt: Runtime, project: string, cluster: string, link: string) {
+  return (await rt.store.jobs.list(project, cluster)).find((j) => linksUsedBy(j).includes(link));
+}
+
 export async function showLink(rt: Runtime, project: string, cluster: string, name: string) {
   await requireCluster(rt, project, cluster);
   const link = await rt.store.links.get(project, cluster, name);
@@ -114,6 +120,11 @@ export async function updateLink(rt: Runtime, by: Principal, project: string, cl
   if (l.name !== name) throw errors.invalidParameter(`links[0].name ${l.name} does not match the link in the path, ${name}.`);
   const existing = await rt.store.links.get(project, cluster, name);
   if (!existing) throw errors.linkUpdateMissing(name);
+  // A job was checked against the link's connector when it was saved; it would only fail at its next run.
+  if (existing.connector !== connector.name) {
+    const user = await jobUsing(rt, project, cluster, name);
+    if (user) throw errors.linkInUse(name, user.name, `, which must stay a ${existing.connector} link`);
+  }
   // Test with the secrets as they will be: a masked or omitted password keeps the stored one.
   const kept = await openSecrets(rt, existing);
   const plain = { ...values };
@@ -139,7 +150,7 @@ export async function updateLink(rt: Runtime, by: Principal, project: string, cl
 /** Deletes a link that no job uses (CDM refuses with Cdm.0021 otherwise). */
 export async function deleteLink(rt: Runtime, project: string, cluster: string, name: string) {
   await requireCluster(rt, project, cluster);
-  const user = (await rt.store.jobs.list(project, cluster)).find((j) => j.fromLink === name || j.toLink === name);
+  const user = await jobUsing(rt, project, cluster, name);
   if (user) throw errors.linkInUse(name, user.name);
   if (!(await rt.store.links.delete(project, cluster, name))) throw errors.linkNotFound(name);
   return {};

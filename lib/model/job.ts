@@ -101,3 +101,13 @@ export function renderJob(job: Job, mask?: (name: string, value: string) => stri
     status: job.lastStatus ?? 'NEW',
   };
 }
+
+/**
+ * The links a job depends on: its source, its destination and, when it records dirty data,
+ * the link that receives it (`throttlingConfig.writeToLink`, read by lib/engine/dirty-data.ts).
+ * A link on this list is in use: it may not be deleted or become another connector.
+ */
+export function linksUsedBy(job: Pick<JobSpec, 'fromLink' | 'toLink' | 'driver'>): string[] {
+  const dirty = job.driver['throttlingConfig.recordDirtyData'] === 'true' ? job.driver['throttlingConfig.writeToLink']?.trim() : undefined;
+  return dirty ? [job.fromLink, job.toLink, dirty] : [job.fromLink, job.toLink];
+}

@@ -1,5 +1,6 @@
 // The link and job API for file connectors, over HTTP: a batch with one bad entry writes
-// nothing.
+// nothing, a link a job depends on is neither deleted nor turned into another connector
+// under it, and secrets read back masked can be sent back with the job changed.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,5 +46,33 @@ describe('a batch with one bad entry writes nothing', () => {
     const r = await api.call('POST', `${c.base}/job`, { jobs: [job('fresh-job', copy()), job('taken', copy())] });
     expect(r.body).toEqual({ errCode: 'Cdm.0104', externalMessage: 'Job[taken] already exists.' });
     expect((await get('job', 'fresh-job')).body.errCode).toBe('Cdm.0100');
+  });
+});
+
+describe('a link a job uses stays what the job needs', () => {
+  it('the link that receives a job\'s dirty data cannot be deleted (Cdm.0021)', async () => {
+    await c.links(nas('dirt'));
+    const dirty = { 'throttlingConfig.recordDirtyData': 'true', 'throttlingConfig.writeToLink': 'dirt', 'throttlingConfig.dirtyDataDirectory': '/dirty' };
+    await c.job('records-dirt', copy({}, dirty));
+    const r = await api.call('DELETE', `${c.base}/link/dirt`);
+    expect(r.body).toEqual({ errCode: 'Cdm.0021', externalMessage: 'Given link name is in use: job records-dirt uses link dirt.' });
+    expect((await get('link', 'dirt')).status).toBe(200);
+  });
+
+  it('a link a job uses cannot change its connector-name (Cdm.0021); an unused one can', async () => {
+    await c.links(nas('changing'));
+    await c.job('uses-changing', { ...copy(), from: ['changing', 'nas-connector'] });
+    const sftp = link('changing', 'sftp-connector', { 'linkConfig.server': '127.0.0.1', 'linkConfig.port': '1', 'linkConfig.username': 'u' });
+    const r = await api.call('PUT', `${c.base}/link/changing`, { links: [sftp] });
+    expect(r.body).toEqual({
+      errCode: 'Cdm.0021',
+      externalMessage: 'Given link name is in use: job uses-changing uses link changing, which must stay a nas-connector link.',
+    });
+    expect((await get('link', 'changing')).body.links[0]['connector-name']).toBe('nas-connector');
+    // Unused, the same change goes as far as the connection test.
+    await c.links(nas('unused'));
+    const unused = await api.call('PUT', `${c.base}/link/unused`, { links: [{ ...sftp, name: 'unused' }] });
+    expect(unused.status).toBe(500);
+    expect(unused.body['validation-result'][0].linkConfig[0].message).toMatch(/127\.0\.0\.1:1/);
   });
 });
