@@ -18,6 +18,12 @@ export interface InputDecl {
   readonly max?: number;
   /** Encrypted at rest and masked on every read. */
   readonly secret?: boolean;
+  /**
+   * A secret that only some settings use (a key for an encryption switch): whether `values`
+   * (as sent, before defaults) still use it. A stored value a modify sends back masked, or
+   * leaves out, is kept only then, so switching the setting off does not need the key again.
+   */
+  readonly usedWhen?: (values: InputMap) => boolean;
   readonly description?: string;
 }
 

@@ -2,7 +2,8 @@
 // sealed like link secrets: encrypted before the job is stored, so every copy of the job
 // (the submission's, the partitions') holds ciphertext; masked on every read; opened
 // only by the executor, for the connectors.
-import { jobSecrets } from '../connectors/registry';
+import type { InputDecl } from '../connectors/inputs';
+import { connectorFor, jobSecrets } from '../connectors/registry';
 import type { InputMap } from '../model/config-values';
 import type { JobSpec } from '../model/job';
 import { SECRET_MASK } from '../model/link';
@@ -36,22 +37,25 @@ export function openJobSecrets<T extends Sides>(rt: Runtime, ref: JobRef, spec: 
 
 /**
  * A modified job whose secret inputs are the mask (or absent), as a client that read the
- * job back sends them, keeps the stored secrets (`stored` opened), when the connector is the same.
+ * job back sends them, keeps the stored secrets (`stored` opened), when the connector is the
+ * same and the job still uses them (`usedWhen`: a key whose encryption was switched off goes).
  */
 export function keepStoredSecrets(spec: JobSpec, stored: JobSpec | undefined): JobSpec {
   if (!stored) return spec;
-  const names = jobSecrets(spec.fromConnector, spec.toConnector);
-  const keep = (inputs: InputMap, old: InputMap, secret: Set<string>, same: boolean) => {
+  const keep = (inputs: InputMap, old: InputMap, decls: readonly InputDecl[], same: boolean) => {
     const out = { ...inputs };
-    for (const name of secret) {
-      if ((out[name] === undefined || out[name] === SECRET_MASK) && same && old[name]) out[name] = old[name];
+    for (const decl of decls) {
+      const given = out[decl.name];
+      if (!decl.secret || !same || !old[decl.name] || (given !== undefined && given !== SECRET_MASK)) continue;
+      if (decl.usedWhen && !decl.usedWhen(inputs)) delete out[decl.name];
+      else out[decl.name] = old[decl.name]!;
     }
     return out;
   };
   return {
     ...spec,
-    from: keep(spec.from, stored.from, names.from, stored.fromConnector === spec.fromConnector),
-    to: keep(spec.to, stored.to, names.to, stored.toConnector === spec.toConnector),
+    from: keep(spec.from, stored.from, connectorFor(spec.fromConnector).fromInputs, stored.fromConnector === spec.fromConnector),
+    to: keep(spec.to, stored.to, connectorFor(spec.toConnector).toInputs, stored.toConnector === spec.toConnector),
   };
 }
 

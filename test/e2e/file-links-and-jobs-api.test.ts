@@ -76,3 +76,32 @@ describe('a link a job uses stays what the job needs', () => {
     expect(unused.body['validation-result'][0].linkConfig[0].message).toMatch(/127\.0\.0\.1:1/);
   });
 });
+
+describe('a job read back with its key masked can be saved changed', () => {
+  const dek = 'ab'.repeat(32);
+  const input = (body: any, name: string) => body['to-config-values'].configs[0].inputs.find((i: { name: string }) => i.name === name);
+
+  it.each([
+    ['the mask sent back', 'encrypted-1', (body: any) => body],
+    ['the key left out', 'encrypted-2', (body: any) => {
+      const inputs = body['to-config-values'].configs[0].inputs;
+      inputs.splice(inputs.indexOf(input(body, 'toJobConfig.dek')), 1);
+      return body;
+    }],
+  ])('turning encryption off with %s drops the stored key', async (_what, name, edit) => {
+    await c.job(name, copy({ 'toJobConfig.encryption': 'AES-256-GCM', 'toJobConfig.dek': dek }));
+    const shown = (await get('job', name)).body.jobs[0];
+    expect(input(shown, 'toJobConfig.dek').value).toBe('******');
+    input(shown, 'toJobConfig.encryption').value = 'NONE';
+    const r = await api.call('PUT', `${c.base}/job/${name}`, { jobs: [edit(shown)] });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const stored = await api.ferry.runtime.store.jobs.get('p1', c.id, name);
+    expect(stored?.to['toJobConfig.encryption']).toBe('NONE');
+    expect(stored?.to['toJobConfig.dek']).toBeUndefined();
+  });
+
+  it('a key sent anew with encryption off is still refused', async () => {
+    const r = await c.refusedJob('plain-with-key', copy({ 'toJobConfig.dek': dek }));
+    expect(r.externalMessage).toBe('jobs[0]: toJobConfig.dek is set but toJobConfig.encryption is NONE; set it to AES-256-GCM.');
+  });
+});

@@ -47,6 +47,9 @@ export const fileFromInputs: readonly InputDecl[] = [
   input.enum('fromJobConfig.fromFileOpType', ['DO_NOTHING'], { default: 'DO_NOTHING' }),
 ];
 
+/** The encryption switch as sent (ENUM inputs take any case). */
+const isAlgorithm = (value: string | undefined) => value?.toUpperCase() === ENCRYPTION;
+
 export const fileToInputs: readonly InputDecl[] = [
   input.string('toJobConfig.outputDirectory', { mandatory: true }),
   input.enum('toJobConfig.outputFormat', FILE_FORMATS, { mandatory: true }),
@@ -64,7 +67,11 @@ export const fileToInputs: readonly InputDecl[] = [
     default: 'NONE',
     description: `${ENCRYPTION}: encrypt every file with toJobConfig.dek in Ferry's streaming format (read back with fromJobConfig.decryption).`,
   }),
-  input.string('toJobConfig.dek', { secret: true, description: 'The AES-256 key for toJobConfig.encryption, 64 hex characters.' }),
+  input.string('toJobConfig.dek', {
+    secret: true,
+    usedWhen: (v) => isAlgorithm(v['toJobConfig.encryption']),
+    description: 'The AES-256 key for toJobConfig.encryption, 64 hex characters.',
+  }),
   input.string('toJobConfig.iv', { description: 'Not used: Ferry gives every file and segment its own nonce.' }),
   input.string('toJobConfig.kmsID'),
   input.string('toJobConfig.projectID'),
@@ -88,7 +95,11 @@ export const fileToInputsWithoutMd5Check: readonly InputDecl[] = fileToInputs.fi
 /** Reading files written with toJobConfig.encryption (as CDM's HDFS connector names them). */
 export const fileDecryptionInputs: readonly InputDecl[] = [
   input.enum('fromJobConfig.decryption', ['NONE', ENCRYPTION], { default: 'NONE' }),
-  input.string('fromJobConfig.dek', { secret: true, description: 'The AES-256 key the files were written with, 64 hex characters.' }),
+  input.string('fromJobConfig.dek', {
+    secret: true,
+    usedWhen: (v) => isAlgorithm(v['fromJobConfig.decryption']),
+    description: 'The AES-256 key the files were written with, 64 hex characters.',
+  }),
   input.string('fromJobConfig.iv', { description: 'Not used: each file holds its own nonces.' }),
 ];
 
