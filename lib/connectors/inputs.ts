@@ -24,6 +24,8 @@ export interface InputDecl {
    * leaves out, is kept only then, so switching the setting off does not need the key again.
    */
   readonly usedWhen?: (values: InputMap) => boolean;
+  /** Says where a link connects (server, port): a modify that changes it must send the secrets again. */
+  readonly endpoint?: boolean;
   readonly description?: string;
 }
 

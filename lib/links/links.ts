@@ -2,6 +2,7 @@
 // resolve (secrets decrypted, for the engine only).
 import type { Principal } from '../auth/token';
 import { connectorFor, linkSecrets } from '../connectors/registry';
+import type { Connector } from '../connectors/connector';
 import { validateInputs } from '../connectors/inputs';
 import { errors } from '../errors';
 import type { InputMap } from '../model/config-values';
@@ -31,18 +32,35 @@ function checkLinks(body: unknown) {
   });
 }
 
-async function sealSecrets(rt: Runtime, link: Link, keep?: Link): Promise<Link> {
+/** The link as stored: secrets encrypted, except `kept`, which hold the stored link's ciphertext. */
+async function sealSecrets(rt: Runtime, link: Link, kept: readonly string[] = [], stored?: Link): Promise<Link> {
   const inputs = { ...link.inputs };
   for (const name of linkSecrets(link.connector)) {
     const plain = inputs[name];
-    // A client that read the link back sends the mask (or nothing): keep the stored secret.
-    if ((plain === undefined || plain === SECRET_MASK) && keep?.inputs[name] && keep.connector === link.connector) {
-      inputs[name] = keep.inputs[name];
-    } else if (plain) {
-      inputs[name] = await rt.secrets.encrypt(plain, secretContext(link, name));
-    }
+    if (kept.includes(name)) inputs[name] = stored!.inputs[name]!;
+    else if (plain) inputs[name] = await rt.secrets.encrypt(plain, secretContext(link, name));
   }
   return { ...link, inputs };
+}
+
+/**
+ * The secrets a modify keeps from the stored link: those a client that read the link back
+ * sends masked (or leaves out), when the connector is the same. They go only where they were
+ * given for: a modify that changes where the link connects (an `endpoint` input) must send
+ * them again, or whoever may modify a link could have its password sent to a server of theirs.
+ */
+function keptSecrets(connector: Connector, values: InputMap, stored: Link): string[] {
+  if (stored.connector !== connector.name) return [];
+  const kept = [...linkSecrets(connector.name)].filter(
+    (name) => (values[name] === undefined || values[name] === SECRET_MASK) && stored.inputs[name],
+  );
+  const moved = connector.linkInputs.find((d) => d.endpoint && (values[d.name] ?? '') !== (stored.inputs[d.name] ?? ''));
+  if (kept.length && moved) {
+    throw errors.invalidParameter(
+      `links[0]: ${kept.join(', ')} must be sent again when ${moved.name} changes: a stored secret goes only to the server it was given for.`,
+    );
+  }
+  return kept;
 }
 
 /** Creates links (or with `validateOnly`, checks them and creates nothing). */
@@ -125,14 +143,11 @@ export async function updateLink(rt: Runtime, by: Principal, project: string, cl
     const user = await jobUsing(rt, project, cluster, name);
     if (user) throw errors.linkInUse(name, user.name, `, which must stay a ${existing.connector} link`);
   }
-  // Test with the secrets as they will be: a masked or omitted password keeps the stored one.
-  const kept = await openSecrets(rt, existing);
+  // Test with the secrets as they will be.
+  const kept = keptSecrets(connector, values, existing);
+  const opened = await openSecrets(rt, existing);
   const plain = { ...values };
-  for (const secret of linkSecrets(connector.name)) {
-    if ((plain[secret] === undefined || plain[secret] === SECRET_MASK) && kept.connector === connector.name && kept.inputs[secret]) {
-      plain[secret] = kept.inputs[secret];
-    }
-  }
+  for (const name of kept) plain[name] = opened.inputs[name]!;
   await connector.testLink?.(plain);
   const link: Link = {
     ...existing,
@@ -143,7 +158,7 @@ export async function updateLink(rt: Runtime, by: Principal, project: string, cl
     updatedAt: rt.now(),
     updatedBy: by.subject,
   };
-  if (!(await rt.store.links.update(await sealSecrets(rt, link, existing)))) throw errors.linkUpdateMissing(name);
+  if (!(await rt.store.links.update(await sealSecrets(rt, link, kept, existing)))) throw errors.linkUpdateMissing(name);
   return { 'validation-result': [{}] };
 }
 

@@ -1,11 +1,13 @@
 // The link and job API for file connectors, over HTTP: a batch with one bad entry writes
 // nothing, a link a job depends on is neither deleted nor turned into another connector
-// under it, and secrets read back masked can be sent back with the job changed.
+// under it, secrets read back masked can be sent back with the job changed, and a stored
+// secret is only ever sent to the server it was given for.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type Api } from '../support/embedded';
+import { FTP_PASSWORD, FTP_USER, startFtpServer } from '../support/ftp-server';
 import { cluster, job, link, writeTree, type JobSides } from '../integration/files/file-harness';
 
 let api: Api;
@@ -103,5 +105,37 @@ describe('a job read back with its key masked can be saved changed', () => {
   it('a key sent anew with encryption off is still refused', async () => {
     const r = await c.refusedJob('plain-with-key', copy({ 'toJobConfig.dek': dek }));
     expect(r.externalMessage).toBe('jobs[0]: toJobConfig.dek is set but toJobConfig.encryption is NONE; set it to AES-256-GCM.');
+  });
+});
+
+describe('a stored link secret goes only to the server it was given for', () => {
+  it('a modify that moves an FTP link to another server must send the password again', async () => {
+    const ftp = await startFtpServer();
+    try {
+      const inputs = { 'linkConfig.server': ftp.host, 'linkConfig.port': String(ftp.port), 'linkConfig.username': FTP_USER, 'linkConfig.password': FTP_PASSWORD };
+      await c.links(link('files', 'ftp-connector', inputs));
+      const shown = (await get('link', 'files')).body.links[0];
+      const server = shown['link-config-values'].configs[0].inputs.find((i: { name: string }) => i.name === 'linkConfig.server');
+      expect(shown['link-config-values'].configs[0].inputs).toContainEqual({ name: 'linkConfig.password', value: '******' });
+
+      // The same server by another name: were the stored password sent, the test would pass.
+      server.value = 'localhost';
+      const moved = await api.call('PUT', `${c.base}/link/files`, { links: [shown] });
+      expect(moved.body).toEqual({
+        errCode: 'Cdm.0014',
+        externalMessage: 'links[0]: linkConfig.password must be sent again when linkConfig.server changes: a stored secret goes only to the server it was given for.',
+      });
+      const left = await api.call('PUT', `${c.base}/link/files`, { links: [link('files', 'ftp-connector', { ...inputs, 'linkConfig.server': 'localhost', 'linkConfig.password': undefined as never })] });
+      expect(left.body.errCode).toBe('Cdm.0014');
+      expect((await api.ferry.runtime.store.links.get('p1', c.id, 'files'))?.inputs['linkConfig.server']).toBe(ftp.host);
+
+      // Sent again, the move is made; on the same server the mask keeps the password.
+      const again = await api.call('PUT', `${c.base}/link/files`, { links: [link('files', 'ftp-connector', { ...inputs, 'linkConfig.server': 'localhost' })] });
+      expect(again.status, JSON.stringify(again.body)).toBe(200);
+      const username = (await get('link', 'files')).body.links[0];
+      expect((await api.call('PUT', `${c.base}/link/files`, { links: [username] })).status).toBe(200);
+    } finally {
+      await ftp.stop();
+    }
   });
 });

@@ -5,9 +5,9 @@ import { fileFromInputs, fileToInputsWithoutMd5Check } from '../files/file-input
 import { input } from '../inputs';
 
 export const ftpLinkInputs = [
-  input.string('linkConfig.server', { mandatory: true, description: 'FTP server host name or IP address.' }),
+  input.string('linkConfig.server', { mandatory: true, endpoint: true, description: 'FTP server host name or IP address.' }),
   // No declared default: linkConfig.port is shared with other connectors' docs; 21 applies in ftp-store.ts.
-  input.integer('linkConfig.port', { min: 1, max: 65535, description: 'Default 21.' }),
+  input.integer('linkConfig.port', { min: 1, max: 65535, endpoint: true, description: 'Default 21.' }),
   input.string('linkConfig.username', { mandatory: true }),
   input.string('linkConfig.password', { secret: true }),
 ] as const;

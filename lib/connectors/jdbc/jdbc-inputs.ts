@@ -17,8 +17,8 @@ export const DATABASE_TYPES = [
 
 export const jdbcLinkInputs = [
   input.enum('linkConfig.databaseType', DATABASE_TYPES, { mandatory: true }),
-  input.string('linkConfig.host', { description: 'Database server host; not used by SQLITE.' }),
-  input.integer('linkConfig.port', { min: 1, max: 65535 }),
+  input.string('linkConfig.host', { endpoint: true, description: 'Database server host; not used by SQLITE.' }),
+  input.integer('linkConfig.port', { min: 1, max: 65535, endpoint: true }),
   input.string('linkConfig.database', { description: 'Database name; for SQLITE, the database file path.' }),
   input.string('linkConfig.username'),
   input.string('linkConfig.password', { secret: true }),

@@ -8,10 +8,11 @@ export const obsLinkInputs = [
   input.string('linkConfig.storageType', { default: 'OBS' }),
   input.string('linkConfig.server', {
     mandatory: true,
+    endpoint: true,
     description: 'Endpoint host; http://host (or port 80) means plain HTTP with path-style addressing.',
   }),
   // No declared default: linkConfig.port is shared with other connectors' docs; 443 applies in obs-store.ts.
-  input.integer('linkConfig.port', { min: 1, max: 65535, description: 'Default 443; 80 means plain HTTP.' }),
+  input.integer('linkConfig.port', { min: 1, max: 65535, endpoint: true, description: 'Default 443; 80 means plain HTTP.' }),
   input.string('linkConfig.accessKey', { mandatory: true, secret: true }),
   input.string('linkConfig.securityKey', { mandatory: true, secret: true }),
   input.string('linkConfig.region', { description: 'Signing region; default: read from the endpoint name, else us-east-1.' }),

@@ -6,9 +6,9 @@ import { fileFromInputs, fileToInputsWithoutMd5Check } from '../files/file-input
 import { input } from '../inputs';
 
 export const sftpLinkInputs = [
-  input.string('linkConfig.server', { mandatory: true, description: 'SFTP (SSH) server host name or IP address.' }),
+  input.string('linkConfig.server', { mandatory: true, endpoint: true, description: 'SFTP (SSH) server host name or IP address.' }),
   // No declared default: linkConfig.port is shared with other connectors' docs; 22 applies in sftp-store.ts.
-  input.integer('linkConfig.port', { min: 1, max: 65535, description: 'Default 22.' }),
+  input.integer('linkConfig.port', { min: 1, max: 65535, endpoint: true, description: 'Default 22.' }),
   input.string('linkConfig.username', { mandatory: true }),
   input.string('linkConfig.password', { secret: true, description: 'Password login; or use linkConfig.privateKey.' }),
   input.string('linkConfig.privateKey', { secret: true, description: 'Key login: an OpenSSH or PEM private key.' }),
