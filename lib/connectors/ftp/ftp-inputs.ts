@@ -1,7 +1,7 @@
 // The inputs of `ftp-connector` links and jobs, as CDM names them (shared/reference/cdm-api.md
 // §3.4): the server, its port and a login (the password sealed at rest, masked on read);
 // the job inputs are the shared file inputs, with paths absolute on the server.
-import { fileFromInputs, fileToInputsWithoutMd5Check } from '../files/file-inputs';
+import { fileDecryptionInputs, fileFromInputs, fileToInputsWithoutMd5Check } from '../files/file-inputs';
 import { input } from '../inputs';
 
 export const ftpLinkInputs = [
@@ -12,5 +12,6 @@ export const ftpLinkInputs = [
   input.string('linkConfig.password', { secret: true }),
 ] as const;
 
-export const ftpFromInputs = fileFromInputs;
+// Files a job encrypted onto this server (toJobConfig.encryption) are read back decrypted.
+export const ftpFromInputs = [...fileFromInputs, ...fileDecryptionInputs];
 export const ftpToInputs = fileToInputsWithoutMd5Check;

@@ -2,7 +2,7 @@
 // §3.4): the server, its port and a login, plus Ferry's key login and host key pinning
 // (password, private key and passphrase sealed at rest, masked on read); the job inputs
 // are the shared file inputs, with paths absolute on the server.
-import { fileFromInputs, fileToInputsWithoutMd5Check } from '../files/file-inputs';
+import { fileDecryptionInputs, fileFromInputs, fileToInputsWithoutMd5Check } from '../files/file-inputs';
 import { input } from '../inputs';
 
 export const sftpLinkInputs = [
@@ -18,5 +18,6 @@ export const sftpLinkInputs = [
   }),
 ] as const;
 
-export const sftpFromInputs = fileFromInputs;
+// Files a job encrypted onto this server (toJobConfig.encryption) are read back decrypted.
+export const sftpFromInputs = [...fileFromInputs, ...fileDecryptionInputs];
 export const sftpToInputs = fileToInputsWithoutMd5Check;

@@ -1,6 +1,6 @@
 // Encryption during migration (toJobConfig.encryption / fromJobConfig.decryption
 // AES-256-GCM with a key in the job), through the CDM API on the embedded runtime, between
-// directories (nas-connector) and buckets of an S3-protocol server (s3rver); and the key
+// directories (nas-connector), buckets of an S3-protocol server (s3rver) and FTP/SFTP servers; and the key
 // as a secret: sealed at rest, masked on every read.
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -11,7 +11,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cipherSize } from '../../../lib/connectors/files/file-crypto';
 import { sqliteLink } from '../../support/cdm-bodies';
 import { startApi, type Api } from '../../support/embedded';
+import { FTP_PASSWORD, FTP_USER, startFtpServer } from '../../support/ftp-server';
 import { useS3 } from '../../support/s3';
+import { startSftpServer } from '../../support/sftp-server';
 import { makeOrders } from '../../support/sqlite-fixtures';
 import { bytes, cluster, counters, link, md5, treeMd5, writeTree } from './file-harness';
 
@@ -107,6 +109,36 @@ describe('AES-256-GCM encryption during migration', () => {
     expect(dec.status, dec['error-summary']).toBe('SUCCEEDED');
     expect(treeMd5(join(root, 'out'))).toEqual(treeMd5(join(root, 'in')));
     expect(counters(dec)).toMatchObject({ FILES_READ: 3, TOTAL_SIZE: Object.values(SAMPLE).reduce((n, b) => n + b.length, 0) });
+  });
+
+  it.each([['ftp-connector'], ['sftp-connector']])('files encrypted onto an %s server are read back decrypted from it', async (connector) => {
+    const { c, root } = await setUp();
+    const ftp = connector === 'ftp-connector';
+    const server = ftp
+      ? { ...(await startFtpServer()), username: FTP_USER, password: FTP_PASSWORD }
+      : await startSftpServer();
+    try {
+      const login = { 'linkConfig.username': server.username, 'linkConfig.password': server.password };
+      await c.links(link('remote', connector, { 'linkConfig.server': server.host, 'linkConfig.port': String(server.port), ...login }));
+      writeTree(join(root, 'in'), { 'a.txt': SAMPLE['a.txt'], 'empty.dat': SAMPLE['empty.dat'] });
+      // FTP paths are under the server's root; SFTP paths are absolute on its machine.
+      const dir = `${ftp ? '' : server.root}/enc`;
+      const binary = { 'fromJobConfig.inputFormat': 'BINARY_FILE' };
+      const key = { 'toJobConfig.encryption': 'AES-256-GCM', 'toJobConfig.dek': DEK };
+      await c.job('enc', { from: ['disk', NAS], to: ['remote', connector], fromInputs: { 'fromJobConfig.inputDirectory': '/in', ...binary }, toInputs: { 'toJobConfig.outputDirectory': dir, 'toJobConfig.outputFormat': 'BINARY_FILE', ...key } });
+      expect((await c.run('enc'))['error-summary']).toBeUndefined();
+      await c.job('dec', {
+        from: ['remote', connector],
+        to: ['disk', NAS],
+        fromInputs: { 'fromJobConfig.inputDirectory': dir, ...binary, 'fromJobConfig.decryption': 'AES-256-GCM', 'fromJobConfig.dek': DEK },
+        toInputs: { 'toJobConfig.outputDirectory': '/out', 'toJobConfig.outputFormat': 'BINARY_FILE' },
+      });
+      const dec = await c.run('dec');
+      expect(dec.status, dec['error-summary']).toBe('SUCCEEDED');
+      expect(treeMd5(join(root, 'out'))).toEqual(treeMd5(join(root, 'in')));
+    } finally {
+      await server.stop();
+    }
   });
 
   it('a table exported as encrypted CSV, one small chunk per invocation, decrypts to exactly the plain export', async () => {
