@@ -142,6 +142,12 @@ export function checkFileFrom(from: InputMap): void {
   checkColumnNumbers(from, 'fromJobConfig.columnList', 'field numbers separated by &, e.g. 1&3&5');
   const inputs = from['fromJobConfig.inputDirectory']!.split(from['fromJobConfig.fileSeparator'] || '|');
   if (inputs.length > 50) throw errors.invalidParameter('fromJobConfig.inputDirectory names more than 50 paths.');
+  // An empty path is the link's whole root (or bucket): a stray separator must not widen the job to it.
+  if (inputs.some((path) => path.trim() === '')) {
+    throw errors.invalidParameter(
+      `fromJobConfig.inputDirectory has an empty path (a separator at its start or end, or two in a row); got "${from['fromJobConfig.inputDirectory']}". Name the root as /.`,
+    );
+  }
   for (const path of inputs) checkInsideRoot('fromJobConfig.inputDirectory', path);
 }
 

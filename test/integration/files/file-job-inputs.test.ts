@@ -72,7 +72,7 @@ describe('outputFormat BINARY_FILE takes a BINARY_FILE file source, and only it'
   });
 });
 
-describe('paths stay inside the link; filePrefix is a name', () => {
+describe('paths stay inside the link (an empty input path would be all of it); filePrefix is a name', () => {
   const outsideRoot = (input: string, path: string) => `${input} must stay inside the link's root: no ".." segment; got "${path}".`;
   const notAName = (prefix: string) => `toJobConfig.filePrefix is the start of a file name: no "/", "\\" or ".."; got "${prefix}".`;
   it.each<[string, JobSides, string]>([
@@ -86,6 +86,11 @@ describe('paths stay inside the link; filePrefix is a name', () => {
       files(binaryIn, { ...binaryOut, 'toJobConfig.recordMD5Result': 'true', 'toJobConfig.recordMD5Directory': '../md5' }),
       outsideRoot('toJobConfig.recordMD5Directory', '../md5'),
     ],
+    ...['/in|', '|/in', '/in||/in2', '/in| '].map((p): [string, JobSides, string] => [
+      `inputDirectory ${p}`,
+      files({ ...csvIn, 'fromJobConfig.inputDirectory': p }, csvOut),
+      `fromJobConfig.inputDirectory has an empty path (a separator at its start or end, or two in a row); got "${p}". Name the root as /.`,
+    ]),
     ...['../x', 'a/b', 'a\\b', '.', '..', 'a..b'].map((p): [string, JobSides, string] => [p, fromTable({ ...csvOut, 'toJobConfig.filePrefix': p }), notAName(p)]),
   ])('%s is refused when the job is created: %j', async (_what, sides, message) => {
     expect(await c.refusedJob(name(), sides)).toEqual({ errCode: 'Cdm.0014', externalMessage: `jobs[0]: ${message}` });
