@@ -42,6 +42,9 @@ export function checkMacros(text: string): void {
     const expr = body!.trim();
     if (!VARIABLE.test(expr)) evaluate(parseCall(expr, whole), probe, whole);
   }
+  // A `${` never closed would stay in the value as text: a path or filter other than the one meant.
+  const open = text.replace(MACRO, '').indexOf('${');
+  if (open >= 0) throw errors.invalidParameter(`${text.slice(open, open + 40)} is an unclosed macro: expected \${…} with its closing brace.`);
 }
 
 // ---- parsing: name(arg, arg, …) with nested calls ----

@@ -53,5 +53,8 @@ describe('date macros', () => {
     expect(() => checkMacros("DS='${dateformat(yyyy-MM-dd,-1,DAY)}' and id > ${last_id}")).not.toThrow();
     expect(() => checkMacros('${timestamp(1, FORTNIGHT)}')).toThrow(/FORTNIGHT/);
     expect(() => checkMacros('${date format}')).toThrow(/is not a macro/);
+    // Never closed, it would be taken as text: a path other than the one meant.
+    expect(() => checkMacros('/in/${dateformat(yyyy-MM-dd, -1, DAY)/x')).toThrow(/unclosed macro/);
+    expect(() => checkMacros('/in/${dateformat(yyyy)}/${')).toThrow(/unclosed macro/);
   });
 });
