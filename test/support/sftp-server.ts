@@ -4,7 +4,7 @@
 // live under a temp root directory. Paths on this server are absolute, as on any SFTP server.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lchownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,7 +142,7 @@ export async function startSftpServer(): Promise<TestSftp> {
         chownSync(p, uid, gid);
         for (const e of readdirSync(p, { withFileTypes: true })) {
           if (e.isDirectory()) walk(join(p, e.name));
-          else chownSync(join(p, e.name), uid, gid);
+          else lchownSync(join(p, e.name), uid, gid); // a symbolic link itself, never its target (it may lead nowhere)
         }
       };
       walk(root);

@@ -3,6 +3,7 @@
 // server. Staged files are hidden temp files beside their destination, written at part
 // offsets (cut to the part's end, so a part written again replaces, never adds) and
 // renamed over the destination with posix-rename@openssh.com where the server has it.
+// Symbolic links in an input are followed (see walk).
 import { createHash } from 'node:crypto';
 import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -318,16 +319,39 @@ export function sftpStore(link: SftpLink): FileStore {
     });
   }
 
-  async function* walk(dir: string): AsyncGenerator<FileInfo> {
+  /**
+   * Links are followed, as on NAS (nas-store.ts; CDM has no option to keep them, nor a place for a
+   * notice that one was passed over): readdir reports a link itself, so it is stat'ed through. A
+   * link leading nowhere fails the run naming it. `real` holds the real paths of `dir` and the
+   * directories above it: one seen again is a loop, not followed (its files are listed already).
+   */
+  async function* walk(dir: string, real: readonly string[]): AsyncGenerator<FileInfo> {
     const s = await sftp();
     const entries = await call<{ filename: string; attrs: Stats }[]>((cb) => s.readdir(full(dir), cb));
     for (const e of entries) {
       if (e.filename === '.' || e.filename === '..') continue;
       const path = joinPath(dir, e.filename);
-      if (e.attrs.isDirectory()) yield* walk(path);
-      else if (e.attrs.isFile()) yield info(path, e.attrs);
+      if (e.attrs.isDirectory()) {
+        const r = `${real[real.length - 1]!.replace(/\/$/, '')}/${e.filename}`; // the server's root is `/`
+        if (!real.includes(r)) yield* walk(path, [...real, r]);
+      } else if (e.attrs.isFile()) yield info(path, e.attrs);
+      else if (e.attrs.isSymbolicLink()) {
+        const st = await call<Stats>((cb) => s.stat(full(path), cb)).catch(async (err: Error) => {
+          const target = await call<string>((cb) => s.readlink(full(path), cb)).catch(() => '?');
+          throw errors.extractFailed(`Input ${show(path)} is a symbolic link to ${target}, which cannot be read (${err.message}).`, err);
+        });
+        if (st.isDirectory()) {
+          const r = await realPath(path);
+          if (!real.includes(r)) yield* walk(path, [...real, r]);
+        } else if (st.isFile()) yield info(path, st);
+      }
+      // Sockets, FIFOs and devices (linked or not) hold no bytes to copy.
     }
   }
+  const realPath = async (p: string) => {
+    const s = await sftp();
+    return call<string>((cb) => s.realpath(full(p), cb));
+  };
 
   return {
     label: `SFTP server ${link.host}:${link.port}`,
@@ -340,7 +364,7 @@ export function sftpStore(link: SftpLink): FileStore {
     async *list(path) {
       const st = await statOf(path);
       if (!st) throw errors.extractFailed(`Input path ${show(path)} does not exist.`);
-      if (st.isDirectory()) yield* walk(path);
+      if (st.isDirectory()) yield* walk(path, [await realPath(path)]);
       else yield info(path, st);
     },
     async stat(path) {

@@ -1,7 +1,8 @@
 // File jobs with an SFTP server (sftp-connector) against OpenSSH's sshd with a throwaway
 // user, driven through the CDM API on the embedded runtime.
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sftpLink, sftpStore } from '../../../lib/connectors/sftp/sftp-store';
@@ -56,6 +57,60 @@ describe('sftp-connector reads of large files', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('symbolic links in an SFTP input', () => {
+  let api: Api | undefined;
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+  });
+
+  /** Copies `in` under the SFTP directory `dir` to a fresh local directory. */
+  async function copyDown(dir: string) {
+    api = await startApi();
+    const c = await cluster(api);
+    const disk = mkdtempSync(join(tmpdir(), 'ferry-sftp-links-'));
+    await c.links(link('s', 'sftp-connector', inputs()), link('d', 'nas-connector', { 'linkConfig.rootDirectory': disk }));
+    await c.job('down', {
+      from: ['s', 'sftp-connector'],
+      to: ['d', 'nas-connector'],
+      fromInputs: { 'fromJobConfig.inputDirectory': join(sftp.root, dir, 'in'), 'fromJobConfig.inputFormat': 'BINARY_FILE' },
+      toInputs: { 'toJobConfig.outputDirectory': '/down', 'toJobConfig.outputFormat': 'BINARY_FILE' },
+    });
+    return { r: await c.run('down'), out: join(disk, 'down') };
+  }
+
+  it('are followed: a linked file and a linked directory are copied under their link names, a loop once', async () => {
+    const dir = `links-${process.pid}`;
+    const elsewhere = join(sftp.root, dir, 'elsewhere');
+    writeTree(elsewhere, { 'target.bin': bytes(3000, 21), 'sub/inner.txt': 'inner' });
+    writeTree(join(sftp.root, dir, 'in'), { 'plain.txt': 'plain' });
+    symlinkSync(join(elsewhere, 'target.bin'), join(sftp.root, dir, 'in', 'linked.bin'));
+    symlinkSync(elsewhere, join(sftp.root, dir, 'in', 'linked-dir'));
+    symlinkSync('.', join(sftp.root, dir, 'in', 'loop')); // back to the input itself
+    sftp.own();
+    const { r, out } = await copyDown(dir);
+    expect(r.status, r['error-summary']).toBe('SUCCEEDED');
+    const target = md5(bytes(3000, 21));
+    expect(treeMd5(out)).toEqual({
+      'plain.txt': md5(Buffer.from('plain')),
+      'linked.bin': target,
+      'linked-dir/target.bin': target,
+      'linked-dir/sub/inner.txt': md5(Buffer.from('inner')),
+    });
+    expect(counters(r)).toMatchObject({ FILES_READ: 4, FILES_WRITTEN: 4 });
+  });
+
+  it('a dangling link fails the run naming it and its target', async () => {
+    const dir = `dangling-${process.pid}`;
+    writeTree(join(sftp.root, dir, 'in'), { 'plain.txt': 'plain' });
+    symlinkSync('/nowhere/gone.txt', join(sftp.root, dir, 'in', 'gone.txt'));
+    sftp.own();
+    const { r } = await copyDown(dir);
+    expect(r.status).toBe('FAILED');
+    expect(r['error-summary']).toContain(`Input sftp://${sftp.host}:${sftp.port}${sftp.root}/${dir}/in/gone.txt is a symbolic link to /nowhere/gone.txt, which cannot be read`);
   });
 });
 
