@@ -1,6 +1,7 @@
 // What every file connector (NAS, OBS/S3, FTP, SFTP) provides to the shared file source
 // and sink: list, read from an offset, small whole-file get/put, and "staged" files that
 // are assembled from numbered parts and become visible only when committed.
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
 export interface FileInfo {
@@ -143,9 +144,24 @@ export function dirName(p: string): string {
 export const CHECKPOINT_DIR = '.ferry-checkpoint';
 export const TEMP_SUFFIX = '.ferry-tmp';
 
+/** The longest file name, in bytes, that common file systems take (ext4, XFS, Btrfs, ZFS). */
+const NAME_MAX_BYTES = 255;
+
+/**
+ * A hidden sibling of `path` named `.<name><suffix>`. A name too long for that (a file named
+ * up to the limit itself) gets a digest of its name instead: the same every time, so a resumed
+ * run finds what an earlier one left.
+ */
+function hiddenSiblingOf(path: string, suffix: string): string {
+  const base = baseName(path);
+  const name = `.${base}${suffix}`;
+  const short = () => `.${createHash('sha256').update(base).digest('hex').slice(0, 40)}${suffix}`;
+  return joinPath(dirName(path), Buffer.byteLength(name) <= NAME_MAX_BYTES ? name : short());
+}
+
 /** Where a staged file is assembled: a hidden temp file beside its destination. */
 export function tempPathOf(path: string): string {
-  return joinPath(dirName(path), `.${baseName(path)}${TEMP_SUFFIX}`);
+  return hiddenSiblingOf(path, TEMP_SUFFIX);
 }
 
 /**
@@ -156,7 +172,7 @@ export function tempPathOf(path: string): string {
  * lease holder.)
  */
 export function putTempPathOf(path: string): string {
-  return joinPath(dirName(path), `.${baseName(path)}.put${TEMP_SUFFIX}`);
+  return hiddenSiblingOf(path, `.put${TEMP_SUFFIX}`);
 }
 
 /** A file directly in a checkpoint directory: the directory goes with its last file. */

@@ -8,7 +8,7 @@ import { Client, FTPError, type FileInfo as FtpEntry } from 'basic-ftp';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
-import { baseName, dirName, isCheckpointFile, joinPath, putTempPathOf, tempPathOf, TEMP_SUFFIX, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
+import { baseName, dirName, isCheckpointFile, joinPath, putTempPathOf, tempPathOf, type FileInfo, type FileStore, type StagedFile } from '../files/file-store';
 
 export interface FtpLink {
   readonly host: string;
@@ -47,8 +47,8 @@ export async function connectFtp(link: FtpLink): Promise<Client> {
   }
 }
 
-/** Where truncate rebuilds a temp file before it takes the temp file's name. */
-const rebuiltPathOf = (temp: string) => `${temp}.rebuild${TEMP_SUFFIX}`;
+/** Where truncate rebuilds a temp file before it takes the temp file's name (a name that fits, however long the temp file's). */
+const rebuiltPathOf = (temp: string) => tempPathOf(temp);
 
 /** Passes the first `n` bytes of a stream and drops the rest. */
 function firstBytes(n: number): Transform {

@@ -136,6 +136,25 @@ export function remoteFileSuite(server: () => RemoteServer): void {
       expect(err.externalMessage).toContain('toJobConfig.validateMD5');
     });
 
+    it.each(['true', 'false'])('files named as long as file systems allow (255 bytes) go to the server and back, writeToTempFile=%s', async (temp) => {
+      const { s, c, disk, dir, remote, nas } = await setUp();
+      const files = {
+        [`${'L'.repeat(251)}.bin`]: bytes(3000, 12), // 255 bytes
+        [`${'文'.repeat(83)}.txt`]: 'unicode', // 253 bytes
+        [`sub/${'S'.repeat(250)}.big`]: bytes(9 * 1024 * 1024, 13), // more than a part: staged, not put whole
+      };
+      writeTree(join(disk, 'in'), files);
+      await c.job('up', { from: nas, to: remote, fromInputs: binaryIn('/in'), toInputs: binaryOut(s.path(`${dir}/up`), { 'toJobConfig.writeToTempFile': temp }) });
+      const up = await c.run('up');
+      expect(up.status, up['error-summary']).toBe('SUCCEEDED');
+      expect(treeMd5(s.local(`${dir}/up`))).toEqual(treeMd5(join(disk, 'in')));
+      s.own();
+      await c.job('down', { from: remote, to: nas, fromInputs: binaryIn(s.path(`${dir}/up`)), toInputs: binaryOut('/down', { 'toJobConfig.writeToTempFile': temp }) });
+      const down = await c.run('down');
+      expect(down.status, down['error-summary']).toBe('SUCCEEDED');
+      expect(treeMd5(join(disk, 'down'))).toEqual(treeMd5(join(disk, 'in')));
+    });
+
     it('a missing input directory fails the run naming it', async () => {
       const { s, c, dir, remote, nas } = await setUp();
       await c.job('none', { from: remote, to: nas, fromInputs: binaryIn(s.path(`${dir}/nowhere`)), toInputs: binaryOut('/x') });
