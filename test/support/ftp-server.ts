@@ -20,10 +20,15 @@ export interface TestFtp {
 // ftp-srv logs every command through bunyan; tests want quiet.
 const quiet = { child: () => quiet, trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {} };
 
-export async function startFtpServer(): Promise<TestFtp> {
+export interface FtpServerOptions {
+  /** Commands the server answers 502 (not implemented), as servers without them do: `['MDTM']`. */
+  readonly blacklist?: string[];
+}
+
+export async function startFtpServer(opts: FtpServerOptions = {}): Promise<TestFtp> {
   const root = mkdtempSync(join(tmpdir(), 'ferry-ftp-'));
   const port = await freePort();
-  const server = new FtpSrv({ url: `ftp://127.0.0.1:${port}`, pasv_url: '127.0.0.1', anonymous: false, log: quiet });
+  const server = new FtpSrv({ url: `ftp://127.0.0.1:${port}`, pasv_url: '127.0.0.1', anonymous: false, log: quiet, blacklist: opts.blacklist ?? [] });
   server.on('login', ({ username, password }, resolve, reject) => {
     if (username === FTP_USER && password === FTP_PASSWORD) resolve({ root });
     else reject(new Error('Invalid username or password'));

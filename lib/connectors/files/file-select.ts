@@ -52,7 +52,7 @@ export async function selectFiles(store: FileStore, from: InputMap, opts: Select
       const rel = f.path === root ? baseName(f.path) : root === '' ? f.path : f.path.slice(root.length + 1);
       if (pathFilter && !pathFilter.some((p) => p.test(dirName(rel)))) continue;
       if (fileFilter && !fileFilter.some((p) => p.test(baseName(rel)))) continue;
-      if (window && !inWindow(window, f.mtime)) continue;
+      if (window && !inWindow(window, knownMtime(store, f))) continue;
       byPath.set(f.path, { ...f, rel });
     }
   }
@@ -60,6 +60,16 @@ export async function selectFiles(store: FileStore, from: InputMap, opts: Select
   // Every candidate, not just this slice's: two files landing on one name may fall in different slices.
   if (opts.landsAt) await refuseCollisions(files, opts.landsAt);
   return files.filter((f) => inSlice(f.path));
+}
+
+/** filterType TIME: a file whose time the store cannot tell would be passed over or taken without a word. */
+function knownMtime(store: FileStore, f: FileInfo): number {
+  if (Number.isNaN(f.mtime)) {
+    throw errors.extractFailed(
+      `fromJobConfig.filterType TIME cannot be applied: the ${store.label} gives no modification time of ${store.describe(f.path)}.`,
+    );
+  }
+  return f.mtime;
 }
 
 /**

@@ -8,7 +8,7 @@ export interface FileInfo {
   /** Store path, `/`-separated, without a leading `/` (an object key, or a path under the link's root). */
   readonly path: string;
   readonly size: number;
-  /** Last modification, epoch milliseconds. */
+  /** Last modification, epoch milliseconds; NaN when the store cannot tell (an FTP server without MDTM). */
   readonly mtime: number;
 }
 

@@ -89,7 +89,8 @@ export function ftpStore(link: FtpLink): FileStore {
     const entry = (await c.list(full(dirName(p)))).find((e) => e.name === baseName(p));
     return entry?.isFile ? entry.size : undefined;
   }
-  const mtime = (c: Client, p: string) => c.lastMod(full(p)).then((d) => d.getTime(), () => 0);
+  // A server without MDTM (or refusing it for a file) gives no time: NaN, never a made-up one (see FileInfo.mtime).
+  const mtime = (c: Client, p: string) => c.lastMod(full(p)).then((d) => d.getTime(), () => NaN);
 
   async function download(c: Client, p: string, start = 0): Promise<Buffer> {
     const parts: Buffer[] = [];
