@@ -4,6 +4,7 @@
 // files beside their destination, built by appending parts and renamed into place; FTP
 // cannot overwrite in the middle of a file, so a part written again is checked against
 // what is there and, if it differs, the temp file is rebuilt up to the part (see writePart).
+// Symbolic links in an input are followed (see listDir).
 import { Client, FTPError, type FileInfo as FtpEntry } from 'basic-ftp';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { errors } from '../../errors';
@@ -60,6 +61,17 @@ function firstBytes(n: number): Transform {
       done(null, keep.length ? keep : undefined);
     },
   });
+}
+
+/** Whether a link in `dir` to `target` (as the listing gives it) leads to `dir` itself or a directory above it. */
+function isAncestorLink(dir: string, target: string): boolean {
+  const parts: string[] = target.startsWith('/') ? [] : dir.split('/').filter(Boolean);
+  for (const part of target.split('/')) {
+    if (part === '..') parts.pop();
+    else if (part !== '' && part !== '.') parts.push(part);
+  }
+  const to = parts.join('/');
+  return to === '' || dir === to || dir.startsWith(`${to}/`);
 }
 
 export function ftpStore(link: FtpLink): FileStore {
@@ -148,16 +160,37 @@ export function ftpStore(link: FtpLink): FileStore {
     await replace(c, rebuilt, temp);
   }
 
+  /** A directory is what the server lets us change into. */
+  const isDir = (c: Client, p: string) => c.cd(full(p)).then(() => true, (e) => (isUnavailable(e) ? false : Promise.reject(e)));
+
+  /**
+   * Links a server lists as links (vsftpd, ProFTPD; others list what they lead to) are followed,
+   * as on NAS and SFTP (CDM has no option to keep them, nor a place for a notice that one was
+   * passed over). A link leading nowhere fails the run naming it. A link to the directory being
+   * listed or one above it is a loop, not followed (its files are listed already); FTP tells no
+   * real paths, so a loop through other links ends when the server refuses a path that long.
+   */
   async function listDir(c: Client, dir: string): Promise<{ files: FileInfo[]; dirs: string[] }> {
     const entries: FtpEntry[] = await c.list(full(dir));
     const files: FileInfo[] = [];
     const dirs: string[] = [];
+    const file = async (path: string, size: number, entry?: FtpEntry) =>
+      // Without MLSD the listing's dates are coarse: ask for the exact time (MDTM).
+      files.push({ path, size, mtime: entry?.modifiedAt?.getTime() ?? (await mtime(c, path)) });
     for (const e of entries) {
       if (e.name === '.' || e.name === '..') continue;
       const path = joinPath(dir, e.name);
       if (e.isDirectory) dirs.push(path);
-      // Without MLSD the listing's dates are coarse: ask for the exact time (MDTM).
-      else if (e.isFile) files.push({ path, size: e.size, mtime: e.modifiedAt?.getTime() ?? (await mtime(c, path)) });
+      else if (e.isFile) await file(path, e.size, e);
+      else if (e.isSymbolicLink) {
+        if (await isDir(c, path)) {
+          if (!e.link || !isAncestorLink(dir, e.link)) dirs.push(path);
+          continue;
+        }
+        const n = await size(c, path);
+        if (n === undefined) throw errors.extractFailed(`Input ${show(path)} is a symbolic link to ${e.link || '?'}, which cannot be read.`);
+        await file(path, n);
+      }
     }
     return { files, dirs };
   }
@@ -173,8 +206,7 @@ export function ftpStore(link: FtpLink): FileStore {
       // A directory is what the server lets us change into; else a file has a size.
       const kind = await exclusive(async (c) => {
         if (path === '') return 'dir';
-        const isDir = await c.cd(full(path)).then(() => true, (e) => (isUnavailable(e) ? false : Promise.reject(e)));
-        if (isDir) return 'dir';
+        if (await isDir(c, path)) return 'dir';
         const n = await size(c, path);
         return n === undefined ? undefined : { path, size: n, mtime: await mtime(c, path) };
       });

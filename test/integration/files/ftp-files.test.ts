@@ -1,6 +1,6 @@
 // File jobs with an FTP server (ftp-connector) against ftp-srv running in-process,
 // driven through the CDM API on the embedded runtime.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { ftpLink, ftpStore } from '../../../lib/connectors/ftp/ftp-store';
 import { startApi, type Api } from '../../support/embedded';
 import { freePort } from '../../support/free-port';
 import { FTP_PASSWORD, FTP_USER, startFtpServer, type TestFtp } from '../../support/ftp-server';
-import { cluster, counters, link, writeTree } from './file-harness';
+import { bytes, cluster, counters, link, md5, treeMd5, writeTree } from './file-harness';
 import { remoteFileSuite } from './remote-suite';
 
 let ftp: TestFtp;
@@ -113,5 +113,61 @@ describe('an FTP server that gives no modification times (no MDTM)', () => {
     expect(r['error-summary']).toMatch(
       new RegExp(`fromJobConfig.filterType TIME cannot be applied: the FTP server ${bare.host}:${bare.port} gives no modification time of ftp://${bare.host}:${bare.port}/in/(a|sub/b).txt`),
     );
+  });
+});
+
+describe('an FTP server that lists symbolic links as links (vsftpd, ProFTPD)', () => {
+  let linking: TestFtp;
+  let api: Api | undefined;
+  beforeAll(async () => {
+    linking = await startFtpServer({ listsLinks: true });
+  });
+  afterAll(() => linking?.stop());
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+  });
+
+  /** Copies `<dir>/in` on the server to a fresh local directory. */
+  async function copyDown(dir: string) {
+    api = await startApi();
+    const c = await cluster(api);
+    const disk = mkdtempSync(join(tmpdir(), 'ferry-ftp-links-'));
+    const remote = { 'linkConfig.server': linking.host, 'linkConfig.port': String(linking.port), 'linkConfig.username': FTP_USER, 'linkConfig.password': FTP_PASSWORD };
+    await c.links(link('f', 'ftp-connector', remote), link('d', 'nas-connector', { 'linkConfig.rootDirectory': disk }));
+    await c.job('down', {
+      from: ['f', 'ftp-connector'],
+      to: ['d', 'nas-connector'],
+      fromInputs: { 'fromJobConfig.inputDirectory': `/${dir}/in`, 'fromJobConfig.inputFormat': 'BINARY_FILE' },
+      toInputs: { 'toJobConfig.outputDirectory': '/down', 'toJobConfig.outputFormat': 'BINARY_FILE' },
+    });
+    return { r: await c.run('down'), out: join(disk, 'down') };
+  }
+
+  it('follows them: a linked file and a linked directory are copied under their link names, a loop once', async () => {
+    const elsewhere = join(linking.root, 'followed', 'elsewhere');
+    writeTree(elsewhere, { 'target.bin': bytes(3000, 31), 'sub/inner.txt': 'inner' });
+    writeTree(join(linking.root, 'followed', 'in'), { 'plain.txt': 'plain' });
+    symlinkSync(join(elsewhere, 'target.bin'), join(linking.root, 'followed', 'in', 'linked.bin'));
+    symlinkSync('../elsewhere', join(linking.root, 'followed', 'in', 'linked-dir'));
+    symlinkSync('.', join(linking.root, 'followed', 'in', 'loop')); // back to the input itself
+    const { r, out } = await copyDown('followed');
+    expect(r.status, r['error-summary']).toBe('SUCCEEDED');
+    const target = md5(bytes(3000, 31));
+    expect(treeMd5(out)).toEqual({
+      'plain.txt': md5(Buffer.from('plain')),
+      'linked.bin': target,
+      'linked-dir/target.bin': target,
+      'linked-dir/sub/inner.txt': md5(Buffer.from('inner')),
+    });
+    expect(counters(r)).toMatchObject({ FILES_READ: 4, FILES_WRITTEN: 4 });
+  });
+
+  it('a dangling link fails the run naming it and its target', async () => {
+    writeTree(join(linking.root, 'dangling', 'in'), { 'plain.txt': 'plain' });
+    symlinkSync('/nowhere/gone.txt', join(linking.root, 'dangling', 'in', 'gone.txt'));
+    const { r } = await copyDown('dangling');
+    expect(r.status).toBe('FAILED');
+    expect(r['error-summary']).toContain(`Input ftp://${linking.host}:${linking.port}/dangling/in/gone.txt is a symbolic link to /nowhere/gone.txt, which cannot be read.`);
   });
 });
