@@ -236,9 +236,13 @@ export function ftpStore(link: FtpLink): FileStore {
           if ((await size(c, path)) === undefined) throw errors.extractFailed(`${show(path)} does not exist.`);
           ok();
           // A reader that stops early leaves the transfer mid-way: only closing the
-          // connection ends it (the next operation reconnects).
-          out.once('close', () => out.readableEnded || c.close());
+          // connection ends it (the next operation reconnects). Once the transfer has ended
+          // (a small file sits whole in the stream's buffer) the connection is the next
+          // operation's: closing it then would cut that one off.
+          let transferring = true;
+          out.once('close', () => transferring && c.close());
           await c.downloadTo(out, full(path), start).catch((e: Error) => out.destroyed || out.destroy(e));
+          transferring = false;
         }).catch(fail);
       });
       await opened;

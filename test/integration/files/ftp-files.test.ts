@@ -35,6 +35,31 @@ remoteFileSuite(() => ({
   store: () => ftpStore(ftpLink(inputs())),
 }));
 
+describe('ftp-connector store', () => {
+  const store = () => ftpStore(ftpLink(inputs()));
+
+  it('a read dropped after its transfer ended leaves the connection to the operation that now uses it', async () => {
+    writeTree(join(ftp.root, 'dropped'), { 'small.txt': 'small', 'big.bin': bytes(20_000_000, 41) });
+    const s = store();
+    try {
+      // Small enough to be all buffered: its transfer ends with nothing read.
+      const small = await s.read('dropped/small.txt', 0);
+      await s.stat('dropped/small.txt'); // waits for the read's transfer to end
+      const big = await s.read('dropped/big.bin', 0);
+      const chunks: Buffer[] = [];
+      const first: Buffer = await new Promise((ok) => big.once('data', ok));
+      big.pause();
+      chunks.push(first);
+      // A reader giving up on the small file while the big one is on its way (a CSV source sampling its first record does).
+      await new Promise((ok) => small.once('close', ok).destroy());
+      for await (const c of big) chunks.push(c as Buffer);
+      expect(md5(Buffer.concat(chunks))).toBe(md5(bytes(20_000_000, 41)));
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('ftp-connector links', () => {
   let api: Api | undefined;
   afterEach(async () => {
