@@ -255,6 +255,11 @@ export function sftpStore(link: SftpLink): FileStore {
     return call<Stats>((cb) => s.stat(full(p), cb)).catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
   };
   const info = (path: string, st: Stats): FileInfo => ({ path, size: st.size, mtime: st.mtime * 1000 });
+  /** ssh2's errors say what the server refused ("Permission denied"), never on which path: a write's error names it. */
+  const naming = (p: string) => (e: Error): never => {
+    e.message = `${show(p)}: ${e.message}`;
+    throw e;
+  };
 
   async function mkdirs(dir: string): Promise<void> {
     const s = await sftp();
@@ -264,7 +269,7 @@ export function sftpStore(link: SftpLink): FileStore {
       const st = await statOf(path);
       if (st?.isDirectory()) continue;
       await call<void>((cb) => s.mkdir(full(path), cb)).catch(async (e) => {
-        if (!(await statOf(path))?.isDirectory()) throw e; // made by someone else meanwhile is fine
+        if (!(await statOf(path))?.isDirectory()) naming(path)(e); // made by someone else meanwhile is fine
       });
     }
   }
@@ -276,16 +281,16 @@ export function sftpStore(link: SftpLink): FileStore {
       await call<void>((cb) => s.ext_openssh_rename(full(from), full(to), cb));
       return;
     } catch (e) {
-      if (!/not support/i.test((e as Error).message)) throw e;
+      if (!/not support/i.test((e as Error).message)) naming(to)(e as Error);
     }
-    await call<void>((cb) => s.unlink(full(to), cb)).catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
-    await call<void>((cb) => s.rename(full(from), full(to), cb));
+    await call<void>((cb) => s.unlink(full(to), cb)).catch((e) => (isMissing(e) ? undefined : naming(to)(e)));
+    await call<void>((cb) => s.rename(full(from), full(to), cb)).catch(naming(to));
   }
 
   /** Writes `data` at `position` with several requests in flight, then cuts the file at its end. */
   async function writeAt(path: string, position: number, data: Buffer, flags: 'r+' | 'w'): Promise<void> {
     const s = await sftp();
-    const handle = await call<Buffer>((cb) => s.open(full(path), flags, cb));
+    const handle = await call<Buffer>((cb) => s.open(full(path), flags, cb)).catch(naming(path));
     try {
       let next = 0;
       const worker = async () => {

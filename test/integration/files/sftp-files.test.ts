@@ -1,7 +1,7 @@
 // File jobs with an SFTP server (sftp-connector) against OpenSSH's sshd with a throwaway
 // user, driven through the CDM API on the embedded runtime.
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +111,36 @@ describe('symbolic links in an SFTP input', () => {
     const { r } = await copyDown(dir);
     expect(r.status).toBe('FAILED');
     expect(r['error-summary']).toContain(`Input sftp://${sftp.host}:${sftp.port}${sftp.root}/${dir}/in/gone.txt is a symbolic link to /nowhere/gone.txt, which cannot be read`);
+  });
+});
+
+describe('an SFTP destination that refuses a file', () => {
+  let api: Api | undefined;
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+  });
+
+  it.each(['true', 'false'])('fails the run naming where it was refused, writeToTempFile=%s', async (temp) => {
+    api = await startApi();
+    const c = await cluster(api);
+    const disk = mkdtempSync(join(tmpdir(), 'ferry-sftp-refused-'));
+    writeTree(join(disk, 'in'), { 'ok.txt': 'ok', 'locked/x.txt': 'x' });
+    const out = join(sftp.root, `refused-${temp}-${process.pid}`);
+    mkdirSync(join(out, 'locked'), { recursive: true });
+    sftp.own();
+    chmodSync(join(out, 'locked'), 0o555); // the server's user may not write in it
+    await c.links(link('s', 'sftp-connector', inputs()), link('d', 'nas-connector', { 'linkConfig.rootDirectory': disk }));
+    await c.job('up', {
+      from: ['d', 'nas-connector'],
+      to: ['s', 'sftp-connector'],
+      fromInputs: { 'fromJobConfig.inputDirectory': '/in', 'fromJobConfig.inputFormat': 'BINARY_FILE' },
+      toInputs: { 'toJobConfig.outputDirectory': out, 'toJobConfig.outputFormat': 'BINARY_FILE', 'toJobConfig.writeToTempFile': temp },
+    });
+    const r = await c.run('up');
+    expect(r.status).toBe('FAILED');
+    expect(r['error-summary']).toContain(`sftp://${sftp.host}:${sftp.port}${out}/locked/`);
+    expect(r['error-summary']).toContain('Permission denied');
   });
 });
 
