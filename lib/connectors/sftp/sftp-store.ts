@@ -117,7 +117,8 @@ export async function connectSftp(link: SftpLink): Promise<SftpSession> {
     if (level === 'client-authentication') {
       throw errors.dbConnectFailed(`${where} refused the login of user ${link.username}: wrong username, password or key (${msg}).`, e);
     }
-    if (/private key|passphrase/i.test(msg)) throw errors.dbConnectFailed(`${where}: linkConfig.privateKey cannot be used: ${msg}`, e);
+    // ssh2 says "Cannot parse privateKey: …", "Encrypted private key detected, but no passphrase given", …
+    if (/private ?key|passphrase/i.test(msg)) throw errors.dbConnectFailed(`${where}: linkConfig.privateKey cannot be used: ${msg}`, e);
     const code = (e as NodeJS.ErrnoException).code;
     throw errors.dbConnectFailed(`Cannot connect to ${where}: ${code && !msg.includes(code) ? `${code}, ` : ''}${msg}`, e);
   }

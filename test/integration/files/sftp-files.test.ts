@@ -1,7 +1,8 @@
 // File jobs with an SFTP server (sftp-connector) against OpenSSH's sshd with a throwaway
 // user, driven through the CDM API on the embedded runtime.
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +178,23 @@ describe('sftp-connector links', () => {
     expect(result.linkConfig[0]).toMatchObject({ status: 'ERROR' });
     expect(result.linkConfig[0].message).toContain(`SFTP server ${sftp.host}:${sftp.port} refused the login of user ${sftp.username}`);
     expect(JSON.stringify(r.body)).not.toContain('not-the-password');
+  });
+
+  it('a private key that is no key is refused naming linkConfig.privateKey, not as a connection failure', async () => {
+    const { r } = await create({ 'linkConfig.password': '', 'linkConfig.privateKey': 'not a key' });
+    expect(r.status).toBe(500);
+    const message = r.body['validation-result'][0].linkConfig[0].message;
+    expect(message).toContain(`SFTP server ${sftp.host}:${sftp.port}: linkConfig.privateKey cannot be used: `);
+    expect(message).not.toContain('not a key');
+  });
+
+  it('a key the server does not know for the user is refused naming the user', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-other-key-'));
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
+    const privateKey = readFileSync(join(dir, 'key'), 'utf8');
+    const { r } = await create({ 'linkConfig.password': '', 'linkConfig.privateKey': privateKey });
+    expect(r.status).toBe(500);
+    expect(r.body['validation-result'][0].linkConfig[0].message).toContain(`SFTP server ${sftp.host}:${sftp.port} refused the login of user ${sftp.username}`);
   });
 
   it('a link with neither password nor key is refused naming both inputs', async () => {
