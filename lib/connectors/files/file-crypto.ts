@@ -249,6 +249,7 @@ export function decryptingStore(store: FileStore, dek: Buffer, input: string, is
     label: store.label,
     describe: (p) => store.describe(p),
     minPartBytes: store.minPartBytes,
+    maxParts: store.maxParts,
     check: () => store.check(),
     async *list(path) {
       for await (const f of store.list(path)) yield plain(f);

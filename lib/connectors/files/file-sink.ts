@@ -71,7 +71,7 @@ import { formatCsvLine } from './csv-format';
 import { ALGORITHM, cipherOffset, cipherSize, fileCipher, newSalt, openWhole, parseDek, sealPiece, sealWhole, SEGMENT_BYTES } from './file-crypto';
 import { checkBinaryCopy } from './file-inputs';
 import { BINARY_SCHEMA } from './file-source';
-import { CHECKPOINT_DIR, joinPath, normalizePath, type FileStore, type FileStream, type StagedFile, type StreamedFile } from './file-store';
+import { CHECKPOINT_DIR, joinPath, normalizePath, partBytesAt, type FileStore, type FileStream, type StagedFile, type StreamedFile } from './file-store';
 import { formatJsonLine } from './json-format';
 import { md5Digest, md5Hex, md5Start, md5Update, multipartEtag, type Md5State } from './md5-state';
 import { encoderFor, isUtf8, unescapeSeparator } from './text-encoding';
@@ -532,6 +532,11 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       if (cut > 0 || (dek && closing)) {
         const { at, bytes } = partOf(open, data.subarray(0, cut), closing);
         const index = open.parts;
+        if (store.maxParts && index >= store.maxParts) {
+          throw errors.writeFailed(
+            `${store.describe(open.staged.path)} would take more than ${store.maxParts} parts, the most the ${store.label} completes: set toJobConfig.writeFileSize (MB) to write the output as several files.`,
+          );
+        }
         const sent = store.sendPart ? store.sendPart(open.staged, index, bytes) : store.writePart(open.staged, index, at, bytes).then((f) => () => f);
         part = { index, size: bytes.length, sent };
         if (open.md5) {
@@ -556,7 +561,16 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     }
     inFlight.push(step);
     pendingCp = undefined;
-    await recordSent(s, partsInFlight - 1);
+    await recordSent(s, sendingAlongside(step.part?.size));
+  }
+
+  /**
+   * Text parts left on their way after one is sent: partsInFlight, fewer once parts have grown
+   * (partBytesAt), so that they hold about as much memory as partsInFlight parts of the minimum.
+   */
+  function sendingAlongside(partBytes = 0): number {
+    const fit = Math.ceil((partsInFlight * store.minPartBytes) / Math.max(partBytes, 1));
+    return Math.max(0, Math.min(partsInFlight, fit) - 1);
   }
 
   /**
@@ -812,7 +826,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         }
         pendingCp = cp;
         const fileBytes = (ahead.open?.bytes ?? 0) + buffered;
-        if (buffered >= store.minPartBytes || fileBytes >= fileLimit) return flush(s, cp, false);
+        if (buffered >= partBytesAt(store, ahead.open?.parts ?? 0) || fileBytes >= fileLimit) return flush(s, cp, false);
         // Too small for a part: it waits in memory, and the saved checkpoint stays behind it.
       });
     },

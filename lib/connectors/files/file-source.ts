@@ -1,7 +1,7 @@
 // Reads the selected files of a job as record batches.
 //
 // BINARY_FILE: a byte-exact copy inside the engine's row contract. Each row is one
-// piece of a file, [relative path, file size, offset, bytes], at most PIECE_BYTES long;
+// piece of a file, [relative path, file size, offset, bytes], at most pieceBytesFor(size) long;
 // a batch holds pieces up to BATCH_BYTES in all (many small files, or one piece of a
 // large one), so memory stays bounded whatever the file sizes. The position after a
 // batch is {file, offset} (or {file, done}): files are read in path order, so a resumed
@@ -37,8 +37,16 @@ import { baseName, type FileStore, type FileStream } from './file-store';
 import { entryContent, zipEntries, ZipFormatError, type ZipEntry } from './zip-reader';
 import { decoderFor, unescapeSeparator } from './text-encoding';
 
-/** Largest piece of a binary file in one row. */
+/** Largest piece of a binary file in one row (of a file up to MAX_PIECES of them). */
 export const PIECE_BYTES = 8 * 1024 * 1024;
+/**
+ * Pieces of one file at most: a staged file gets a part a piece, and S3 and OBS complete an
+ * upload of at most 10,000 parts. A file over 78 GiB comes in pieces of whole MiB large enough.
+ */
+const MAX_PIECES = 10_000;
+const MiB = 1024 * 1024;
+/** The piece size of a file of `size` bytes (every piece but the last). */
+export const pieceBytesFor = (size: number) => Math.max(PIECE_BYTES, Math.ceil(size / MAX_PIECES / MiB) * MiB);
 /**
  * Byte budget of one binary batch of small files (a larger piece is a batch alone): the engine
  * holds the next batch while the sink uploads this one and finishes the one before, three per
@@ -111,7 +119,7 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
     return {
       schema: BINARY_SCHEMA,
       async estimateRows() {
-        return files.reduce((n, f) => n + Math.max(1, Math.ceil(f.size / PIECE_BYTES)), 0);
+        return files.reduce((n, f) => n + Math.max(1, Math.ceil(f.size / pieceBytesFor(f.size))), 0);
       },
       counters: () => ({ ...counters(), rowsRead: -1, rowsWritten: -1, rowsWrittenSkipped: -1 }),
       slices: (n) => partitionFiles(from, files, n),
@@ -524,7 +532,7 @@ async function openRead(store: FileStore, f: SelectedFile, offset: number): Prom
   }
 }
 
-/** The file from `offset` (`opened` already, maybe) in pieces of PIECE_BYTES (the last may be shorter; an empty file is one empty piece). */
+/** The file from `offset` (`opened` already, maybe) in pieces of pieceBytesFor(size) (the last may be shorter; an empty file is one empty piece). */
 async function* pieces(store: FileStore, f: SelectedFile, offset: number, opened?: Promise<Readable>): AsyncGenerator<Buffer> {
   if (offset >= f.size) {
     if (f.size === 0) yield Buffer.alloc(0);
@@ -569,14 +577,15 @@ async function* wholeFile(store: FileStore, f: SelectedFile, hash?: Hash, verify
 }
 
 /**
- * Bytes `at` to `size` (at < size) of a stream, in pieces of PIECE_BYTES (the last may be shorter), after
+ * Bytes `at` to `size` (at < size) of a stream, in pieces of pieceBytesFor(size) (the last may be shorter), after
  * dropping the stream's first `skip` bytes. Each piece is filled in place from the chunks: one
  * copy of the bytes, and nothing of a yielded piece is kept alive by the next. Returns the
  * position reached: `size`, or past it when the stream holds more (reading stops there), or
  * short of it when the stream ends early.
  */
 async function* fillPieces(chunks: AsyncIterable<Buffer>, skip: number, at: number, size: number): AsyncGenerator<Buffer, number> {
-  const pieceFor = (from: number) => Buffer.allocUnsafe(Math.min(PIECE_BYTES, size - from));
+  const pieceBytes = pieceBytesFor(size);
+  const pieceFor = (from: number) => Buffer.allocUnsafe(Math.min(pieceBytes, size - from));
   /** The piece being filled, allocated when a chunk is copied into it. */
   let piece: Buffer | undefined;
   let filled = 0;
@@ -590,7 +599,7 @@ async function* fillPieces(chunks: AsyncIterable<Buffer>, skip: number, at: numb
     if (seen + chunk.length > size) return seen + chunk.length;
     // A chunk that is a whole piece and (nearly) all of its memory, as a store that reads a small
     // file at once gives it, is yielded as it is: no copy, and it keeps nothing else alive.
-    if (filled === 0 && chunk.length > 0 && chunk.length === Math.min(PIECE_BYTES, size - seen) && chunk.buffer.byteLength - chunk.length <= 1024) {
+    if (filled === 0 && chunk.length > 0 && chunk.length === Math.min(pieceBytes, size - seen) && chunk.buffer.byteLength - chunk.length <= 1024) {
       seen += chunk.length;
       yield chunk;
       continue;

@@ -33,6 +33,8 @@ export interface FileStore {
    * the sink buffers up to it. 0 when any part size works.
    */
   readonly minPartBytes: number;
+  /** Parts one staged file may have at most (S3 and OBS: 10,000); undefined when there is no limit. */
+  readonly maxParts?: number;
   /** Proves the store is reachable with the link's credentials; throws a CdmError saying why not. */
   check(): Promise<void>;
   /**
@@ -157,6 +159,17 @@ function hiddenSiblingOf(path: string, suffix: string): string {
   const name = `.${base}${suffix}`;
   const short = () => `.${createHash('sha256').update(base).digest('hex').slice(0, 40)}${suffix}`;
   return joinPath(dirName(path), Buffer.byteLength(name) <= NAME_MAX_BYTES ? name : short());
+}
+
+/**
+ * The bytes a text file's part `index` waits for before it is sent: the store's minimum, and
+ * where the store limits a file's parts, growing in ten steps over them (the last tenth ten times
+ * the minimum). Equal parts of S3's 5 MiB would end a file at 49 GiB; these reach 275 GiB, and
+ * only a file that large holds parts of more than a few times the minimum in memory.
+ */
+export function partBytesAt(store: Pick<FileStore, 'minPartBytes' | 'maxParts'>, index: number): number {
+  if (!store.maxParts) return store.minPartBytes;
+  return store.minPartBytes * (1 + Math.floor((index * 10) / store.maxParts));
 }
 
 /** Where a staged file is assembled: a hidden temp file beside its destination. */

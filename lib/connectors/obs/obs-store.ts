@@ -26,6 +26,8 @@ import { directRead, storeIdleMs, withSocketReads } from './socket-reads';
 
 /** S3 refuses parts below 5 MiB except the last one. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
+/** S3 and OBS complete an upload of at most 10,000 parts. */
+const MAX_PARTS = 10_000;
 
 /**
  * Bytes of an object read ahead of its reader. The engine already reads the next batch while
@@ -187,6 +189,7 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
     label: `bucket ${bucket}`,
     describe: url,
     minPartBytes: MIN_PART_BYTES,
+    maxParts: MAX_PARTS,
     async check() {
       await headBucket();
     },
