@@ -13,14 +13,26 @@ export function compileLineRegex(source: string | undefined): RegExp {
   if (!source) throw errors.invalidParameter(`fromJobConfig.regexSeparator true needs ${REGEX_INPUT}.`);
   let re: RegExp;
   try {
-    re = new RegExp(source);
+    re = unicodeRegex(source) ?? new RegExp(source);
   } catch (e) {
     throw errors.invalidParameter(`${REGEX_INPUT} is not a valid regular expression: ${(e as Error).message}.`);
   }
   // Matching the empty alternative reveals the group count without any input.
-  const groups = new RegExp(`${source}|`).exec('')!.length - 1;
+  const groups = new RegExp(`${source}|`, re.flags).exec('')!.length - 1;
   if (groups === 0) throw errors.invalidParameter(`${REGEX_INPUT} has no capture group: each group ( … ) is one field.`);
   return re;
+}
+
+/**
+ * `source` matching by characters (code points), as Java's regexes do, so `(.{3})` never takes
+ * half of an emoji; undefined when it is not valid in that mode (`\-` and other escapes it refuses).
+ */
+function unicodeRegex(source: string): RegExp | undefined {
+  try {
+    return new RegExp(source, 'u');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Incremental: feed decoded text, get back the lines completed so far as records. */
@@ -62,13 +74,16 @@ export class RegexLineParser {
     const body = this.lineSeparator === undefined && text.endsWith('\r') ? text.slice(0, -1) : text;
     if (body.trim() === '') return;
     const m = this.regex.exec(body);
-    if (!m) {
-      const error = `the line does not match ${REGEX_INPUT}`;
-      if (!this.recover) throw new CsvSyntaxError(line, error);
-      out.push({ fields: [], line, raw: body, error });
-      return;
+    const fields = m?.slice(1).map((g) => g ?? null);
+    let error: string | undefined;
+    if (!fields) error = `the line does not match ${REGEX_INPUT}`;
+    // Matching by UTF-16 units (a regex only valid so) can end a group inside a character; stored, each half would become U+FFFD.
+    else if (!this.regex.unicode && fields.some((g) => g !== null && !(g as string & { isWellFormed(): boolean }).isWellFormed())) {
+      error = `${REGEX_INPUT} splits a character of the line between groups`;
     }
-    out.push({ fields: m.slice(1).map((g) => g ?? null), line, ...(this.recover && { raw: body }) });
+    if (error === undefined) out.push({ fields: fields!, line, ...(this.recover && { raw: body }) });
+    else if (this.recover) out.push({ fields: [], line, raw: body, error });
+    else throw new CsvSyntaxError(line, error);
   }
 }
 

@@ -1,6 +1,7 @@
 // regexSeparator=true: each line of a text file is split by the capture groups of
 // fromJobConfig.regex; a line the regex does not match is a malformed row.
 import { afterEach, describe, expect, it } from 'vitest';
+import { compileLineRegex, RegexLineParser } from '../../../lib/connectors/files/regex-format';
 import { startApi, type Api } from '../../support/embedded';
 import { cluster, counters } from './file-harness';
 import { useStores } from './file-stores';
@@ -76,5 +77,25 @@ describe('a bad regex is refused when the job is created', () => {
     const body = await c.refusedJob('bad', job('bad', from));
     expect(body.errCode).toBe('Cdm.0014');
     expect(body.externalMessage).toContain(message);
+  });
+});
+
+describe('a regex matches characters, never halves of one', () => {
+  const fieldsOf = (regex: string, text: string) => {
+    const p = new RegexLineParser(compileLineRegex(regex), undefined, true);
+    return [...p.push(text), ...p.end()].map((r) => r.error ?? r.fields);
+  };
+
+  it('. and {n} count characters as Java does: an emoji outside the BMP is one', () => {
+    expect(fieldsOf('^(.{2})(.*)$', 'a😀b\n中😀x\n')).toEqual([
+      ['a😀', 'b'],
+      ['中😀', 'x'],
+    ]);
+    expect(fieldsOf('^([^,]),(.*)$', '😀,rest\n')).toEqual([['😀', 'rest']]);
+  });
+
+  it('a regex only valid by UTF-16 units (\\- outside a class) still reads, and a line it would split is malformed, not stored as U+FFFD', () => {
+    expect(fieldsOf('^(\\w+)\\-(.*)$', 'ab-😀\n')).toEqual([['ab', '😀']]);
+    expect(fieldsOf('^(.)(.*)\\-$', 'x😀-\n😀b-\n')).toEqual([['x', '😀'], 'fromJobConfig.regex splits a character of the line between groups']);
   });
 });
