@@ -7,13 +7,56 @@ function label(encodeType: string): string {
   return encodeType.trim().replace(/_/g, '-').toLowerCase();
 }
 
-/** A decoder for reading; any encoding the runtime's ICU knows (UTF-8, GBK, GB18030, Big5, Latin-1…). */
-export function decoderFor(encodeType: string, inputName: string): TextDecoder {
+/** Decodes a file's bytes in order (TextDecoder's shape); throws on bytes that are not text in its encoding. */
+export interface TextReader {
+  decode(bytes?: Uint8Array, options?: { stream?: boolean }): string;
+}
+
+/**
+ * A decoder for reading; any encoding the runtime's ICU knows (UTF-8, GBK, GB18030, Big5, Latin-1…).
+ * Bytes that are no text in the encoding fail the read: decoded as U+FFFD they would pass for the data.
+ */
+export function decoderFor(encodeType: string, inputName: string): TextReader {
+  const name = label(encodeType);
+  const invalid = () => new Error(`it holds bytes that are not ${encodeType} text (${inputName}); nothing was read changed`);
+  // WHATWG reads these labels as windows-1252 (and Node does so only when streaming: 0x80 is '€'); CDM's
+  // Java reads ISO-8859-1 byte for byte, and US-ASCII has nothing above 0x7F. As the writer writes them.
+  const native = WRITABLE[name];
+  if (native === 'latin1') return { decode: (bytes) => (bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') : '') };
+  if (native === 'ascii') {
+    return {
+      decode(bytes) {
+        if (!bytes) return '';
+        if (bytes.some((b) => b > 0x7f)) throw invalid();
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+      },
+    };
+  }
+  let decoder: TextDecoder;
   try {
-    return new TextDecoder(label(encodeType), { fatal: false });
+    decoder = new TextDecoder(name === 'utf-16' ? 'utf-16be' : name, { fatal: true });
   } catch {
     throw errors.invalidParameter(`${inputName} ${encodeType} is not a known character encoding.`);
   }
+  /** Bytes of a UTF-16 file's start, kept until its byte-order mark can be seen. */
+  let head: Buffer | undefined = name === 'utf-16' ? Buffer.alloc(0) : undefined;
+  return {
+    decode(bytes, options) {
+      if (head) {
+        // Java's UTF-16 (CDM's): the byte-order mark decides, big-endian without one (WHATWG would take little).
+        head = Buffer.concat([head, bytes ?? new Uint8Array()]);
+        if (head.length < 2 && options?.stream) return '';
+        if (head[0] === 0xff && head[1] === 0xfe) decoder = new TextDecoder('utf-16le', { fatal: true });
+        [bytes, head] = [head, undefined];
+      }
+      try {
+        return decoder.decode(bytes, options);
+      } catch (e) {
+        if ((e as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') throw invalid();
+        throw e;
+      }
+    },
+  };
 }
 
 /** The encodings Node writes natively, by label. */

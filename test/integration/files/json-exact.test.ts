@@ -150,10 +150,15 @@ describe('table -> JSON_FILE -> table', () => {
 
   /** Runs one job to its end; it must succeed. */
   async function run(from: [string, string], to: [string, string], fromInputs: Record<string, string>, toInputs: Record<string, string>) {
+    const s = await attempt(from, to, fromInputs, toInputs);
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+  }
+
+  /** Runs one job to its end; returns the submission. */
+  async function attempt(from: [string, string], to: [string, string], fromInputs: Record<string, string>, toInputs: Record<string, string>) {
     const name = `j${++n}`;
     await c.job(name, { from, to, fromInputs, toInputs });
-    const s = await c.run(name);
-    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    return c.run(name);
   }
 
   const exportTable = (t: ReturnType<typeof table>, dir: string) =>
@@ -164,13 +169,15 @@ describe('table -> JSON_FILE -> table', () => {
       { 'toJobConfig.outputDirectory': dir, 'toJobConfig.outputFormat': 'JSON_FILE', 'toJobConfig.filePrefix': 'rows' },
     );
 
-  const importFiles = (dir: string, t: ReturnType<typeof table>) =>
-    run(
+  const importSides = (dir: string, t: ReturnType<typeof table>, from: Record<string, string> = {}): Parameters<typeof attempt> =>
+    [
       ['disk', 'nas-connector'],
       [t.link, 'generic-jdbc-connector'],
-      { 'fromJobConfig.inputDirectory': dir, 'fromJobConfig.inputFormat': 'JSON_FILE' },
+      { 'fromJobConfig.inputDirectory': dir, 'fromJobConfig.inputFormat': 'JSON_FILE', ...from },
       { 'toJobConfig.schemaName': t.schema, 'toJobConfig.tableName': t.name, 'toJobConfig.tablePreparation': 'DO_NOTHING' },
-    );
+    ];
+  const importFiles = (dir: string, t: ReturnType<typeof table>, from: Record<string, string> = {}) => run(...importSides(dir, t, from));
+  const tryImport = (dir: string, t: ReturnType<typeof table>, from: Record<string, string> = {}) => attempt(...importSides(dir, t, from));
 
   /** Exports `src` and imports the files into `dst`; returns the file's lines. */
   async function roundTrip(which: 'my' | 'pg', src: string, dst: string): Promise<string[]> {
@@ -231,5 +238,22 @@ describe('table -> JSON_FILE -> table', () => {
       { id: '-9223372036854775808', d: '-123456789012345678901234567890.5', t: '1.50', j: '7' },
       { id: '9223372036854775807', d: '0.1000000000000000055511', t: '1e400', j: '{"x": [18446744073709551616, 2.50]}' },
     ]);
+  });
+
+  it('encodeType: a UTF-16 file with a byte-order mark loads exactly; bytes that are not UTF-8 fail the run naming the file', async () => {
+    await pg.query('CREATE TABLE encoded (id bigint, name text)');
+    const text = '{"id":1,"name":"中文 😀 é"}\r\n{"id":2,"name":"\\ud83d\\ude00"}\r\n';
+    writeTree(join(root, 'utf16be'), { 'a.json': Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]) });
+    await importFiles('/utf16be', table('pg', 'encoded'), { 'fromJobConfig.encodeType': 'UTF-16' });
+    expect(await pg.query('SELECT id, name FROM encoded ORDER BY id')).toEqual([
+      { id: '1', name: '中文 😀 é' },
+      { id: '2', name: '😀' },
+    ]);
+
+    writeTree(join(root, 'gbk_as_utf8'), { 'a.json': Buffer.concat([Buffer.from('{"id":3,"name":"'), Buffer.from([0xd6, 0xd0, 0xce, 0xc4]), Buffer.from('"}\n')]) });
+    const s = await tryImport('/gbk_as_utf8', table('pg', 'encoded'));
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain('gbk_as_utf8/a.json failed: it holds bytes that are not UTF-8 text (fromJobConfig.encodeType); nothing was read changed');
+    expect(await pg.query('SELECT count(*)::int AS n FROM encoded')).toEqual([{ n: '2' }]);
   });
 });

@@ -46,3 +46,48 @@ describe('encoderFor', () => {
     );
   });
 });
+
+describe('decoderFor', () => {
+  /** Decodes `bytes` as a file source does: streamed, `size` bytes at a time. */
+  function streamed(encodeType: string, bytes: Buffer, size = 1): string {
+    const d = decoderFor(encodeType, 'fromJobConfig.encodeType');
+    let text = '';
+    for (let i = 0; i < bytes.length; i += size) text += d.decode(bytes.subarray(i, i + size), { stream: true });
+    return text + d.decode();
+  }
+
+  it.each([
+    ['UTF-8', Buffer.from([0x61, 0xd6, 0xd0, 0x62])], // GBK '中' in a file said to be UTF-8
+    ['UTF-8', Buffer.from([0x61, 0xe4, 0xb8])], // cut inside a character
+    ['GBK', Buffer.from([0x61, 0x81, 0x30])],
+    ['UTF-16LE', Buffer.from([0x3d, 0xd8, 0x61, 0x00])], // a lone surrogate
+    ['US-ASCII', Buffer.from('café', 'latin1')],
+  ])('%s: bytes that are no text in it fail the read instead of becoming U+FFFD (%#)', (encodeType, bytes) => {
+    for (const size of [1, 64]) {
+      expect(() => streamed(encodeType, bytes, size)).toThrowError(`it holds bytes that are not ${encodeType} text (fromJobConfig.encodeType); nothing was read changed`);
+    }
+  });
+
+  it('ISO-8859-1 reads every byte as the character of that code, streamed too (not windows-1252: 0x80 is U+0080, not €)', () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_v, i) => i));
+    const text = Array.from({ length: 256 }, (_v, i) => String.fromCharCode(i)).join('');
+    for (const encodeType of ['ISO-8859-1', 'ISO_8859_1', 'latin1']) {
+      expect(streamed(encodeType, all, 7)).toBe(text);
+      expect(encoderFor(encodeType, 'toJobConfig.encodeType')(streamed(encodeType, all))).toEqual(all);
+    }
+  });
+
+  it.each([
+    ['a big-endian byte-order mark', [0xfe, 0xff, 0x4e, 0x2d, 0xd8, 0x3d, 0xde, 0x00]],
+    ['a little-endian byte-order mark', [0xff, 0xfe, 0x2d, 0x4e, 0x3d, 0xd8, 0x00, 0xde]],
+    ['no byte-order mark: big-endian, as Java reads it', [0x4e, 0x2d, 0xd8, 0x3d, 0xde, 0x00]],
+  ])('UTF-16 with %s', (_what, bytes) => {
+    for (const size of [1, 3, 64]) expect(streamed('UTF-16', Buffer.from(bytes), size)).toBe('中😀');
+  });
+
+  it('UTF-16LE and UTF-16BE drop their own byte-order mark, and UTF-8 its', () => {
+    expect(streamed('UTF-16LE', Buffer.from([0xff, 0xfe, 0x41, 0x00]))).toBe('A');
+    expect(streamed('UTF-16BE', Buffer.from([0xfe, 0xff, 0x00, 0x41]))).toBe('A');
+    expect(streamed('UTF-8', Buffer.from([0xef, 0xbb, 0xbf, 0x41]))).toBe('A');
+  });
+});
