@@ -8,13 +8,14 @@
 // read skips every file before it and continues the open file at its offset.
 //
 // CSV_FILE / JSON_FILE: records become rows of text cells (the schema comes from the
-// first file: its header or field count, or its first object's keys); the position is
+// first file: its header or field count, or its first object's keys, and a later object
+// with a key of its own is malformed, as a line with a field too many is); the position is
 // {file, record, read}: a resumed read reopens that file and skips its records already
 // written, reading their bytes again without counting the `read` ones in BYTES_READ again.
 // With `dirtyData` (throttlingConfig.recordDirtyData), a malformed record — a wrong field
 // count, a CSV syntax error, a line the regex does not match, a JSON line that is no
-// object — is set aside in the batch's `dirty` instead of failing the read. It counts as a
-// record of its file (so a resume skips it too), and the position carries the running
+// object or has a key of its own — is set aside in the batch's `dirty` instead of failing
+// the read. It counts as a record of its file (so a resume skips it too), and the position carries the running
 // count of them (`dirty`), so a resumed read goes on counting where the committed one stood.
 //
 // fromCompression=ZIP: every entry of an archive is read as if it were a file (zip-reader.ts),
@@ -29,7 +30,7 @@ import type { Counters } from '../../model/submission';
 import type { InputMap } from '../../model/config-values';
 import { CsvParser, CsvSyntaxError, type CsvField } from './csv-format';
 import { compileLineRegex, RegexLineParser } from './regex-format';
-import { JsonLinesParser, JsonSyntaxError, jsonToText, recordsAt, type JsonRecord } from './json-format';
+import { JsonLinesParser, JsonSyntaxError, jsonRecordText, jsonToText, recordsAt, type JsonRecord } from './json-format';
 import { partitionFiles } from './file-partition';
 import { selectFiles, type Landing, type SelectedFile, type SelectOptions } from './file-select';
 import { awaitMarkers } from './marker-file';
@@ -238,6 +239,7 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
   if (sample?.kind === 'json') names = Object.keys(sample.record);
   else names = (sample?.fields ?? []).map((f, i) => (header && f ? f : `column${i + 1}`));
   const width = names.length;
+  const known = new Set(names);
   const picked = (from['fromJobConfig.columnList'] || '')
     .split('&')
     .filter(Boolean)
@@ -301,6 +303,9 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
               // Records arrive in file order, so the first malformed one is the one named.
               if (malformed !== undefined && !text.dirty) throw malformedError(u.label, r, malformed);
               if (r.kind === 'json') {
+                // A field the first record lacks has no column: dropping it would lose its values unseen.
+                if (malformed === undefined) malformed = unknownField(r.record, known);
+                if (malformed !== undefined && !text.dirty) throw malformedError(u.label, r, `${malformed} (as in ${first!.path})`);
                 if (malformed === undefined) cells = names.map((k) => jsonToText(r.record[k]));
               } else {
                 const blank = r.fields.length === 1 && r.fields[0] === null;
@@ -319,7 +324,9 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
               if (++n <= skip) continue;
               if (cells) rows.push(project(cells));
               else {
-                dirty.push({ source: u.label, line: r.line, reason: malformed!, raw: r.raw ?? '' });
+                // A JSON record that parsed but does not fit comes without its line's text: its JSON stands for it.
+                const raw = r.raw ?? (r.kind === 'json' ? jsonRecordText(r.record) : '');
+                dirty.push({ source: u.label, line: r.line, reason: malformed!, raw });
                 dirtyTotal++;
               }
               // Dirty records count toward the chunk too: memory stays bounded however many there are.
@@ -500,6 +507,16 @@ async function* records(u: Unit, o: TextOptions, onRead: (n: number) => void): A
   } finally {
     await input.return(undefined);
   }
+}
+
+/** Why a JSON record does not fit the columns (the first record's keys, `known`): a key of its own; undefined when it fits. */
+function unknownField(record: JsonRecord, known: ReadonlySet<string>): string | undefined {
+  for (const k in record) {
+    if (known.has(k)) continue;
+    const shown = [...known].slice(0, 10).map((n) => JSON.stringify(n));
+    return `field ${JSON.stringify(k)} is not one of the first record's (${shown.join(', ')}${known.size > 10 ? ', …' : ''})`;
+  }
+  return undefined;
 }
 
 /** A malformed record when dirty data is not recorded: the run fails naming file and line. */

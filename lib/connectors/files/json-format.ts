@@ -110,6 +110,12 @@ export function jsonToText(v: JsonCell | undefined): string | null {
   return v.text;
 }
 
+/** A record as compact JSON text, its numbers as written (for a dirty record read from a document, which has no line of its own). */
+export function jsonRecordText(record: JsonRecord): string {
+  const field = (v: JsonCell) => (v instanceof JsonText ? v.text : JSON.stringify(v));
+  return `{${Object.keys(record).map((k) => `${JSON.stringify(k)}:${field(record[k] ?? null)}`).join(',')}}`;
+}
+
 /**
  * One record as a JSON line. 64-bit integers are written as bare number literals (exact
  * digits, valid JSON); decimals as strings, so no reader rounds them; bytes as base64.

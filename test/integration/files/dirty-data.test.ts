@@ -163,6 +163,27 @@ describe('other formats and partitions (NAS)', () => {
     expect(dirty[2]!.reason).toBe('the line does not match fromJobConfig.regex');
   });
 
+  it('a JSON record with a field the first record lacks is set aside whole, its numbers as written, not loaded without the field', async () => {
+    const { c, area, job } = await setUp(nas);
+    await area.write({
+      'in/l/a.json': '{"id":1,"n":"a"}\n{"id":2,"N":"b"}\n{"id":3}\n',
+      'in/d/a.json': '{"data":[{"id":1},{"id":2,"big":12345678901234567890.50,"o":{"k":[true,null,"x"]}}]}',
+    });
+    await c.job('lines', { ...job({}), fromInputs: area.from('/in/l', { 'fromJobConfig.inputFormat': 'JSON_FILE' }) });
+    await c.job('doc', { ...job({}), fromInputs: area.from('/in/d', { 'fromJobConfig.inputFormat': 'JSON_FILE', 'fromJobConfig.jsonReferenceNode': 'data' }) });
+    const lines = await c.run('lines');
+    expect(lines.status, lines['error-summary']).toBe('SUCCEEDED');
+    expect(counters(lines)).toMatchObject({ ROWS_WRITTEN: 2, DIRTY_RECORDS: 1 });
+    expect((await outputLines(area)).sort()).toEqual(['1,a', '3,']);
+    const doc = await c.run('doc');
+    expect(doc.status, doc['error-summary']).toBe('SUCCEEDED');
+    expect(counters(doc)).toMatchObject({ ROWS_WRITTEN: 1, DIRTY_RECORDS: 1 });
+    expect((await dirtyRecords(area)).map((r) => [r.source, r.line, r.reason, r.raw])).toEqual([
+      [area.describe('in/d/a.json'), 1, 'field "big" is not one of the first record\'s ("id")', '{"id":2,"big":12345678901234567890.50,"o":{"k":[true,null,"x"]}}'],
+      [area.describe('in/l/a.json'), 2, 'field "N" is not one of the first record\'s ("id", "n")', '{"id":2,"N":"b"}'],
+    ]);
+  });
+
   it('numExtractors=2: each partition sets its own records aside and DIRTY_RECORDS is their exact sum', async () => {
     const { c, area, job } = await setUp(nas, { concurrency: 2 });
     await area.write({ 'in/a.csv': csv(100, BAD), 'in/b.csv': csv(50, { 7: '1,2,3,4' }) });

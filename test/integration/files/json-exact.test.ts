@@ -240,6 +240,19 @@ describe('table -> JSON_FILE -> table', () => {
     ]);
   });
 
+  it('a record with a field the first record lacks (or spells in another case) fails the run naming it, never loaded without it', async () => {
+    await pg.query('CREATE TABLE sparse (id bigint, name text)');
+    writeTree(join(root, 'sparse'), { 'a.json': '{"id":1,"name":"a"}\n{"id":2}\n{"id":3,"name":"c","note":"kept nowhere"}\n' });
+    const s = await tryImport('/sparse', table('pg', 'sparse'));
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(`line 3: field "note" is not one of the first record's ("id", "name")`);
+    expect(await pg.query('SELECT count(*)::int AS n FROM sparse')).toEqual([{ n: '0' }]);
+
+    writeTree(join(root, 'cased'), { 'a.json': '{"data":[{"ID":1,"name":"a"},{"id":2,"name":"b"}]}' });
+    const cased = await tryImport('/cased', table('pg', 'sparse'), { 'fromJobConfig.jsonReferenceNode': 'data' });
+    expect(cased['error-summary']).toContain(`field "id" is not one of the first record's ("ID", "name")`);
+  });
+
   it('encodeType: a UTF-16 file with a byte-order mark loads exactly; bytes that are not UTF-8 fail the run naming the file', async () => {
     await pg.query('CREATE TABLE encoded (id bigint, name text)');
     const text = '{"id":1,"name":"中文 😀 é"}\r\n{"id":2,"name":"\\ud83d\\ude00"}\r\n';
