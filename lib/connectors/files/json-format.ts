@@ -119,8 +119,10 @@ export function jsonRecordText(record: JsonRecord): string {
 /**
  * One record as a JSON line. 64-bit integers are written as bare number literals (exact
  * digits, valid JSON); decimals as strings, so no reader rounds them; bytes as base64.
- * A json column's text goes in compact, so a pretty-printed document keeps to its line;
- * text that is no JSON value goes in as a JSON string, so it still reads back as it was.
+ * A json column's document goes in compact, so a pretty-printed one keeps to its line.
+ * A string or null document, or text that is no JSON value, goes in as a JSON string of its
+ * text: inline, "123" would read back as its content 123 and null as NULL (a reader takes a
+ * string field's content as the cell, every other value's JSON text).
  */
 export function formatJsonLine(columns: readonly Column[], row: readonly Value[], lineSeparator: string): string {
   const parts: string[] = [];
@@ -132,9 +134,15 @@ export function formatJsonLine(columns: readonly Column[], row: readonly Value[]
     // A finite float as CSV writes it (-0 kept); NaN and ±Infinity, which JSON has no literal for, as strings.
     else if (typeof v === 'number') json = Number.isFinite(v) ? valueToText(c.type, v)! : JSON.stringify(String(v));
     else if (typeof v === 'boolean') json = String(v);
-    else if (c.type === 'json' && typeof v === 'string') json = compactJson(v) ?? JSON.stringify(v);
+    else if (c.type === 'json' && typeof v === 'string') json = inlineJson(v) ?? JSON.stringify(v);
     else json = JSON.stringify(valueToText(c.type, v));
     parts.push(`${JSON.stringify(c.name)}:${json}`);
   });
   return `{${parts.join(',')}}${lineSeparator}`;
+}
+
+/** A document that reads back as itself when written inline (compact): an object, array, number or boolean. */
+function inlineJson(doc: string): string | undefined {
+  const compact = compactJson(doc);
+  return compact === undefined || compact.startsWith('"') || compact === 'null' ? undefined : compact;
 }

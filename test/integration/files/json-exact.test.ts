@@ -111,13 +111,26 @@ describe('writing a json column', () => {
 
   it.each([
     ['a pretty-printed object', '{\n  "a": 1,\n  "b": [ 1.50, 12345678901234567890 ]\n}', '{"a":1,"b":[1.50,12345678901234567890]}'],
-    ['a string among whitespace', '\t"text with  spaces\\n"\r\n', '"text with  spaces\\n"'],
+    ['a number among whitespace', '\t1.50 \r\n', '1.50'],
     ['a number no double holds', '1e400', '1e400'],
     ['arrays nested 10,000 deep', '['.repeat(10_000) + ']'.repeat(10_000), '['.repeat(10_000) + ']'.repeat(10_000)],
   ])('%s goes in compact, on one line, meaning the same', (_what, stored, written) => {
     expect(compactJson(stored)).toBe(written);
     expect(formatJsonLine(columns, [1n, stored], '\n')).toBe(`{"id":1,"j":${written}}\n`);
   });
+
+  it('a string among whitespace compacts to the string', () => {
+    expect(compactJson('\t"text with  spaces\\n"\r\n')).toBe('"text with  spaces\\n"');
+  });
+
+  it.each([['"123"'], ['"true"'], ['"abc"'], ['null'], [' "a\\"b" '], ['"{\\"a\\":1}"']])(
+    'a document that is a string or null, %s, goes in as a JSON string of its text and reads back as that text, not its content or NULL',
+    (stored) => {
+      const line = formatJsonLine(columns, [1n, stored], '\n');
+      expect(line).toBe(`{"id":1,"j":${JSON.stringify(stored)}}\n`);
+      expect(cellsOf(line)).toEqual([['1', stored]]);
+    },
+  );
 
   it('text that is no JSON value goes in as a JSON string and reads back as it was', () => {
     const stored = '{"a": 1,\n oops';
@@ -226,6 +239,25 @@ describe('table -> JSON_FILE -> table', () => {
       ['2', '9007199254740993', '0.1000000000000000055511', '[]'],
     ]);
     expect(dst.map((r) => r.jb)).toEqual((await pg.query(`${rows} big_src ORDER BY id`)).map((r) => r.jb));
+  });
+
+  it('json documents that are a string or null come back as themselves, not as their content or SQL NULL', async () => {
+    const docs = ['"123"', '"true"', '"abc"', 'null', '"null"', '"{\\"a\\": 1}"', '{"s":"x"}'];
+    const values = docs.map((d, i) => `(${i + 1}, '${d}', '${d}')`).join(', ');
+    await pg.query('CREATE TABLE strdoc_src (id int PRIMARY KEY, j json, jb jsonb)');
+    await pg.query('CREATE TABLE strdoc_dst (id int PRIMARY KEY, j json, jb jsonb)');
+    await pg.query(`INSERT INTO strdoc_src VALUES ${values}, (${docs.length + 1}, NULL, NULL)`);
+    await roundTrip('pg', 'strdoc_src', 'strdoc_dst');
+    const rows = 'SELECT id, j::text, jb::text, j IS NULL AS jn, jb IS NULL AS jbn FROM';
+    expect(await pg.query(`${rows} strdoc_dst ORDER BY id`)).toEqual(await pg.query(`${rows} strdoc_src ORDER BY id`));
+
+    await my.query('CREATE TABLE strdoc_src (id INT PRIMARY KEY, j JSON)');
+    await my.query('CREATE TABLE strdoc_dst (id INT PRIMARY KEY, j JSON)');
+    await my.query(`INSERT INTO strdoc_src VALUES ${docs.map((d, i) => `(${i + 1}, '${d.replace(/\\/g, '\\\\')}')`).join(', ')}, (${docs.length + 1}, NULL)`);
+    await roundTrip('my', 'strdoc_src', 'strdoc_dst');
+    const src = await my.query('SELECT id, j FROM strdoc_src ORDER BY id');
+    expect(src.map((r: any) => r[1])).toEqual([...docs, null]);
+    expect(await my.query('SELECT id, j FROM strdoc_dst ORDER BY id')).toEqual(src);
   });
 
   it('a JSON file written elsewhere: bare integers and decimals of any size reach the table as written', async () => {
