@@ -304,8 +304,8 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
               if (malformed !== undefined && !text.dirty) throw malformedError(u.label, r, malformed);
               if (r.kind === 'json') {
                 // A field the first record lacks has no column: dropping it would lose its values unseen.
-                if (malformed === undefined) malformed = unknownField(r.record, known);
-                if (malformed !== undefined && !text.dirty) throw malformedError(u.label, r, `${malformed} (as in ${first!.path})`);
+                if (malformed === undefined) malformed = misfit(r.record, known);
+                if (malformed !== undefined && !text.dirty) throw malformedError(u.label, r, malformed);
                 if (malformed === undefined) cells = names.map((k) => jsonToText(r.record[k]));
               } else {
                 const blank = r.fields.length === 1 && r.fields[0] === null;
@@ -509,9 +509,18 @@ async function* records(u: Unit, o: TextOptions, onRead: (n: number) => void): A
   }
 }
 
-/** Why a JSON record does not fit the columns (the first record's keys, `known`): a key of its own; undefined when it fits. */
-function unknownField(record: JsonRecord, known: ReadonlySet<string>): string | undefined {
+/**
+ * Why a JSON record cannot be loaded as it is; undefined when it can. A key of its own has no
+ * column (the first record's keys, `known`). A string escaping half of a surrogate pair
+ * ("\ud800") is valid JSON but no Unicode text: a database or file would hold U+FFFD instead.
+ */
+function misfit(record: JsonRecord, known: ReadonlySet<string>): string | undefined {
   for (const k in record) {
+    const v = record[k];
+    if (typeof v === 'string' && !(v as string & { isWellFormed(): boolean }).isWellFormed()) {
+      const half = v.charCodeAt(v.search(/\p{Cs}/u)).toString(16);
+      return `field ${JSON.stringify(k)} holds a lone surrogate (\\u${half}), which no Unicode text can hold`;
+    }
     if (known.has(k)) continue;
     const shown = [...known].slice(0, 10).map((n) => JSON.stringify(n));
     return `field ${JSON.stringify(k)} is not one of the first record's (${shown.join(', ')}${known.size > 10 ? ', …' : ''})`;

@@ -285,6 +285,20 @@ describe('table -> JSON_FILE -> table', () => {
     expect(cased['error-summary']).toContain(`field "id" is not one of the first record's ("ID", "name")`);
   });
 
+  it('a string escaping half a surrogate pair fails the run naming line and field, never stored as U+FFFD', async () => {
+    await pg.query('CREATE TABLE halves (id bigint, s text, j json)');
+    const lines = ['{"id":1,"s":"\\ud83d\\ude00","j":{"k":"\\ud800 stays escaped in a document"}}', '{"id":2,"s":"a\\ud800b","j":null}'];
+    writeTree(join(root, 'halves'), { 'a.json': lines.join('\n') });
+    const s = await tryImport('/halves', table('pg', 'halves'));
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain('halves/a.json line 2: field "s" holds a lone surrogate (\\ud800), which no Unicode text can hold');
+    expect(await pg.query('SELECT count(*)::int AS n FROM halves')).toEqual([{ n: '0' }]);
+
+    writeTree(join(root, 'halves'), { 'a.json': lines[0]! });
+    await importFiles('/halves', table('pg', 'halves'));
+    expect(await pg.query('SELECT id, s, j::text FROM halves')).toEqual([{ id: '1', s: '😀', j: '{"k":"\\ud800 stays escaped in a document"}' }]);
+  });
+
   it('encodeType: a UTF-16 file with a byte-order mark loads exactly; bytes that are not UTF-8 fail the run naming the file', async () => {
     await pg.query('CREATE TABLE encoded (id bigint, name text)');
     const text = '{"id":1,"name":"中文 😀 é"}\r\n{"id":2,"name":"\\ud83d\\ude00"}\r\n';
