@@ -8,7 +8,7 @@
 // read skips every file before it and continues the open file at its offset.
 //
 // CSV_FILE / JSON_FILE: records become rows of text cells (the schema comes from the
-// first file: its header or field count, or its first object's keys, and a later object
+// first file with a record: its header or field count, or its first object's keys, and a later object
 // with a key of its own is malformed, as a line with a field too many is); the position is
 // {file, record, read}: a resumed read reopens that file and skips its records already
 // written, reading their bytes again without counting the `read` ones in BYTES_READ again.
@@ -232,8 +232,16 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
 
   const text = textOptions(from, opts.dirtyData === true);
   let dirtyTotal = 0;
-  const first = files[0];
-  const sample = first ? await firstRecord(await unitsOf(first), text) : undefined;
+  // The schema comes from the first file that holds a record: an empty first file would give no columns.
+  let first = files[0];
+  let sample: TextRecord | undefined;
+  for (const f of files) {
+    sample = await firstRecord(await unitsOf(f), text);
+    if (sample) {
+      first = f;
+      break;
+    }
+  }
   const header = text.header;
   let names: string[];
   if (sample?.kind === 'json') names = Object.keys(sample.record);

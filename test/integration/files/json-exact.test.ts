@@ -285,6 +285,19 @@ describe('table -> JSON_FILE -> table', () => {
     expect(cased['error-summary']).toContain(`field "id" is not one of the first record's ("ID", "name")`);
   });
 
+  it('an empty first file gives no schema: the columns come from the first file with a record, and every row loads', async () => {
+    await pg.query('CREATE TABLE after_empty (id bigint, name text)');
+    writeTree(join(root, 'after_empty_json'), { 'a.json': '', 'b.json': '\n\r\n', 'c.json': '{"id":1,"name":"x"}\n{"id":2,"name":"y"}\n' });
+    await importFiles('/after_empty_json', table('pg', 'after_empty'));
+    writeTree(join(root, 'after_empty_csv'), { 'a.csv': '', 'b.csv': '\r\n', 'c.csv': 'id,name\n3,z\n' });
+    await importFiles('/after_empty_csv', table('pg', 'after_empty'), { 'fromJobConfig.inputFormat': 'CSV_FILE', 'fromJobConfig.firstRowAsHeader': 'true' });
+    expect(await pg.query('SELECT id, name FROM after_empty ORDER BY id')).toEqual([
+      { id: '1', name: 'x' },
+      { id: '2', name: 'y' },
+      { id: '3', name: 'z' },
+    ]);
+  });
+
   it('a string escaping half a surrogate pair fails the run naming line and field, never stored as U+FFFD', async () => {
     await pg.query('CREATE TABLE halves (id bigint, s text, j json)');
     const lines = ['{"id":1,"s":"\\ud83d\\ude00","j":{"k":"\\ud800 stays escaped in a document"}}', '{"id":2,"s":"a\\ud800b","j":null}'];
