@@ -30,7 +30,8 @@ import type { Counters } from '../../model/submission';
 import type { InputMap } from '../../model/config-values';
 import { CsvParser, CsvSyntaxError, type CsvField } from './csv-format';
 import { compileLineRegex, RegexLineParser } from './regex-format';
-import { JsonLinesParser, JsonSyntaxError, jsonRecordText, jsonToText, recordsAt, type JsonRecord } from './json-format';
+import { JsonArrayReader, type DocumentRecord } from './json-document';
+import { JsonLinesParser, JsonSyntaxError, jsonRecordText, jsonToText, type JsonRecord } from './json-format';
 import { partitionFiles } from './file-partition';
 import { selectFiles, type Landing, type SelectedFile, type SelectOptions } from './file-select';
 import { awaitMarkers } from './marker-file';
@@ -489,11 +490,12 @@ async function* records(u: Unit, o: TextOptions, onRead: (n: number) => void): A
   const decoder = decoderFor(o.encodeType, 'fromJobConfig.encodeType');
   try {
     if (o.format === 'JSON_FILE' && o.jsonNode !== undefined) {
-      // A whole document: memory is bounded by the file here, not by a chunk.
-      let doc = '';
-      for await (const chunk of input) doc += decoder.decode(chunk, { stream: true });
-      doc += decoder.decode();
-      yield recordsAt(doc, o.jsonNode).map((record) => ({ kind: 'json', record, line: 1 }));
+      // One document, read as it comes: its records as they complete.
+      const doc = new JsonArrayReader(o.jsonNode);
+      const emit = (rs: DocumentRecord[]): TextRecord[] => rs.map((r) => ({ kind: 'json', record: r.record, line: r.line }));
+      for await (const chunk of input) yield emit(doc.push(decoder.decode(chunk, { stream: true })));
+      yield emit(doc.push(decoder.decode()));
+      yield emit(doc.end());
       return;
     }
     // Parsers never throw on a malformed record: it comes in order, and the reader decides.

@@ -69,27 +69,6 @@ export class JsonLinesParser {
   }
 }
 
-/** The records of a whole JSON document under `node` (dot path; empty = the document itself). */
-export function recordsAt(text: string, node: string): JsonRecord[] {
-  const path = node.split('.').filter(Boolean);
-  let v: JsonNode | undefined;
-  try {
-    // Built down to the records; their fields stay text.
-    v = parseJson(text, path.length + 2);
-  } catch (e) {
-    throw new JsonSyntaxError(1, syntaxMessage(text, e));
-  }
-  for (const key of path) {
-    if (v === null || typeof v !== 'object' || v instanceof JsonText) throw new JsonSyntaxError(1, `jsonReferenceNode ${node}: ${key} is not inside an object`);
-    v = (v as Record<string, JsonNode>)[key];
-  }
-  if (!Array.isArray(v)) throw new JsonSyntaxError(1, `jsonReferenceNode ${node || '(root)'} is not an array`);
-  return v.map((r, i) => {
-    if (!isObject(r)) throw new JsonSyntaxError(1, `element ${i} of ${node || 'the document'} is not a JSON object`);
-    return r as JsonRecord;
-  });
-}
-
 const isObject = (v: JsonNode | undefined) => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof JsonText);
 
 /** JSON.parse's own words for what is wrong with `text` (users know them); ours if it has none. */
