@@ -887,7 +887,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
         }
         await commitPending(s);
         // This slice's MD5 lines, for the run's result file (completeFileRun).
-        if (recordMd5) await store.put(md5Path, Buffer.from((s.md5s ?? []).map(([p, m]) => `${m}  ${p}\n`).join('')));
+        if (recordMd5) await store.put(md5Path, Buffer.from((s.md5s ?? []).map(([p, m]) => md5Line(m, p)).join('')));
       });
     },
     async finish() {
@@ -963,6 +963,16 @@ function md5RecordPath(outputDir: string, run: RunKey): string {
   return joinPath(outputDir, CHECKPOINT_DIR, `${runFileId(run)}.md5`);
 }
 
+/**
+ * One `md5sum` line. A path holding a line break or a backslash is escaped as GNU md5sum
+ * escapes it (a `\` before the MD5, `\n` and `\\` in the path): a raw line break would split the
+ * line, and `md5sum -c` would check a file of another name.
+ */
+function md5Line(md5: string, path: string): string {
+  if (!/[\\\n]/.test(path)) return `${md5}  ${path}\n`;
+  return `\\${md5}  ${path.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n`;
+}
+
 /** Every slice's lines, sorted by path, as `<job>_<submission>.md5` in recordMD5Directory; then the slices' go. */
 async function writeMd5Result(store: FileStore, outputDir: string, to: InputMap, run: RunKey, partitions: number, md5Store: FileStore): Promise<void> {
   const result = joinPath(normalizePath(to['toJobConfig.recordMD5Directory']!), `${run.job}_${run.submissionId}.md5`);
@@ -977,7 +987,8 @@ async function writeMd5Result(store: FileStore, outputDir: string, to: InputMap,
     }
     lines.push(...part.toString('utf8').split('\n').filter(Boolean));
   }
-  const byPath = (l: string) => l.slice(34);
+  // An escaped line starts with a backslash: its path starts one character later.
+  const byPath = (l: string) => l.slice(l.startsWith('\\') ? 35 : 34);
   lines.sort((a, b) => (byPath(a) < byPath(b) ? -1 : byPath(a) > byPath(b) ? 1 : 0));
   await md5Store.put(result, Buffer.from(lines.map((l) => `${l}\n`).join('')));
   for (const path of slices) await store.delete(path);

@@ -4,11 +4,13 @@
 // on the embedded runtime, to a directory (nas-connector) and a bucket of an S3-protocol
 // server (s3rver, once behind a proxy that corrupts what it forwards).
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApi, type Api } from '../../support/embedded';
 import { useS3 } from '../../support/s3';
@@ -159,6 +161,31 @@ describe('toJobConfig.validateMD5 and recordMD5Result', () => {
     expect(await text(results, `md5/up_${s['submission-id']}.md5`)).toBe(
       `${md5(files['a.bin'])}  a.bin\n${md5(files['deep/big.bin'])}  deep/big.bin\n${md5(files['empty.bin'])}  empty.bin\n`,
     );
+  });
+
+  it('names with a line break or a backslash are written escaped, as md5sum writes them: md5sum -c checks every file', async () => {
+    const { c, root } = await setUp();
+    const files = { 'new\nline.bin': bytes(100, 1), 'back\\slash.bin': bytes(200, 2), 'plain.bin': bytes(300, 3) };
+    writeTree(join(root, 'in'), files);
+    await c.job('odd', {
+      from: ['disk', NAS],
+      to: ['disk', NAS],
+      fromInputs: fromDisk(),
+      toInputs: {
+        'toJobConfig.outputDirectory': '/out',
+        'toJobConfig.outputFormat': 'BINARY_FILE',
+        'toJobConfig.recordMD5Result': 'true',
+        'toJobConfig.recordMD5Directory': '/out',
+      },
+    });
+    const s = await c.run('odd');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    const name = `odd_${s['submission-id']}.md5`;
+    expect(readFileSync(join(root, 'out', name), 'utf8')).toBe(
+      `\\${md5(files['back\\slash.bin'])}  back\\\\slash.bin\n\\${md5(files['new\nline.bin'])}  new\\nline.bin\n${md5(files['plain.bin'])}  plain.bin\n`,
+    );
+    const checked = await promisify(execFile)('md5sum', ['-c', name], { cwd: join(root, 'out') });
+    expect(checked.stdout.split('\n').filter(Boolean)).toHaveLength(3);
   });
 
   it('a table exported as CSV to a directory, in several files, is validated and recorded file by file', async () => {
