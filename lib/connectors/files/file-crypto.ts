@@ -251,8 +251,8 @@ export function decryptingStore(store: FileStore, dek: Buffer, input: string, is
     minPartBytes: store.minPartBytes,
     maxParts: store.maxParts,
     check: () => store.check(),
-    async *list(path) {
-      for await (const f of store.list(path)) yield plain(f);
+    async *list(path, directory) {
+      for await (const f of store.list(path, directory)) yield plain(f);
     },
     async stat(path) {
       const f = await store.stat(path);

@@ -33,9 +33,10 @@ export async function selectFiles(store: FileStore, from: InputMap, opts: Select
   // A partition reads the files planning selected for it.
   const planned = plannedFiles(from);
   if (planned) return planned;
+  // A path written with a trailing slash (`/in/`) names a directory, never a file of that name.
   const roots = from['fromJobConfig.inputDirectory']!
     .split(from['fromJobConfig.fileSeparator'] || '|')
-    .map(normalizePath);
+    .map((p) => ({ root: normalizePath(p), directory: /\/\s*$/.test(p) }));
   const md5Suffix = from['fromJobConfig.md5FileSuffix'];
   const wildcard = from['fromJobConfig.filterType'] === 'WILDCARD';
   const pathFilter = wildcard ? patterns(from['fromJobConfig.pathFilter']) : undefined;
@@ -45,8 +46,8 @@ export async function selectFiles(store: FileStore, from: InputMap, opts: Select
   const window = timeWindow(from, opts.timeZone ?? 'UTC');
 
   const byPath = new Map<string, SelectedFile>();
-  for (const root of roots) {
-    for await (const f of store.list(root)) {
+  for (const { root, directory } of roots) {
+    for await (const f of store.list(root, directory)) {
       if (isFerryInternal(f.path) || markers.has(f.path)) continue;
       if (md5Suffix && f.path.endsWith(md5Suffix)) continue;
       const rel = f.path === root ? baseName(f.path) : root === '' ? f.path : f.path.slice(root.length + 1);

@@ -40,8 +40,10 @@ export interface FileStore {
   /**
    * Every file at `path` (when it is a file) or below it (when it is a directory), in
    * no particular order. Throws a CdmError naming the path when it does not exist.
+   * `directory`: the user wrote the path with a trailing slash, so it names a directory only
+   * (in a bucket, an object `a` and keys under `a/` may both exist).
    */
-  list(path: string): AsyncIterable<FileInfo>;
+  list(path: string, directory?: boolean): AsyncIterable<FileInfo>;
   stat(path: string): Promise<FileInfo | undefined>;
   /**
    * The file's bytes from `start` to its end. `listed`, the size the file was listed with, lets a

@@ -193,14 +193,15 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
     async check() {
       await headBucket();
     },
-    async *list(path) {
+    async *list(path, directory) {
       const prefix = path ? `${path}/` : '';
       const page = (token?: string) =>
         send(`Listing ${url(prefix)}`, () => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })));
       // A path names one object, or a "directory": every key under `path/`. Both are asked at
       // once, each a round trip before the first file; an object's path drops the listing.
+      // Written with a trailing slash it names the directory only.
       let next = page();
-      if (path) {
+      if (path && !directory) {
         next.catch(() => undefined);
         const one = await this.stat(path);
         if (one) {

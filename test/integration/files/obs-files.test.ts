@@ -224,6 +224,38 @@ describe('server-side copy', () => {
   });
 });
 
+describe('object keys', () => {
+  /** Copies `dir` of bucket `from` to `out/` of a new bucket; the run and what landed. */
+  async function copyDir(c: Awaited<ReturnType<typeof cluster>>, name: string, from: string, dir: string) {
+    const to = await bucket();
+    await c.job(name, {
+      from: ['s3', 'obs-connector'],
+      to: ['s3', 'obs-connector'],
+      fromInputs: { 'fromJobConfig.bucketName': from, 'fromJobConfig.inputDirectory': dir, 'fromJobConfig.inputFormat': 'BINARY_FILE' },
+      toInputs: { 'toJobConfig.bucketName': to, 'toJobConfig.outputDirectory': 'out', 'toJobConfig.outputFormat': 'BINARY_FILE' },
+    });
+    const s = await c.run(name);
+    return { s, landed: await bucketMd5(to, 'out/') };
+  }
+
+  it('an object "a" beside keys under "a/": inputDirectory /a/ copies the folder, /a the object; "ab/" is neither', async () => {
+    api = await startApi();
+    const c = await cluster(api);
+    const from = await bucket();
+    const files = { a: 'the object a', 'a/b': 'bee', 'a/c/d': 'dee', 'ab/x': 'not under a/' };
+    for (const [k, v] of Object.entries(files)) await put(from, k, v);
+    await c.links(obsLink('s3'));
+    const folder = await copyDir(c, 'folder', from, '/a/');
+    expect(folder.s.status, folder.s['error-summary']).toBe('SUCCEEDED');
+    expect(folder.landed).toEqual({ b: md5(Buffer.from('bee')), 'c/d': md5(Buffer.from('dee')) });
+    expect(counters(folder.s)).toMatchObject({ TOTAL_FILES: 2, FILES_WRITTEN: 2, TOTAL_SIZE: 6, BYTES_WRITTEN: 6 });
+    const object = await copyDir(c, 'object', from, '/a');
+    expect(object.s.status, object.s['error-summary']).toBe('SUCCEEDED');
+    expect(object.landed).toEqual({ a: md5(Buffer.from('the object a')) });
+    expect(counters(object.s)).toMatchObject({ TOTAL_FILES: 1, FILES_WRITTEN: 1, TOTAL_SIZE: 12 });
+  });
+});
+
 describe('continuations', () => {
   it('a table export whose invocations each run out of time after one chunk writes every row once (unflushed output carried over)', async () => {
     // Every invocation has less time left than the margin: each does one chunk and hands over,
