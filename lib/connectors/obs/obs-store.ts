@@ -213,8 +213,11 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
       for (;;) {
         const listed = await next;
         for (const o of listed.Contents ?? []) {
-          if (!o.Key || o.Key.endsWith('/')) continue; // "folder" placeholder objects
+          if (!o.Key) continue;
+          // A "folder" placeholder object holds no data, but says the folder exists (an empty
+          // one is an empty input, as an empty directory on a disk is).
           found = true;
+          if (o.Key.endsWith('/')) continue;
           yield { path: o.Key, size: o.Size ?? 0, mtime: o.LastModified?.getTime() ?? 0 } satisfies FileInfo;
         }
         if (!listed.IsTruncated) break;

@@ -254,6 +254,23 @@ describe('object keys', () => {
     expect(object.landed).toEqual({ a: md5(Buffer.from('the object a')) });
     expect(counters(object.s)).toMatchObject({ TOTAL_FILES: 1, FILES_WRITTEN: 1, TOTAL_SIZE: 12 });
   });
+
+  it('a folder holding only its placeholder object is an empty input, as an empty directory is; placeholders are never copied as files', async () => {
+    api = await startApi();
+    const c = await cluster(api);
+    const from = await bucket();
+    for (const k of ['empty/', 'full/', 'full/sub/']) await put(from, k, '');
+    await put(from, 'full/sub/f.txt', 'data');
+    await c.links(obsLink('s3'));
+    const empty = await copyDir(c, 'empty', from, '/empty/');
+    expect(empty.s.status, empty.s['error-summary']).toBe('SUCCEEDED');
+    expect(empty.landed).toEqual({});
+    expect(counters(empty.s)).toMatchObject({ TOTAL_FILES: 0, FILES_WRITTEN: 0, TOTAL_SIZE: 0 });
+    const full = await copyDir(c, 'full', from, '/full');
+    expect(full.s.status, full.s['error-summary']).toBe('SUCCEEDED');
+    expect(full.landed).toEqual({ 'sub/f.txt': md5(Buffer.from('data')) });
+    expect(counters(full.s)).toMatchObject({ TOTAL_FILES: 1, FILES_WRITTEN: 1, TOTAL_SIZE: 4 });
+  });
 });
 
 describe('continuations', () => {
