@@ -125,8 +125,13 @@ async function plan(rt: Runtime, key: SubmissionKey, stored: Submission, owner: 
       const estimate = await source.estimateRows();
       await sink.prepare();
       const wanted = Number(spec.driver[EXTRACTORS_INPUT] ?? 1);
+      // A source that slices what it has listed (files) does so for one extractor too: each later
+      // invocation then reads the planned list, never a new listing that has lost files or
+      // gained some (the run's own output, when it is written under the input).
       const slices =
-        (wanted > 1 && (source.slices?.(wanted) ?? (await fromConnector.partition?.({ link: fromLink, from, schema: source.schema, run, timeZone }, wanted)))) || [from];
+        source.slices?.(wanted) ??
+        (wanted > 1 ? await fromConnector.partition?.({ link: fromLink, from, schema: source.schema, run, timeZone }, wanted) : undefined) ??
+        [from];
       // Slices are stored: their secret inputs stay sealed.
       const secret = jobSecrets(spec.fromConnector, spec.toConnector).from;
       await rt.store.partitions.create(key, slices.map((slice) => secretsFrom(slice, stored.spec.from, secret)));

@@ -60,7 +60,10 @@ describe('file slices', () => {
     expect(store.lists).toBe(1);
   });
 
-  it('fewer than two files are not split', () => {
-    expect(partitionFiles(from, filesOf(1), 4)).toBeUndefined();
+  it('fewer files than extractors make one slice a file; no file, or one extractor, one slice that still carries its list', () => {
+    const planned = (slices: ReturnType<typeof partitionFiles>) => slices.map((s) => JSON.parse(s[SLICE_INPUT]!).files.map((f: unknown[]) => f[0]));
+    expect(planned(partitionFiles(from, filesOf(1), 4))).toEqual([['in/f000000.bin']]);
+    expect(planned(partitionFiles(from, filesOf(3), 1))).toEqual([['in/f000000.bin', 'in/f000001.bin', 'in/f000002.bin']]);
+    expect(planned(partitionFiles(from, [], 4))).toEqual([[]]);
   });
 });

@@ -1,4 +1,4 @@
-// Splits a file read into slices (throttlingConfig.numExtractors): each slice is the job's
+// Splits a file read into slices (throttlingConfig.numExtractors, one or more): each slice is the job's
 // own from-inputs plus the files it reads as planning listed them (path, name at the
 // destination, size, modification time), so slices are disjoint, a partition's resume
 // position (file, entry, record) always refers to the same list, and no partition lists
@@ -23,9 +23,9 @@ type PlannedFile = [string, string, number, number];
 /** `paths`: a slice planned before slices carried their files (a run in flight across an upgrade), listed again. */
 type Slice = { files: PlannedFile[] } | { hash: number; of: number } | { paths: string[] };
 
-export function partitionFiles(from: InputMap, files: readonly SelectedFile[], n: number): InputMap[] | undefined {
-  const count = Math.min(n, files.length);
-  if (count < 2) return undefined;
+export function partitionFiles(from: InputMap, files: readonly SelectedFile[], n: number): InputMap[] {
+  // One slice at least, even of no files: it carries the list planning made.
+  const count = Math.max(1, Math.min(n, files.length));
   const bins = Array.from({ length: count }, () => ({ bytes: 0, files: [] as PlannedFile[] }));
   const bySize = [...files].sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1));
   for (const f of bySize) {

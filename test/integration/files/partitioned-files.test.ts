@@ -131,6 +131,57 @@ describe.each(kinds)('$name', (kind) => {
   });
 });
 
+describe.each(kinds)('$name, one extractor over several invocations', (kind) => {
+  // Each invocation has less time left than the margin: it copies one chunk and hands over.
+  const handingOver = () => startApi({ invocationTimeoutMs: 1_000, settings: { continueMarginMs: 5_000 } });
+  const files: Record<string, Buffer> = Object.fromEntries(['a', 'b', 'c', 'd'].map((n, i) => [`data/${n}.bin`, bytes(5 * 1024 * 1024 + i, 50 + i)]));
+
+  it('an output directory inside the input directory: each input file is copied once, never the run\'s own output', async () => {
+    api = await handingOver();
+    const c = await cluster(api);
+    const area = await kind.area(c);
+    await area.write(files);
+    await c.job('inside', {
+      from: [area.linkName, kind.name],
+      to: [area.linkName, kind.name],
+      fromInputs: area.from('/data', { 'fromJobConfig.inputFormat': 'BINARY_FILE' }),
+      toInputs: area.to('/data/copy', { 'toJobConfig.outputFormat': 'BINARY_FILE' }),
+    });
+    const s = await c.run('inside');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    const expected = Object.fromEntries(Object.entries(files).map(([k, v]) => [k.slice('data/'.length), md5(v)]));
+    expect(await area.tree('data/copy')).toEqual(expected);
+    const total = Object.values(files).reduce((n, b) => n + b.length, 0);
+    expect(counters(s)).toMatchObject({ TOTAL_FILES: 4, FILES_READ: 4, FILES_WRITTEN: 4, TOTAL_SIZE: total, BYTES_WRITTEN: total });
+  });
+
+  it('a file listed when the run was planned and gone before a later invocation reaches it fails the run, naming it: it is never passed over', async () => {
+    api = await handingOver();
+    const c = await cluster(api);
+    const area = await kind.area(c);
+    await area.write(files);
+    const send = api.ferry.runtime.queue.send.bind(api.ferry.runtime.queue);
+    let removed = false;
+    api.ferry.runtime.queue.send = async (m, o) => {
+      if (m.reason === 'continue' && !removed) {
+        removed = true;
+        await area.remove('data/d.bin');
+      }
+      return send(m, o);
+    };
+    await c.job('gone', {
+      from: [area.linkName, kind.name],
+      to: [area.linkName, kind.name],
+      fromInputs: area.from('/data', { 'fromJobConfig.inputFormat': 'BINARY_FILE' }),
+      toInputs: area.to('/out', { 'toJobConfig.outputFormat': 'BINARY_FILE' }),
+    });
+    const s = await c.run('gone');
+    expect(removed).toBe(true);
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(area.describe('data/d.bin'));
+  });
+});
+
 describe('a partition that lists its files again (its list too long to carry)', () => {
   it('refuses a same-named pair even when the other file hashes to another partition', async () => {
     const root = mkdtempSync(join(tmpdir(), 'ferry-slices-'));
