@@ -9,7 +9,7 @@ import type { InputMap } from '../../model/config-values';
 import { plannedFiles, sliceFilter } from './file-partition';
 import { inWindow, timeWindow } from './file-time-filter';
 import { markerPaths } from './marker-file';
-import { baseName, dirName, isFerryInternal, normalizePath, type FileInfo, type FileStore } from './file-store';
+import { baseName, dirName, isFerryInternal, joinPath, normalizePath, type FileInfo, type FileStore } from './file-store';
 
 export interface SelectedFile extends FileInfo {
   /** Path relative to the input path it was found under: its name at the destination. */
@@ -50,7 +50,9 @@ export async function selectFiles(store: FileStore, from: InputMap, opts: Select
     for await (const f of store.list(root, directory)) {
       if (isFerryInternal(f.path) || markers.has(f.path)) continue;
       if (md5Suffix && f.path.endsWith(md5Suffix)) continue;
-      const rel = f.path === root ? baseName(f.path) : root === '' ? f.path : f.path.slice(root.length + 1);
+      // In the form a destination path takes (joinPath): keys `in//x` and `/in/x` would land
+      // where `in/x` does, and only names compared in that form show the collision.
+      const rel = joinPath(f.path === root ? baseName(f.path) : root === '' ? f.path : f.path.slice(root.length + 1));
       if (pathFilter && !pathFilter.some((p) => p.test(dirName(rel)))) continue;
       if (fileFilter && !fileFilter.some((p) => p.test(baseName(rel)))) continue;
       if (window && !inWindow(window, knownMtime(store, f))) continue;
