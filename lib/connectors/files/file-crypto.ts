@@ -250,6 +250,7 @@ export function decryptingStore(store: FileStore, dek: Buffer, input: string, is
     describe: (p) => store.describe(p),
     minPartBytes: store.minPartBytes,
     maxParts: store.maxParts,
+    statsAsListed: store.statsAsListed,
     check: () => store.check(),
     async *list(path, directory) {
       for await (const f of store.list(path, directory)) yield plain(f);

@@ -158,6 +158,7 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
           for (const [fileIndex, f] of files.entries()) {
             const start = startIn(f, at);
             if (!start) continue;
+            if (start.file === f.path) await resumableIn(store, f);
             const archive = zip.zipped(f) ? await zip.entries(f) : undefined;
             if (archive) {
               // Each entry is a file of its own at the destination; resuming inside one re-inflates up to its offset.
@@ -298,6 +299,7 @@ export async function openFileSource(store: FileStore, from: InputMap, opts: Fil
       for (const f of files) {
         const start = startIn(f, at);
         if (!start) continue;
+        if (start.file === f.path) await resumableIn(store, f);
         for (const u of await unitsOf(f)) {
           if (start.entry !== undefined && u.entry !== undefined && u.entry < start.entry) continue;
           const skip = u.entry === start.entry ? (start.record ?? 0) : 0;
@@ -557,6 +559,22 @@ async function firstRecord(units: Unit[], o: TextOptions): Promise<TextRecord | 
     }
   }
   return undefined;
+}
+
+/**
+ * A read resumed inside a file an earlier invocation began: the file must still be the one that
+ * was listed, or the copy would join its old bytes (or skip records counted in it) to its new ones.
+ */
+async function resumableIn(store: FileStore, f: SelectedFile): Promise<void> {
+  if (!store.statsAsListed) return;
+  const now = await store.stat(f.path);
+  // To the second: an object store's HEAD gives no milliseconds, its listing may.
+  const second = (ms: number) => Math.floor(ms / 1000);
+  if (!now || now.size !== f.size || second(now.mtime) !== second(f.mtime)) {
+    throw errors.extractFailed(
+      `${store.describe(f.path)} changed since it was listed (${f.size} bytes, modified ${new Date(f.mtime).toISOString()}) and its copy had begun: the copy cannot go on with other content. Run the job again.`,
+    );
+  }
 }
 
 async function openRead(store: FileStore, f: SelectedFile, offset: number): Promise<Readable> {

@@ -46,6 +46,11 @@ export interface FileStore {
   list(path: string, directory?: boolean): AsyncIterable<FileInfo>;
   stat(path: string): Promise<FileInfo | undefined>;
   /**
+   * Whether `stat` gives a file the size and modification time (to the second) its listing gave
+   * it, so that a change since the listing shows. Not where they differ in precision (FTP's LIST).
+   */
+  readonly statsAsListed?: boolean;
+  /**
    * The file's bytes from `start` to its end. `listed`, the size the file was listed with, lets a
    * store that reads by requests stop asking there (it still delivers any bytes past it).
    */

@@ -56,6 +56,7 @@ export function nasStore(rootDirectory: string): FileStore {
     label: `directory ${root}`,
     describe: show,
     minPartBytes: 0,
+    statsAsListed: true,
     async check() {
       const s = await stat(root).catch(() => undefined);
       if (!s?.isDirectory()) throw errors.extractFailed(`The link's root directory ${root} does not exist or is not a directory.`);

@@ -190,6 +190,7 @@ export function obsStore(client: S3Client, bucket: string): FileStore {
     describe: url,
     minPartBytes: MIN_PART_BYTES,
     maxParts: MAX_PARTS,
+    statsAsListed: true,
     async check() {
       await headBucket();
     },

@@ -182,6 +182,70 @@ describe.each(kinds)('$name, one extractor over several invocations', (kind) => 
   });
 });
 
+describe.each(kinds)('$name, a file rewritten between two invocations that copy it', (kind) => {
+  it('fails the run naming it, rather than joining its old bytes to its new ones: same size, later modification time', async () => {
+    // Each invocation copies one 8 MB piece and hands over: the 20 MB file spans three.
+    api = await startApi({ invocationTimeoutMs: 1_000, settings: { continueMarginMs: 5_000 } });
+    const c = await cluster(api);
+    const area = await kind.area(c);
+    const disk = kind.name === 'nas-connector' ? area : await kinds[0]!.area(c, 'disk');
+    const old = bytes(20 * 1024 * 1024, 61);
+    await area.write({ 'in/big.bin': old });
+    area.setModified('in/big.bin', new Date('2024-01-01T00:00:00Z'));
+    const send = api.ferry.runtime.queue.send.bind(api.ferry.runtime.queue);
+    let rewritten = false;
+    api.ferry.runtime.queue.send = async (m, o) => {
+      if (m.reason === 'continue' && !rewritten) {
+        rewritten = true;
+        await area.write({ 'in/big.bin': bytes(20 * 1024 * 1024, 62) });
+        area.setModified('in/big.bin', new Date('2024-01-01T01:00:00Z'));
+      }
+      return send(m, o);
+    };
+    await c.job('rewrite', {
+      from: [area.linkName, kind.name],
+      to: [disk.linkName, 'nas-connector'],
+      fromInputs: area.from('/in', { 'fromJobConfig.inputFormat': 'BINARY_FILE' }),
+      toInputs: disk.to('/out', { 'toJobConfig.outputFormat': 'BINARY_FILE' }),
+    });
+    const s = await c.run('rewrite');
+    expect(rewritten).toBe(true);
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(`${area.describe('in/big.bin')} changed since it was listed`);
+    expect(await disk.tree('out')).toEqual({});
+  });
+
+  it('a CSV file read in chunks across invocations: the resumed read never skips records counted in the old content', async () => {
+    // 25,000 rows: three chunks of (at most) 10,000, one an invocation.
+    api = await startApi({ invocationTimeoutMs: 1_000, settings: { continueMarginMs: 5_000 } });
+    const c = await cluster(api);
+    const area = await kind.area(c);
+    const csv = (v: string) => Array.from({ length: 25_000 }, (_r, i) => `${String(i).padStart(6, '0')},${v}\n`).join('');
+    await area.write({ 'in/rows.csv': csv('a') });
+    area.setModified('in/rows.csv', new Date('2024-01-01T00:00:00Z'));
+    const send = api.ferry.runtime.queue.send.bind(api.ferry.runtime.queue);
+    let rewritten = false;
+    api.ferry.runtime.queue.send = async (m, o) => {
+      if (m.reason === 'continue' && !rewritten) {
+        rewritten = true;
+        await area.write({ 'in/rows.csv': csv('b') });
+        area.setModified('in/rows.csv', new Date('2024-01-01T01:00:00Z'));
+      }
+      return send(m, o);
+    };
+    await c.job('rows', {
+      from: [area.linkName, kind.name],
+      to: [area.linkName, kind.name],
+      fromInputs: area.from('/in', { 'fromJobConfig.inputFormat': 'CSV_FILE' }),
+      toInputs: area.to('/out', { 'toJobConfig.outputFormat': 'CSV_FILE', 'toJobConfig.lineSeparator': '\\n' }),
+    });
+    const s = await c.run('rows');
+    expect(rewritten).toBe(true);
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(`${area.describe('in/rows.csv')} changed since it was listed`);
+  });
+});
+
 describe('a partition that lists its files again (its list too long to carry)', () => {
   it('refuses a same-named pair even when the other file hashes to another partition', async () => {
     const root = mkdtempSync(join(tmpdir(), 'ferry-slices-'));
