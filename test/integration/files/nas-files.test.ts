@@ -63,6 +63,21 @@ describe('binary copies between directories', () => {
   });
 });
 
+describe('names at the file system\'s limits', () => {
+  it('files named as long as a file system allows (255 bytes) are copied: the hidden names Ferry stages them under stay within it', async () => {
+    const { c, src, dst } = await setUp();
+    // A small file goes in one put, a multi-piece one as staged parts: each beside a temp file of its own.
+    const files = { ['x'.repeat(255)]: bytes(1000, 1), [`${'é'.repeat(125)}.bin`]: bytes(9 * 1024 * 1024 + 1, 2), 'short.bin': bytes(10, 3) };
+    writeTree(src, files);
+    await c.job('long', binaryJob({ to: { 'toJobConfig.writeToTempFile': 'true' } }));
+    const s = await c.run('long');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(treeMd5(dst)).toEqual(treeMd5(src));
+    expect(readdirSync(dst).sort()).toEqual(Object.keys(files).sort()); // no bookkeeping left behind
+    expect(counters(s)).toMatchObject({ FILES_WRITTEN: 3, TOTAL_FILES: 3, BYTES_WRITTEN: 9 * 1024 * 1024 + 1011 });
+  });
+});
+
 describe('selecting files', () => {
   it('filterType WILDCARD keeps the files whose directory matches pathFilter and name matches fileFilter', async () => {
     const { c, src, dst } = await setUp();
