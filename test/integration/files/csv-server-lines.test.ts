@@ -20,6 +20,7 @@ const COLUMNS = `
   bl BLOB, js JSON`;
 
 // Rows 1–6: extremes, separators and quotes inside values, empty strings; row 7 is NULL in every column.
+// (A TINYINT(1) holding another number than 0 or 1 fails the export: see its own case below.)
 const ROWS = [
   `1, -128, 0, -9223372036854775808, 42, 0, '-0.0000000001', 1.5, 1048576, -1.7976931348623157e308, 1, b'1', b'101000000101',
    '1969-07-20', '1969-12-31 23:59:59.999999', '1000-01-01 00:00:00', '1970-01-01 00:00:01.000001', '-838:59:59', 'ab',
@@ -27,10 +28,10 @@ const ROWS = [
   `2, 127, 18446744073709551615, 9223372036854775807, 99999, 2155, '1234567890123456789012345678.0123456789', 9999.99, -0.5, 1e21,
    0, b'0', b'0', '9999-12-31', '9999-12-31 23:59:59.999999', '2024-02-29 12:00:00', '2038-01-19 03:14:07.999999',
    '838:59:59.999999', '😀', '😀 中文 𝄞 | ; \\t', 'ÿ', '\\\\N', 'b c', '', X'', X'FFFFFFFF', X'', '[]'`,
-  `3, 0, 9007199254740993, 9007199254740993, 0, 2024, '0', 0, 1.2345678, 5e-324, 2, b'1', b'111111111111', '1000-01-01',
+  `3, 0, 9007199254740993, 9007199254740993, 0, 2024, '0', 0, 1.2345678, 5e-324, 1, b'1', b'111111111111', '1000-01-01',
    '1900-01-01 00:00:00.000001', '2024-03-10 02:30:00', '2000-02-29 16:00:00.5', '00:00:00.000001', '', '', '', '', 'a', 'y',
    X'5C4E', X'', REPEAT(X'00FF', 100), 'null'`,
-  `4, -1, 1, -1, 7, 1901, '-9999999999999999999999999999.9999999999', 0.01, 3e38, 999999999999999.9, -1, b'0', b'1',
+  `4, -1, 1, -1, 7, 1901, '-9999999999999999999999999999.9999999999', 0.01, 3e38, 999999999999999.9, 0, b'0', b'1',
    '2024-01-01', '2024-01-01 00:00:00', '2024-01-01 00:00:00', '2024-01-01 00:00:00', '-00:00:01.5', '"', '""', '"',
    '=+e0a-😀\\\\u0001||T:', 'b c', 'x', X'22', X'2C2C2C2C', X'0D0A', '{"k": "v,w\\\\n"}'`,
   `5, 10, 10, 10, 10, 2000, '10', 10, 1e-7, 1.5e-7, 1, b'1', b'10', '2000-10-10', '2000-10-10 10:10:10.100000', '2000-10-10 10:10:10',
@@ -296,4 +297,33 @@ describe('CSV lines formatted by the MariaDB server', () => {
     const text = lines.get('rows_00000.csv')!.toString('utf8').split('\n');
     expect(text[1]).toMatch(/^2,"(x""){600000}",q82r/);
   });
+
+  it.each(['5', '-1'])('fail the export on a TINYINT(1) holding %s, naming it, rather than write it as true', async (value) => {
+    // InnoDB, a one-column integer primary key: pages joined by the server, three rows a page.
+    const table = `flag_${value.replace('-', 'minus')}`;
+    await db.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, flag TINYINT(1)) ENGINE=InnoDB`);
+    await db.query(`INSERT INTO ${table} VALUES (1, 1), (2, 0), (3, NULL), (4, ${value}), (5, 1), (6, 0)`);
+    const name = `export${++jobs}`;
+    await c.job(name, {
+      from: ['db', 'generic-jdbc-connector'],
+      to: ['s3', 'obs-connector'],
+      fromInputs: { 'fromJobConfig.schemaName': db.name, 'fromJobConfig.tableName': table },
+      toInputs: {
+        'toJobConfig.bucketName': 'out',
+        'toJobConfig.outputDirectory': `/${name}`,
+        'toJobConfig.outputFormat': 'CSV_FILE',
+        'toJobConfig.lineSeparator': '\\n',
+      },
+    });
+    const s = await c.run(name);
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(`Column flag of ${db.name}.${table} holds ${value}, which is not a boolean`);
+    // Whatever was written holds only the rows before it, as they are.
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'out', Prefix: `${name}/` }));
+    for (const o of listed.Contents ?? []) {
+      const body = await (await s3.client.send(new GetObjectCommand({ Bucket: 'out', Key: o.Key! }))).Body!.transformToString();
+      expect('1,true\n2,false\n3,\n'.startsWith(body), `${o.Key}: ${body}`).toBe(true);
+    }
+  });
 });
+

@@ -343,21 +343,22 @@ const inputs = (config: string, values: Record<string, string>) => ({
   configs: [{ name: config, inputs: Object.entries(values).map(([name, value]) => ({ name, value })) }],
 });
 
-/** A table job between the two links into `<table>_copy`, verified (ferryConfig.verify) after the copy. */
-function job(from: 'my' | 'pg', table: string, opts: { to?: Record<string, string> } = {}) {
+/** A table job between the two links (or `into` another) into `<table>_copy`, verified (ferryConfig.verify) after the copy. */
+function job(from: 'my' | 'pg', table: string, opts: { to?: Record<string, string>; into?: 'my' | 'pg' } = {}) {
+  const into = opts.into ?? (from === 'my' ? 'pg' : 'my');
   return {
     job_type: 'NORMAL_JOB',
     name: table,
     'from-connector-name': 'generic-jdbc-connector',
     'to-connector-name': 'generic-jdbc-connector',
     'from-link-name': from,
-    'to-link-name': from === 'my' ? 'pg' : 'my',
+    'to-link-name': into,
     'from-config-values': inputs('fromJobConfig', {
       'fromJobConfig.schemaName': from === 'my' ? mysqlDb.name : 'public',
       'fromJobConfig.tableName': table,
     }),
     'to-config-values': inputs('toJobConfig', {
-      'toJobConfig.schemaName': from === 'my' ? 'public' : mysqlDb.name,
+      'toJobConfig.schemaName': into === 'pg' ? 'public' : mysqlDb.name,
       'toJobConfig.tableName': `${table}_copy`,
       'toJobConfig.tablePreparation': 'CREATE_WHEN_NOT_EXIST',
       ...opts.to,
@@ -619,6 +620,32 @@ describe('values the destination cannot hold', () => {
     const written =
       c.from === 'my' ? (await pgDb.query(`SELECT count(*) AS n FROM "${copy}"`))[0]!.n : (await mysqlDb.query(`SELECT count(*) FROM \`${copy}\``))[0]![0];
     expect(written).toBe('0');
+  });
+});
+
+// A TINYINT(1) is read as a boolean, but may hold any of -128..127: one that holds another
+// number than 0 or 1 fails the run, naming it, rather than arrive as true (1, TRUE).
+describe('a MySQL TINYINT(1) holding a number other than 0 or 1', () => {
+  it.each([
+    ['5', 'pg'],
+    ['-1', 'pg'],
+    ['5', 'my'],
+    ['-1', 'my'],
+  ] as const)('%s fails the run into %s, naming the column and the value, and no row arrives changed', async (value, into) => {
+    const table = `flag_${value.replace('-', 'minus')}_into_${into}`;
+    await mysqlDb.query(`CREATE TABLE \`${table}\` (id INT PRIMARY KEY, flag TINYINT(1)) ENGINE=InnoDB`);
+    await mysqlDb.query(`INSERT INTO \`${table}\` VALUES (1, 1), (2, 0), (3, NULL), (4, ${value}), (5, 1)`);
+    const s = await run(job('my', table, { into }));
+    expect(s.status).toBe('FAILED');
+    expect(s['error-summary']).toContain(`Column flag of ${mysqlDb.name}.${table} holds ${value}, which is not a boolean`);
+    expect(s['error-summary']).toContain('CAST(`flag` AS SIGNED)');
+    // Pages of two rows: those before the value's page may have been committed, exactly as they were.
+    const before = into === 'pg' ? [['1', 'true'], ['2', 'false'], ['3', null]] : [['1', '1'], ['2', '0'], ['3', null]];
+    const copied =
+      into === 'pg'
+        ? (await pgDb.query(`SELECT id::text, flag::text FROM "${table}_copy" ORDER BY id`)).map((r) => [r.id, r.flag])
+        : (await mysqlDb.query(`SELECT CAST(id AS CHAR), CAST(flag AS CHAR) FROM \`${table}_copy\` ORDER BY id`)).map((r) => [r[0], r[1]]);
+    expect(copied).toEqual(before.slice(0, copied.length));
   });
 });
 

@@ -2,7 +2,7 @@
 // row, tables without a key, quoted names, and the CDM source options.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mysqlDialect } from '../../../lib/connectors/jdbc/mysql/mysql-dialect';
-import type { Source, Value } from '../../../lib/engine/types';
+import type { CsvEncoding, RecordBatch, RowEncoding, Source, Value } from '../../../lib/engine/types';
 import type { InputMap } from '../../../lib/model/config-values';
 import { connectAdmin, createTestDatabase, pump, readAll, rowsOf, runKey, type TestDatabase } from '../../support/mysql';
 
@@ -275,5 +275,65 @@ describe('source options', () => {
       code: 'Cdm.0900',
       message: expect.stringContaining(`${db.name}.nope`),
     });
+  });
+});
+
+// TINYINT(1) reads as a boolean (MySQL's BOOLEAN), but may hold any of -128..127. A value other
+// than 0 and 1 would arrive as true: the read fails on it instead, whichever way the page is read.
+describe('a TINYINT(1) holding a number other than 0 or 1', () => {
+  const csv: CsvEncoding = { format: 'csv', columns: [0, 1], fieldSeparator: ',', lineSeparator: '\n', quote: false };
+  /** The first page (rows 1–3, all booleans) as each way of reading gives it. */
+  const firstPage: [string, RowEncoding | undefined, (b: RecordBatch) => unknown, unknown][] = [
+    ['as values', undefined, (b) => b.rows, [[1n, true], [2n, false], [3n, null]]],
+    [
+      'as COPY lines the server formats',
+      'pg-copy',
+      (b) => [b.encoded, b.rows.map((r) => String(r[0]))],
+      ['pg-copy', ['1\tt', '2\tf', '3\t\\N']],
+    ],
+    ['as CSV lines the server formats and joins', csv, (b) => [b.encoded, b.lines?.bytes.toString()], [csv, '1,true\n2,false\n3,\n']],
+  ];
+  const cases = ['5', '-1'].flatMap((value) => firstPage.map(([how, ...rest]) => [value, how, ...rest] as const));
+
+  it.each(cases)('%s read %s fails the read naming the column and the value, after the pages before it', async (value, _how, encoding, shape, expected) => {
+    const table = `flag_${value.replace('-', 'minus')}_${encoding === undefined ? 'values' : encoding === 'pg-copy' ? 'copy' : 'csv'}`;
+    await db.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, flag TINYINT(1)) ENGINE=InnoDB`);
+    await db.query(`INSERT INTO ${table} VALUES (1, 1), (2, 0), (3, NULL), (4, ${value}), (5, 1)`);
+    const source = await open({ 'fromJobConfig.tableName': table });
+    const batches: RecordBatch[] = [];
+    const read = (async () => {
+      for await (const b of source.read(undefined, 3, { encoding })) batches.push(b);
+    })();
+    await expect(read).rejects.toMatchObject({
+      code: 'Cdm.0233',
+      message: expect.stringContaining(`Column flag of ${db.name}.${table} holds ${value}, which is not a boolean`),
+    });
+    await source.close();
+    expect(batches.map(shape)).toEqual([expected]);
+  });
+
+  it('a table without a key fails the read the same way', async () => {
+    await db.query('CREATE TABLE flag_heap (id INT, flag TINYINT(1))');
+    await db.query('INSERT INTO flag_heap VALUES (1, 1), (2, 0), (3, 2)');
+    const source = await open({ 'fromJobConfig.tableName': 'flag_heap' });
+    await expect(readAll(source, 10)).rejects.toThrow(`Column flag of ${db.name}.flag_heap holds 2, which is not a boolean`);
+    await source.close();
+  });
+
+  it('useSql fails on it too; the query can read the column as the number it holds with CAST(… AS SIGNED)', async () => {
+    await db.query('CREATE TABLE flag_query (id INT PRIMARY KEY, flag TINYINT(1))');
+    await db.query('INSERT INTO flag_query VALUES (1, 1), (2, 5), (3, -1), (4, NULL)');
+    const source = await open({ 'fromJobConfig.useSql': 'true', 'fromJobConfig.sql': 'SELECT id, flag FROM flag_query' });
+    await expect(readAll(source, 10)).rejects.toThrow(
+      /Column flag of fromJobConfig\.sql holds (5|-1), which is not a boolean.*select it in fromJobConfig\.sql as CAST\(`flag` AS SIGNED\)/,
+    );
+    await source.close();
+    const cast = 'SELECT id, CAST(flag AS SIGNED) AS flag FROM flag_query ORDER BY id';
+    expect(await all({ 'fromJobConfig.useSql': 'true', 'fromJobConfig.sql': cast })).toEqual([
+      [1n, 1n],
+      [2n, 5n],
+      [3n, -1n],
+      [4n, null],
+    ]);
   });
 });

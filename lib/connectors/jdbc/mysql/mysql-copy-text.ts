@@ -39,7 +39,9 @@ function fieldText(c: Column, ref: string): string | undefined {
       text = c.precision === 24 ? `CAST(${ref} AS DOUBLE)` : ref;
       break;
     case 'boolean':
-      text = `CASE WHEN ${ref} <> 0 THEN 't' WHEN ${ref} = 0 THEN 'f' END`;
+      // A TINYINT(1) holding another number is no boolean: NULL makes its line NULL, and the page read as
+      // values, where fromMysql fails the read naming it.
+      text = `CASE WHEN ${ref} = 1 THEN 't' WHEN ${ref} = 0 THEN 'f' END`;
       break;
     case 'timestamptz':
       // TIMESTAMP reads in the session's UTC.

@@ -56,7 +56,9 @@ function valueText(c: Column, ref: string, utf8: boolean): { text: string; alpha
       return { text: jsNumber(c.precision === 24 || scaled ? `CAST(${ref} AS DOUBLE)` : ref), alphabet: `-+.e${DIGITS}` };
     }
     case 'boolean':
-      return { text: `CASE WHEN ${ref} <> 0 THEN 'true' WHEN ${ref} = 0 THEN 'false' END`, alphabet: 'truefals' };
+      // A TINYINT(1) holding another number is no boolean: NULL makes its line NULL, and the page read as
+      // values, where fromMysql fails the read naming it.
+      return { text: `CASE WHEN ${ref} = 1 THEN 'true' WHEN ${ref} = 0 THEN 'false' END`, alphabet: 'truefals' };
     case 'date':
       return { text: ref, alphabet: `-${DIGITS}` };
     case 'time':

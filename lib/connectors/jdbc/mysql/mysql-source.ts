@@ -17,6 +17,7 @@ import {
   hasSpatial,
   mysqlColumn,
   mysqlLiteral,
+  NotABooleanError,
   quoteIdent as q,
   rawGeometry,
   type MysqlColumnInfo,
@@ -137,7 +138,7 @@ async function tableSource(conn: Connection, req: SourceRequest): Promise<Source
   const from = `${q(schemaName)}.${q(table)}`;
   const where = req.from['fromJobConfig.whereClause'] ? `(${req.from['fromJobConfig.whereClause']})` : '1=1';
   const list = columns.map((c) => selectExpr(q(c.name), c)).join(', ');
-  const reader = new Reader(conn, req.link, hasSpatial(columns) ? rawGeometry : undefined);
+  const reader = new Reader(conn, req.link, `${schemaName}.${table}`, hasSpatial(columns) ? rawGeometry : undefined);
   // CSV lines are built with MariaDB's float text and PCRE REGEXP on bytes, proven against MariaDB
   // only (MySQL 8's REGEXP refuses binary strings): MySQL keeps the row-by-row path.
   const [[version]] = (await reader.run('SELECT VERSION()')) as [[unknown]];
@@ -276,7 +277,7 @@ function valueRows(key: readonly Column[], columns: readonly Column[], list: str
     keyAt: keyFirst ? key.map((_, i) => i) : inList,
     async read(reader, page) {
       const rows = await reader.run(page.sql(select));
-      return { count: rows.length, last: rows.at(-1), batch: (at) => toBatch(rows, skip, columns, at) };
+      return { count: rows.length, last: rows.at(-1), batch: (at) => toBatch(rows, skip, columns, at, reader.table) };
     },
   };
 }
@@ -466,7 +467,7 @@ async function querySource(conn: Connection, req: SourceRequest): Promise<Source
   }
   const columns = fields.map(fieldColumn);
   const list = columns.map((c) => selectExpr(`ferry_q.${q(c.name)}`, c)).join(', ');
-  const reader = new Reader(conn, req.link, hasSpatial(columns) ? rawGeometry : undefined);
+  const reader = new Reader(conn, req.link, undefined, hasSpatial(columns) ? rawGeometry : undefined);
   return {
     schema: { engine: 'mysql', columns, primaryKey: [] },
     async estimateRows() {
@@ -489,6 +490,8 @@ class Reader {
   constructor(
     private readonly conn: Connection,
     private readonly link: InputMap,
+    /** The table read (`schema.table`), or undefined for fromJobConfig.sql: errors about its values name it. */
+    readonly table: string | undefined,
     /** Set only for rows with spatial columns. */
     private readonly typeCast?: typeof lineAsBytes,
   ) {}
@@ -529,7 +532,7 @@ class Reader {
         batch.push(raw);
         if (batch.length === chunkRows) {
           offset += batch.length;
-          yield toBatch(batch, 0, columns, { offset });
+          yield toBatch(batch, 0, columns, { offset }, this.table);
           batch = [];
         }
       }
@@ -539,7 +542,7 @@ class Reader {
     }
     if (batch.length) {
       offset += batch.length;
-      yield toBatch(batch, 0, columns, { offset });
+      yield toBatch(batch, 0, columns, { offset }, this.table);
     }
   }
 
@@ -608,13 +611,34 @@ class Reader {
 }
 
 /** Rows as the engine's values; converted in place where no key columns lead them (spares an array a row). */
-function toBatch(raw: Row[], skip: number, columns: readonly Column[], position: Position): RecordBatch {
+function toBatch(raw: Row[], skip: number, columns: readonly Column[], position: Position, table: string | undefined): RecordBatch {
   let bytes = 0;
-  const out = raw.map((r) => {
-    const row = skip ? r.slice(skip) : r;
-    for (let i = 0; i < columns.length; i++) row[i] = fromMysql(columns[i]!.type, row[i]);
-    bytes += approxRowBytes(row as Value[]);
-    return row as Value[];
-  });
+  const out = new Array<Value[]>(raw.length);
+  let i = 0;
+  try {
+    for (let n = 0; n < raw.length; n++) {
+      const row = skip ? raw[n]!.slice(skip) : raw[n]!;
+      for (i = 0; i < columns.length; i++) row[i] = fromMysql(columns[i]!.type, row[i]);
+      bytes += approxRowBytes(row as Value[]);
+      out[n] = row as Value[];
+    }
+  } catch (e) {
+    throw e instanceof NotABooleanError ? notABoolean(columns[i]!, e, table) : e;
+  }
   return { rows: out, position, bytes };
+}
+
+/**
+ * The read's failure on a TINYINT(1) value other than 0 and 1: read as a boolean it would
+ * arrive as `true`, so the run stops, naming the column and value and how to read it as a number.
+ */
+function notABoolean(column: Column, e: NotABooleanError, table: string | undefined): Error {
+  const way = table
+    ? `alter the column to TINYINT(4) (or SMALLINT), or read the table with fromJobConfig.useSql and CAST(${q(column.name)} AS SIGNED)`
+    : `select it in fromJobConfig.sql as CAST(${q(column.name)} AS SIGNED)`;
+  return errors.extractFailed(
+    `Column ${column.name} of ${table ?? 'fromJobConfig.sql'} holds ${e.value}, which is not a boolean: Ferry reads a TINYINT(1) ` +
+      `as a boolean (0 or 1), and ${e.value} would arrive as true. To copy its numbers, ${way}.`,
+    e,
+  );
 }

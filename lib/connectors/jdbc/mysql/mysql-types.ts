@@ -45,7 +45,9 @@ const SPATIAL = /^(geometry|point|linestring|polygon|multipoint|multilinestring|
 
 /**
  * TINYINT(1) and BIT(1) read as boolean: that is how MySQL spells BOOLEAN, and what
- * a PostgreSQL destination expects. A TINYINT(1) holding 2 would read as `true`.
+ * a PostgreSQL destination expects (pgloader reads them so too). A TINYINT(1) may still
+ * hold any of -128..127: a value other than 0 and 1 fails the read (see fromMysql) rather
+ * than arrive as `true`.
  */
 export function mysqlColumn(c: MysqlColumnInfo): Column {
   const t = c.dataType.toLowerCase();
@@ -142,15 +144,29 @@ export function rawGeometry(field: { type: string; buffer(): Buffer | null }, ne
   return field.type === 'GEOMETRY' ? field.buffer() : next();
 }
 
-/** A cell as mysql2 returns it (with the connection options above) → the engine's value. */
+/** A TINYINT(1) value that is not 0 or 1: as a boolean it would become `true`, and be written back as 1. */
+export class NotABooleanError extends RangeError {
+  constructor(readonly value: string) {
+    super(`${value} is not a boolean (0 or 1)`);
+  }
+}
+
+/**
+ * A cell as mysql2 returns it (with the connection options above) → the engine's value.
+ * Throws NotABooleanError for a boolean column holding a number other than 0 and 1.
+ */
 export function fromMysql(type: LogicalType, v: unknown): Value {
   if (v === null || v === undefined) return null;
   switch (type) {
     case 'integer':
       return BigInt(v as string | number);
-    case 'boolean':
+    case 'boolean': {
+      // BIT(1) arrives as one byte, 0 or 1: nothing else fits in it.
       if (Buffer.isBuffer(v)) return v.some((b) => b !== 0);
-      return Number(v) !== 0;
+      const n = Number(v);
+      if (n === 0 || n === 1) return n === 1;
+      throw new NotABooleanError(String(v));
+    }
     case 'float':
       return Number(v);
     case 'bytes':
