@@ -140,6 +140,31 @@ describe('resuming', () => {
   });
 });
 
+describe('pages of wide rows', () => {
+  // 10 KB a row: 1,000 rows (fetchSize) would be 10 MB of data, ~100 MB once read into values.
+  beforeAll(async () => {
+    await db.query(`CREATE TABLE wide (id int PRIMARY KEY, body text);
+      INSERT INTO wide SELECT n, repeat(chr(65 + n % 26), 10000) FROM generate_series(1, 1500) n;
+      CREATE TABLE wide_bag AS SELECT * FROM wide;`);
+  });
+
+  it.each([
+    ['a key (keyset pages)', 'wide'],
+    ['no key (a cursor)', 'wide_bag'],
+  ])('with %s hold about a megabyte each after the first, and every row arrives exactly once', async (_what, name) => {
+    const source = await table('public', name);
+    const batches = await readFrom(source, undefined, 1000);
+    await source.close();
+    const sizes = batches.map((b) => b.rows.length);
+    // The first page is fetchSize rows; the next ones as many as fit the budget (1.25 MiB of ~10 KB rows).
+    expect(sizes[0]).toBe(1000);
+    expect(sizes.slice(1).every((n) => n <= 131)).toBe(true);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(1500);
+    const ids = batches.flatMap((b) => b.rows.map((r) => Number(r[0])));
+    expect(ids.sort((a, b) => a - b)).toEqual(Array.from({ length: 1500 }, (_v, i) => i + 1));
+  });
+});
+
 describe('estimates and connections', () => {
   it('estimates a never-analyzed table by counting, an analyzed one from its statistics', async () => {
     await db.query('CREATE TABLE fresh AS SELECT n FROM generate_series(1, 1234) n');

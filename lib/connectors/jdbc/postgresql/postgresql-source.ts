@@ -178,8 +178,9 @@ async function tableSource(client: pg.Client, req: SourceRequest): Promise<Sourc
     estimateRows,
     async *read(position, chunkRows) {
       let last = position?.key as string[] | undefined;
-      const limit = `LIMIT ${Math.trunc(chunkRows)}`;
+      let pageRows = Math.trunc(chunkRows);
       for (;;) {
+        const limit = `LIMIT ${pageRows}`;
         let rows: Row[];
         try {
           rows = (
@@ -193,8 +194,11 @@ async function tableSource(client: pg.Client, req: SourceRequest): Promise<Sourc
         if (rows.length === 0) return;
         // Key values stay in the server's text: bound back with a cast, they compare exactly.
         last = rows[rows.length - 1]!.slice(0, key.length) as string[];
-        yield toBatch(rows, key.length, columns, { key: last });
-        if (rows.length < chunkRows) return;
+        const batch = toBatch(rows, key.length, columns, { key: last });
+        yield batch;
+        // Fewer rows than asked for: the table's end (asked of this page, not of fetchSize).
+        if (rows.length < pageRows) return;
+        pageRows = nextPageRows(batch, chunkRows);
       }
     },
     close: () => client.end().catch(() => {}),
@@ -295,21 +299,37 @@ async function* cursorRead(
     throw failed(e);
   }
   try {
+    let pageRows = Math.trunc(chunkRows);
     for (;;) {
       let rows: Row[];
       try {
-        rows = (await client.query<Row>({ text: `FETCH FORWARD ${chunkRows} FROM ferry_read`, rowMode: 'array' })).rows;
+        rows = (await client.query<Row>({ text: `FETCH FORWARD ${pageRows} FROM ferry_read`, rowMode: 'array' })).rows;
       } catch (e) {
         throw failed(e);
       }
       if (rows.length === 0) return;
       offset += rows.length;
-      yield toBatch(rows, 0, columns, { offset });
-      if (rows.length < chunkRows) return;
+      const batch = toBatch(rows, 0, columns, { offset });
+      yield batch;
+      if (rows.length < pageRows) return;
+      pageRows = nextPageRows(batch, chunkRows);
     }
   } finally {
     await client.query('ROLLBACK').catch(() => {});
   }
+}
+
+/**
+ * Data a page of rows may hold. Read into JavaScript values a row takes about ten times its
+ * bytes, and a partition holds three pages at once (one read, one ahead, one written): 20,000
+ * rows of the bench's 126-byte orders took ~90 MB, two partitions up to 256 MB of RSS.
+ */
+const PAGE_BYTES = 1.25 * 1024 * 1024;
+
+/** The next page's rows: fetchSize (linkConfig.fetchSize), fewer when rows this wide would hold more than PAGE_BYTES. */
+function nextPageRows(batch: RecordBatch, chunkRows: number): number {
+  const rowBytes = Math.max(1, batch.bytes / batch.rows.length);
+  return Math.max(1, Math.min(Math.trunc(chunkRows), Math.floor(PAGE_BYTES / rowBytes)));
 }
 
 function toBatch(raw: Row[], skip: number, columns: readonly Column[], position: Position): RecordBatch {
