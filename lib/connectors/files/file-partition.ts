@@ -6,8 +6,10 @@
 // by path), which keeps the slices' bytes close. A slice whose list would not fit its
 // partition item (DynamoDB holds 400 KB) instead takes the files whose path hashes to it:
 // still disjoint and deterministic, balanced by count rather than bytes, listed again by
-// each partition.
+// each partition, which must then find the files and bytes planning counted for it: a file
+// gone, added (the run's own output, written under the input) or grown fails the run.
 import { createHash } from 'node:crypto';
+import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
 import type { SelectedFile } from './file-select';
 
@@ -21,7 +23,10 @@ export const SLICE_LIST_BUDGET = 100 * 1024;
 type PlannedFile = [string, string, number, number];
 
 /** `paths`: a slice planned before slices carried their files (a run in flight across an upgrade), listed again. */
-type Slice = { files: PlannedFile[] } | { hash: number; of: number } | { paths: string[] };
+type Slice = { files: PlannedFile[] } | { hash: number; of: number; count?: number; bytes?: number } | { paths: string[] };
+
+/** The hash slice a path belongs to, of `of`. */
+const slotOf = (path: string, of: number) => createHash('md5').update(path).digest().readUInt32BE(0) % of;
 
 export function partitionFiles(from: InputMap, files: readonly SelectedFile[], n: number): InputMap[] {
   // One slice at least, even of no files: it carries the list planning made.
@@ -35,7 +40,14 @@ export function partitionFiles(from: InputMap, files: readonly SelectedFile[], n
   }
   const lists = bins.map((b) => JSON.stringify({ files: b.files.sort((x, y) => (x[0] < y[0] ? -1 : 1)) } satisfies Slice));
   const fits = lists.every((l) => l.length <= SLICE_LIST_BUDGET);
-  return lists.map((list, i): InputMap => ({ ...from, [SLICE_INPUT]: fits ? list : JSON.stringify({ hash: i, of: count } satisfies Slice) }));
+  if (fits) return lists.map((list): InputMap => ({ ...from, [SLICE_INPUT]: list }));
+  const planned = Array.from({ length: count }, () => ({ count: 0, bytes: 0 }));
+  for (const f of files) {
+    const p = planned[slotOf(f.path, count)]!;
+    p.count++;
+    p.bytes += f.size;
+  }
+  return planned.map((p, i): InputMap => ({ ...from, [SLICE_INPUT]: JSON.stringify({ hash: i, of: count, ...p } satisfies Slice) }));
 }
 
 /** The files planning gave this slice, in path order; undefined when the slice lists none (the store is listed). */
@@ -55,5 +67,22 @@ export function sliceFilter(from: InputMap): (path: string) => boolean {
     const set = new Set(slice.paths);
     return (p) => set.has(p);
   }
-  return (p) => createHash('md5').update(p).digest().readUInt32BE(0) % slice.of === slice.hash;
+  return (p) => slotOf(p, slice.of) === slice.hash;
+}
+
+/**
+ * A slice that listed its files again: they must be what planning counted for it. Else files
+ * were removed, added or changed since (the run's own output among them, when it is written
+ * under the input), and copying this listing would pass over or add files without a word.
+ */
+export function checkSliceListing(from: InputMap, files: readonly SelectedFile[]): void {
+  const text = from[SLICE_INPUT];
+  const slice = text ? (JSON.parse(text) as Slice) : undefined;
+  if (!slice || !('hash' in slice) || slice.count === undefined) return;
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  if (files.length === slice.count && bytes === slice.bytes) return;
+  throw errors.extractFailed(
+    `The input changed since the run was planned: part ${slice.hash + 1} of ${slice.of} of its files was ${slice.count} files of ${slice.bytes} bytes then, ` +
+      `${files.length} files of ${bytes} bytes now (files removed, added or rewritten; an output directory inside the input adds the run's own files). Start the job again.`,
+  );
 }

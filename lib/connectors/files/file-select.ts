@@ -6,7 +6,7 @@
 // destination (BINARY_FILE), two that would land on one name fail the selection.
 import { errors } from '../../errors';
 import type { InputMap } from '../../model/config-values';
-import { plannedFiles, sliceFilter } from './file-partition';
+import { checkSliceListing, plannedFiles, sliceFilter } from './file-partition';
 import { inWindow, timeWindow } from './file-time-filter';
 import { markerPaths } from './marker-file';
 import { baseName, dirName, isFerryInternal, joinPath, normalizePath, type FileInfo, type FileStore } from './file-store';
@@ -62,7 +62,9 @@ export async function selectFiles(store: FileStore, from: InputMap, opts: Select
   const files = [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   // Every candidate, not just this slice's: two files landing on one name may fall in different slices.
   if (opts.landsAt) await refuseCollisions(files, opts.landsAt);
-  return files.filter((f) => inSlice(f.path));
+  const mine = files.filter((f) => inSlice(f.path));
+  checkSliceListing(from, mine);
+  return mine;
 }
 
 /** filterType TIME: a file whose time the store cannot tell would be passed over or taken without a word. */

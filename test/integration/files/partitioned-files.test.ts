@@ -1,11 +1,12 @@
 // File jobs split across extractors (throttlingConfig.numExtractors): each partition
 // reads its own disjoint set of the selected files, in parallel executor invocations, and
 // the run's file and byte counters add up exactly.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SLICE_INPUT, sliceFilter } from '../../../lib/connectors/files/file-partition';
+import { partitionFiles, SLICE_INPUT, SLICE_LIST_BUDGET, sliceFilter } from '../../../lib/connectors/files/file-partition';
+import { selectFiles } from '../../../lib/connectors/files/file-select';
 import { openFileSource } from '../../../lib/connectors/files/file-source';
 import { nasStore } from '../../../lib/connectors/nas/nas-store';
 import { startApi, type Api } from '../../support/embedded';
@@ -247,6 +248,31 @@ describe.each(kinds)('$name, a file rewritten between two invocations that copy 
 });
 
 describe('a partition that lists its files again (its list too long to carry)', () => {
+  it('must find the files and bytes planning counted for it: one gone, added or grown fails it, never passed over or copied unplanned', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ferry-slices-'));
+    // Names long enough that 1,200 of them overflow what a slice may carry.
+    const name = (n: number) => `in/${String(n).padStart(4, '0')}-${'n'.repeat(90)}.bin`;
+    writeTree(root, Object.fromEntries(Array.from({ length: 1200 }, (_v, n) => [name(n), `file ${n}`])));
+    const from = { 'fromJobConfig.inputDirectory': '/in', 'fromJobConfig.inputFormat': 'BINARY_FILE' };
+    const planned = await selectFiles(nasStore(root), from);
+    const slices = partitionFiles(from, planned, 2);
+    // The premise: the lists did not fit, so each slice lists again.
+    expect(JSON.stringify(planned).length).toBeGreaterThan(SLICE_LIST_BUDGET);
+    expect(slices.every((s) => 'hash' in JSON.parse(s[SLICE_INPUT]!))).toBe(true);
+    const listed = async (slice: Record<string, string>) => (await selectFiles(nasStore(root), slice)).length;
+    expect((await Promise.all(slices.map(listed))).reduce((a, b) => a + b)).toBe(1200);
+
+    const owner = (path: string) => slices.find((s) => sliceFilter(s)(path))!;
+    rmSync(join(root, name(7)));
+    await expect(listed(owner(name(7)))).rejects.toThrow(/The input changed since the run was planned/);
+    writeFileSync(join(root, name(7)), 'file 7');
+    writeFileSync(join(root, name(8)), 'file 8, rewritten longer');
+    await expect(listed(owner(name(8)))).rejects.toThrow(/The input changed since the run was planned/);
+    writeFileSync(join(root, name(8)), 'file 8');
+    writeFileSync(join(root, 'in/new.bin'), 'new');
+    await expect(listed(owner('in/new.bin'))).rejects.toThrow(/The input changed since the run was planned/);
+  });
+
   it('refuses a same-named pair even when the other file hashes to another partition', async () => {
     const root = mkdtempSync(join(tmpdir(), 'ferry-slices-'));
     writeTree(root, { 'in/x/c.bin': 'from x', 'in/y/c.bin': 'from y' });
