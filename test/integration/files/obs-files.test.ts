@@ -255,6 +255,28 @@ describe('object keys', () => {
     expect(counters(object.s)).toMatchObject({ TOTAL_FILES: 1, FILES_WRITTEN: 1, TOTAL_SIZE: 12 });
   });
 
+  it('an input of more keys than one listing page (1,205; pages of 1,000) is copied whole by 3 extractors, counters exact', async () => {
+    api = await startApi({ concurrency: 2 });
+    const c = await cluster(api);
+    const from = await bucket();
+    const objects = Array.from({ length: 1205 }, (_v, i) => [`in/${String(i).padStart(4, '0')}.txt`, `object ${i}`] as const);
+    for (let i = 0; i < objects.length; i += 25) await Promise.all(objects.slice(i, i + 25).map(([k, v]) => put(from, k, v)));
+    const root = mkdtempSync(join(tmpdir(), 'ferry-many-'));
+    await c.links(obsLink('s3'), link('nas', 'nas-connector', { 'linkConfig.rootDirectory': root }));
+    await c.job('many', {
+      from: ['s3', 'obs-connector'],
+      to: ['nas', 'nas-connector'],
+      fromInputs: { 'fromJobConfig.bucketName': from, 'fromJobConfig.inputDirectory': '/in', 'fromJobConfig.inputFormat': 'BINARY_FILE' },
+      toInputs: { 'toJobConfig.outputDirectory': '/out', 'toJobConfig.outputFormat': 'BINARY_FILE' },
+      driver: { 'throttlingConfig.numExtractors': '3' },
+    });
+    const s = await c.run('many');
+    expect(s.status, s['error-summary']).toBe('SUCCEEDED');
+    expect(treeMd5(join(root, 'out'))).toEqual(Object.fromEntries(objects.map(([k, v]) => [k.slice('in/'.length), md5(Buffer.from(v))])));
+    const total = objects.reduce((n, [, v]) => n + v.length, 0);
+    expect(counters(s)).toMatchObject({ TOTAL_FILES: 1205, FILES_READ: 1205, FILES_WRITTEN: 1205, TOTAL_SIZE: total, BYTES_WRITTEN: total });
+  });
+
   it('a folder holding only its placeholder object is an empty input, as an empty directory is; placeholders are never copied as files', async () => {
     api = await startApi();
     const c = await cluster(api);
