@@ -8,6 +8,7 @@ import type { Column, Position, RecordBatch, Source, TableSchema } from '../../.
 import type { InputMap } from '../../../model/config-values';
 import type { SourceRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
+import { nextPageRows } from '../page-rows';
 import { fromPg, pgColumn, quoteIdent as q, type PgColumnInfo } from './postgresql-types';
 
 type Row = (string | null)[];
@@ -317,19 +318,6 @@ async function* cursorRead(
   } finally {
     await client.query('ROLLBACK').catch(() => {});
   }
-}
-
-/**
- * Data a page of rows may hold. Read into JavaScript values a row takes about ten times its
- * bytes, and a partition holds three pages at once (one read, one ahead, one written): 20,000
- * rows of the bench's 126-byte orders took ~90 MB, two partitions up to 256 MB of RSS.
- */
-const PAGE_BYTES = 1.25 * 1024 * 1024;
-
-/** The next page's rows: fetchSize (linkConfig.fetchSize), fewer when rows this wide would hold more than PAGE_BYTES. */
-function nextPageRows(batch: RecordBatch, chunkRows: number): number {
-  const rowBytes = Math.max(1, batch.bytes / batch.rows.length);
-  return Math.max(1, Math.min(Math.trunc(chunkRows), Math.floor(PAGE_BYTES / rowBytes)));
 }
 
 function toBatch(raw: Row[], skip: number, columns: readonly Column[], position: Position): RecordBatch {
