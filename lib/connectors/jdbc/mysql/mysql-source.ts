@@ -8,6 +8,7 @@ import type { Column, CsvEncoding, Position, RecordBatch, Source, Value } from '
 import type { InputMap } from '../../../model/config-values';
 import type { SourceRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
+import { nextPageRows } from '../page-rows';
 import { copyLineExpr } from './mysql-copy-text';
 import { csvLineExpr } from './mysql-csv-text';
 import { connectMysql, isMissingTable, mysqlAddress, mysqlMessage } from './mysql-connection';
@@ -217,8 +218,8 @@ interface KeysetQuery {
 
 /** One keyset page to read. */
 interface PageQuery {
-  /** Selects `select` for the page's rows, in key order. */
-  sql(select: string): string;
+  /** Selects `select` for the page's rows, in key order: `rows` of them at most (by default the page's). */
+  sql(select: string, rows?: number): string;
   /** The table, and the page's condition: the read's, and after the last key. */
   readonly from: string;
   readonly where: string;
@@ -241,18 +242,24 @@ interface Page {
   readonly count: number;
   /** The last row as fetched (its key columns at the shape's keyAt); with no rows, where the next page starts. */
   readonly last?: Row;
-  /** Whether rows may follow (by default: the page is full). */
+  /** Whether rows may follow (by default: the page holds the query's `rows`). */
   readonly more?: boolean;
   batch(position: Position): RecordBatch;
 }
 
 /** Pages in key order, each starting after the last key of the one before (the position). */
 async function* keysetPages(reader: Reader, k: KeysetQuery, shape: PageShape, position: Position | undefined, chunkRows: number) {
-  const order = `ORDER BY ${k.key.map((c) => q(c.name)).join(', ')} LIMIT ${chunkRows}`;
+  const order = `ORDER BY ${k.key.map((c) => q(c.name)).join(', ')} LIMIT`;
   let last = Array.isArray(position?.key) ? decodeKey(position.key) : undefined;
   for (;;) {
     const where = `${k.where}${last ? ` AND ${after(k.key, last)}` : ''}`;
-    const query: PageQuery = { sql: (select) => `SELECT ${select} FROM ${k.from} WHERE ${where} ${order}`, from: k.from, where, rows: chunkRows, last };
+    const query: PageQuery = {
+      sql: (select, rows = chunkRows) => `SELECT ${select} FROM ${k.from} WHERE ${where} ${order} ${rows}`,
+      from: k.from,
+      where,
+      rows: chunkRows,
+      last,
+    };
     let used = shape;
     let page = await used.read(reader, query);
     while (!page && used.fallback) {
@@ -267,17 +274,33 @@ async function* keysetPages(reader: Reader, k: KeysetQuery, shape: PageShape, po
   }
 }
 
-/** Rows as values; the key's columns are read once: from the list when it has them, else ahead of it. */
+/**
+ * Rows as values; the key's columns are read once: from the list when it has them, else ahead of
+ * it. The read's first page of values asks for the page's rows (fetchSize), the next ones for
+ * fewer when the last one's rows were wide (nextPageRows); lines pages keep their own size.
+ */
 function valueRows(key: readonly Column[], columns: readonly Column[], list: string): PageShape {
   const inList = key.map((kc) => columns.findIndex((c) => c.name === kc.name));
   const keyFirst = !inList.every((i) => i >= 0);
   const skip = keyFirst ? key.length : 0;
   const select = keyFirst ? `${key.map((c) => q(c.name)).join(', ')}, ${list}` : list;
+  let nextRows: number | undefined;
   return {
     keyAt: keyFirst ? key.map((_, i) => i) : inList,
     async read(reader, page) {
-      const rows = await reader.run(page.sql(select));
-      return { count: rows.length, last: rows.at(-1), batch: (at) => toBatch(rows, skip, columns, at, reader.table) };
+      const asked = nextRows ?? page.rows;
+      const rows = await reader.run(page.sql(select, asked));
+      return {
+        count: rows.length,
+        last: rows.at(-1),
+        // Fewer rows than asked of this page (not than fetchSize): the table's end.
+        more: rows.length === asked,
+        batch(at) {
+          const batch = toBatch(rows, skip, columns, at, reader.table);
+          nextRows = nextPageRows(batch, page.rows);
+          return batch;
+        },
+      };
     },
   };
 }
@@ -515,9 +538,10 @@ class Reader {
   }
 
   /**
-   * Streams a query's rows in batches of `chunkRows`; mysql2 pauses the socket while the
-   * engine writes a batch, so memory holds one batch and the stream's small buffer. On
-   * resume, LIMIT skips the rows already delivered (one skip per read, not per page).
+   * Streams a query's rows in batches of `chunkRows`, fewer after a batch of wide rows
+   * (nextPageRows); mysql2 pauses the socket while the engine writes a batch, so memory holds
+   * one batch and the stream's small buffer. On resume, LIMIT skips the rows already delivered
+   * (one skip per read, not per page).
    */
   async *stream(sql: string, columns: readonly Column[], position: Position | undefined, chunkRows: number) {
     let offset = typeof position?.offset === 'number' ? position.offset : 0;
@@ -527,12 +551,15 @@ class Reader {
     const stream = core.query({ sql: sql + skip, rowsAsArray: true, typeCast: this.typeCast }).stream({ highWaterMark: Math.min(chunkRows, 1000) });
     this.streaming = true;
     let batch: Row[] = [];
+    let batchRows = Math.trunc(chunkRows);
     try {
       for await (const raw of stream as AsyncIterable<Row>) {
         batch.push(raw);
-        if (batch.length === chunkRows) {
+        if (batch.length === batchRows) {
           offset += batch.length;
-          yield toBatch(batch, 0, columns, { offset }, this.table);
+          const full = toBatch(batch, 0, columns, { offset }, this.table);
+          yield full;
+          batchRows = nextPageRows(full, chunkRows);
           batch = [];
         }
       }
