@@ -5,6 +5,7 @@ import { approxRowBytes, decodeKey, encodeKey } from '../../../engine/position';
 import type { Column, Position, RecordBatch, Source, TableSchema, Value } from '../../../engine/types';
 import type { SourceRequest } from '../../connector';
 import { splitColumnList } from '../dialect';
+import { nextPageRows } from '../page-rows';
 import { fromSqlite, logicalType, quoteIdent as q } from './sqlite-types';
 
 interface TableInfoRow {
@@ -79,12 +80,16 @@ function tableSource(db: Database.Database, req: SourceRequest): Source {
     },
     async *read(position, chunkRows) {
       let keyValues = position ? decodeKey(position.key as unknown[]) : undefined;
+      let pageRows = Math.trunc(chunkRows);
       for (;;) {
-        const raw = (keyValues ? next.all(...keyValues.map(bindKey), chunkRows) : first.all(chunkRows)) as unknown[][];
+        const raw = (keyValues ? next.all(...keyValues.map(bindKey), pageRows) : first.all(pageRows)) as unknown[][];
         if (raw.length === 0) return;
         keyValues = raw[raw.length - 1]!.slice(0, key.length) as Value[];
-        yield toBatch(raw, key.length, columns, { key: encodeKey(keyValues) });
-        if (raw.length < chunkRows) return;
+        const batch = toBatch(raw, key.length, columns, { key: encodeKey(keyValues) });
+        yield batch;
+        // Fewer rows than asked for: the table's end (asked of this page, not of fetchSize).
+        if (raw.length < pageRows) return;
+        pageRows = nextPageRows(batch, chunkRows);
       }
     },
     async close() {
@@ -117,12 +122,15 @@ function querySource(db: Database.Database, req: SourceRequest): Source {
     // row offset is a stable resume point here.
     async *read(position, chunkRows) {
       let offset = (position?.offset as number | undefined) ?? 0;
+      let pageRows = Math.trunc(chunkRows);
       for (;;) {
-        const raw = stmt.all(chunkRows, offset) as unknown[][];
+        const raw = stmt.all(pageRows, offset) as unknown[][];
         if (raw.length === 0) return;
         offset += raw.length;
-        yield toBatch(raw, 0, columns, { offset });
-        if (raw.length < chunkRows) return;
+        const batch = toBatch(raw, 0, columns, { offset });
+        yield batch;
+        if (raw.length < pageRows) return;
+        pageRows = nextPageRows(batch, chunkRows);
       }
     },
     async close() {
