@@ -274,8 +274,8 @@ async function copyPartition(rt: Runtime, key: SubmissionKey, stored: Submission
         }
         if (current.stopRequested) {
           await discard(sink);
-          await rt.store.partitions.end(key, part.n, inv.owner, 'FAILED', counts(cp));
-          await endRun(rt, key, 'FAILED', { progress: -1, counters: current.counters, errorSummary: stoppedSummary(current) });
+          // The counts once the staging is gone: what the run committed, not what the report before it saw.
+          if (await rt.store.partitions.end(key, part.n, inv.owner, 'FAILED', counts(cp))) await failRun(rt, key, undefined, current);
           return 'failed';
         }
         if (handOver) {
@@ -444,14 +444,14 @@ async function discardStage(rt: Runtime, key: SubmissionKey): Promise<void> {
   }
 }
 
-async function failRun(rt: Runtime, key: SubmissionKey, e: unknown): Promise<void> {
+/** Ends the run FAILED with error `e`, or as stopped by whoever asked (`stopped`, the run as the stop found it). */
+async function failRun(rt: Runtime, key: SubmissionKey, e: unknown, stopped?: Submission): Promise<void> {
   const [current, partitions] = await Promise.all([rt.store.submissions.get(key), rt.store.partitions.list(key)]);
   await endRun(rt, key, 'FAILED', {
     progress: -1,
     // The slices' counts as they stand: the last progress report may be older, or none yet.
     counters: partitions.length ? tableCounters(sumOf(partitions)) : current?.counters,
-    errorSummary: describeError(e),
-    errorDetails: causeChain(e),
+    ...(stopped ? { errorSummary: stoppedSummary(stopped) } : { errorSummary: describeError(e), errorDetails: causeChain(e) }),
   });
 }
 

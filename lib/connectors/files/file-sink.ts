@@ -98,7 +98,12 @@ const copyOpen = (f: OpenFile): OpenFile => (f.partMd5s ? { ...f, partMd5s: [...
  * A complete file waiting to be committed, with its MD5 when one is wanted; or, `skip`, a text
  * file that a duplicate at its path keeps out (duplicateFileOpType SKIP): its upload is dropped.
  */
-type PendingFile = StagedFile & { readonly digest?: { readonly md5: string; readonly parts: readonly string[] }; readonly skip?: true };
+type PendingFile = StagedFile & {
+  readonly digest?: { readonly md5: string; readonly parts: readonly string[] };
+  readonly skip?: true;
+  /** The bytes it holds (as BYTES_WRITTEN counts them); absent in a checkpoint saved before it was recorded. */
+  readonly bytes?: number;
+};
 
 interface SinkState {
   v: 1;
@@ -287,17 +292,31 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     }
   }
 
+  /** The bytes a staged file's parts hold. */
+  const stagedBytes = (open: OpenFile) => (dek ? cipherSize(open.bytes) : open.bytes);
+
+  /**
+   * Files and bytes counted as written but only staged (the open file, files awaiting their
+   * commit): counters leave them out (and a streamed upload's), and a discard takes them back.
+   */
+  function uncommitted(s: SinkState): { files: number; bytes: number } {
+    const pending = s.pending.filter((f) => !f.skip);
+    const open = s.open ? stagedBytes(s.open) : 0;
+    return { files: pending.length, bytes: pending.reduce((a, f) => a + (f.bytes ?? 0), open) };
+  }
+
   /** The open file is complete: it waits for its commit (or, a skipped duplicate, to be dropped). */
   function finishFile(s: SinkState, open: OpenFile, skip = false): void {
     s.open = undefined;
     if (skip) {
       s.pending.push({ ...open.staged, skip });
       s.filesSkipped++;
-      s.bytesWritten -= dek ? cipherSize(open.bytes) : open.bytes;
+      s.bytesWritten -= stagedBytes(open);
       return;
     }
     const digest = open.md5 && { md5: md5Digest(open.md5), parts: open.partMd5s! };
-    s.pending.push(digest ? { ...open.staged, digest } : open.staged);
+    const bytes = stagedBytes(open);
+    s.pending.push(digest ? { ...open.staged, digest, bytes } : { ...open.staged, bytes });
     s.filesWritten++;
   }
 
@@ -901,17 +920,28 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
       // the checkpoint), so no temp file or upload of it outlives it. Committed files stay:
       // without writeToTempFile they are visible as they complete, as CDM's are.
       await wrap(`Cleaning up ${store.describe(outputDir)}`, async () => {
+        const streamed = streaming?.bytes ?? 0;
         streaming?.file.abort();
         streaming = undefined;
         // Transfers still on their way land (or fail) first: none recreates what goes here.
-        await Promise.allSettled([...wholeFiles.map((f) => f.done), ...inFlight.map((p) => p.part?.sent)]);
+        const sent = wholeFiles;
+        const landed = await Promise.allSettled(sent.map((f) => f.done));
+        await Promise.allSettled(inFlight.map((p) => p.part?.sent));
         await flushSaves();
         const s = state ?? (await readState());
         const staged = new Map([s?.open?.staged, ahead.open?.staged, ...(s?.pending ?? [])].filter((f) => f !== undefined).map((f) => [f.path, f]));
         await Promise.allSettled([...staged.values()].map((f) => store.abort(f)));
         if (s) {
-          // Files that were complete but never committed were not written after all.
-          s.filesWritten -= s.pending.filter((f) => !f.skip).length;
+          // What was staged and never committed was not written after all; whole files that
+          // landed meanwhile were, and stay.
+          const { files, bytes } = uncommitted(s);
+          s.filesWritten -= files;
+          s.bytesWritten -= bytes + streamed;
+          sent.forEach((f, i) => {
+            if (landed[i]!.status === 'rejected') return;
+            s.filesWritten += f.files;
+            s.bytesWritten += f.size;
+          });
           s.pending = [];
           s.open = undefined;
         }
@@ -924,7 +954,11 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
     },
     counters(): Partial<Counters> {
       if (!state) return {};
-      const files = { filesWritten: state.filesWritten, filesSkipped: state.filesSkipped, bytesWritten: state.bytesWritten };
+      // What readers can see: a file staged (with writeToTempFile, until the slice ends) counts once committed,
+      // so a run that fails meanwhile counts only what it leaves.
+      const { files: staged, bytes } = uncommitted(state);
+      const bytesWritten = state.bytesWritten - bytes - (streaming?.bytes ?? 0);
+      const files = { filesWritten: state.filesWritten - staged, filesSkipped: state.filesSkipped, bytesWritten };
       return binary ? { ...files, rowsRead: -1, rowsWritten: -1, rowsWrittenSkipped: -1 } : files;
     },
     async close() {
