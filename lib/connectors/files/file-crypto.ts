@@ -267,7 +267,7 @@ export function decryptingStore(store: FileStore, dek: Buffer, input: string, is
     put: (p, d) => store.put(p, d),
     delete: (p) => store.delete(p),
     prepareDirectory: (d) => store.prepareDirectory(d),
-    begin: (p) => store.begin(p),
+    begin: (p, o) => store.begin(p, o),
     writePart: (f, i, o, d) => store.writePart(f, i, o, d),
     commit: (f) => store.commit(f),
     abort: (f) => store.abort(f),

@@ -71,7 +71,7 @@ import { formatCsvLine } from './csv-format';
 import { ALGORITHM, cipherOffset, cipherSize, fileCipher, newSalt, openWhole, parseDek, sealPiece, sealWhole, SEGMENT_BYTES } from './file-crypto';
 import { checkBinaryCopy } from './file-inputs';
 import { BINARY_SCHEMA } from './file-source';
-import { CHECKPOINT_DIR, joinPath, normalizePath, partBytesAt, type FileStore, type FileStream, type StagedFile, type StreamedFile } from './file-store';
+import { CHECKPOINT_DIR, joinPath, normalizePath, partBytesAt, stagingOwner, type FileStore, type FileStream, type StagedFile, type StreamedFile } from './file-store';
 import { formatJsonLine } from './json-format';
 import { md5Digest, md5Hex, md5Start, md5Update, multipartEtag, type Md5State } from './md5-state';
 import { encoderFor, isUtf8, unescapeSeparator } from './text-encoding';
@@ -247,6 +247,8 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
    * state has them as they stand with every part recorded.
    */
   let ahead: { open?: OpenFile; nextIndex: number } = { nextIndex: 0 };
+  /** What this slice stages is its own (FileStore.begin): another run writing the same names never touches it. */
+  const owner = stagingOwner(runKeyString(run));
   /** Text: parts that may be on their way at once. Encrypted parts carry partial segments from one to the next: one at a time. */
   const partsInFlight = store.sendPart && !dek ? PARTS_IN_FLIGHT : 1;
 
@@ -535,7 +537,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
    */
   async function flush(s: SinkState, cp: Checkpoint, closeFile: boolean): Promise<void> {
     if (buffered > 0 && !ahead.open) {
-      const staged = await store.begin(joinPath(outputDir, text!.fileName(ahead.nextIndex)));
+      const staged = await store.begin(joinPath(outputDir, text!.fileName(ahead.nextIndex)), owner);
       ahead.nextIndex++;
       ahead.open = newFile(staged);
       if (text!.header) buffer.unshift(text!.header);
@@ -795,7 +797,7 @@ export async function openFileSink(store: FileStore, to: InputMap, run: RunKey, 
           s.skipping = rel;
           s.filesSkipped++;
         } else {
-          s.open = newFile(await store.begin(dest), rel);
+          s.open = newFile(await store.begin(dest, owner), rel);
         }
       }
       if (s.skipping === rel) {

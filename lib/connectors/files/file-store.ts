@@ -68,8 +68,13 @@ export interface FileStore {
   delete(path: string): Promise<void>;
   /** Makes sure files can be written under `dir` (creates it where directories exist). */
   prepareDirectory(dir: string): Promise<void>;
-  /** Starts a staged file at `path`, discarding any earlier unfinished staging of it. */
-  begin(path: string): Promise<StagedFile>;
+  /**
+   * Starts a staged file at `path`, discarding any earlier unfinished staging of it by the same
+   * `owner` (a run's slice: stagingOwner). Another run staging the same path (the job started
+   * again while a stopped run's slice is still writing, another job with the same filePrefix)
+   * stages apart: neither writes into nor removes the other's.
+   */
+  begin(path: string, owner?: string): Promise<StagedFile>;
   /**
    * Writes part `index` (0-based, at byte `offset`). Writing the same index again
    * replaces it: a retried chunk overwrites, it never adds.
@@ -179,9 +184,14 @@ export function partBytesAt(store: Pick<FileStore, 'minPartBytes' | 'maxParts'>,
   return store.minPartBytes * (1 + Math.floor((index * 10) / store.maxParts));
 }
 
-/** Where a staged file is assembled: a hidden temp file beside its destination. */
-export function tempPathOf(path: string): string {
-  return hiddenSiblingOf(path, TEMP_SUFFIX);
+/** Where a staged file is assembled: a hidden temp file beside its destination, named for its `owner` (FileStore.begin). */
+export function tempPathOf(path: string, owner?: string): string {
+  return hiddenSiblingOf(path, owner ? `.${owner}${TEMP_SUFFIX}` : TEMP_SUFFIX);
+}
+
+/** A run's slice as the owner of what it stages: short, the same for every invocation of it, another for any other slice or run. */
+export function stagingOwner(runKey: string): string {
+  return createHash('sha256').update(runKey).digest('hex').slice(0, 12);
 }
 
 /**

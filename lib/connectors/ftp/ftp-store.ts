@@ -276,8 +276,8 @@ export function ftpStore(link: FtpLink): FileStore {
     async prepareDirectory(dir) {
       await exclusive((c) => mkdirs(c, dir));
     },
-    async begin(path): Promise<StagedFile> {
-      const temp = tempPathOf(path);
+    async begin(path, owner): Promise<StagedFile> {
+      const temp = tempPathOf(path, owner);
       await exclusive(async (c) => {
         await mkdirs(c, dirName(temp));
         await write(c, temp, Buffer.alloc(0));

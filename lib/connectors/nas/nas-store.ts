@@ -99,8 +99,8 @@ export function nasStore(rootDirectory: string): FileStore {
     async prepareDirectory(dir) {
       await mkdir(full(dir), { recursive: true });
     },
-    async begin(path): Promise<StagedFile> {
-      const temp = tempPathOf(path);
+    async begin(path, owner): Promise<StagedFile> {
+      const temp = tempPathOf(path, owner);
       await mkdir(dirname(full(temp)), { recursive: true });
       await writeFile(full(temp), Buffer.alloc(0));
       return { path, state: { temp } };

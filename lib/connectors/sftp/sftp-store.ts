@@ -404,8 +404,8 @@ export function sftpStore(link: SftpLink): FileStore {
     async prepareDirectory(dir) {
       await mkdirs(dir);
     },
-    async begin(path): Promise<StagedFile> {
-      const temp = tempPathOf(path);
+    async begin(path, owner): Promise<StagedFile> {
+      const temp = tempPathOf(path, owner);
       await create(temp, Buffer.alloc(0));
       return { path, state: { temp } };
     },
