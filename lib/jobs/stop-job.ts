@@ -1,10 +1,13 @@
 // Stopping a run: the executor checks between chunks and ends the run within one
-// chunk. A run that no executor has taken yet is ended here at once.
+// chunk. A run that no executor has taken yet is ended here at once, and what follows a
+// run's end follows it too (afterRun: disposableType, pending object-created events); it
+// holds no cluster slot to give back (a run waiting for one holds no lease either).
 import type { Principal } from '../auth/token';
 import { requireCluster } from '../clusters/clusters';
 import { errors } from '../errors';
 import { stoppedSummary } from '../model/submission';
 import type { Runtime } from '../runtime';
+import { afterRun } from '../schedules/after-run';
 import type { JobRef } from './start-job';
 
 export async function stopJob(rt: Runtime, by: Principal, ref: JobRef) {
@@ -23,7 +26,10 @@ export async function stopJob(rt: Runtime, by: Principal, ref: JobRef) {
       { now, by: by.subject, progress: -1, errorSummary: stoppedSummary(sub) },
       { from: ['BOOTING'] },
     );
-    if (ended) await rt.store.jobs.release(ref.project, ref.cluster, ref.job, key.id, 'FAILED');
+    if (ended) {
+      await rt.store.jobs.release(ref.project, ref.cluster, ref.job, key.id, 'FAILED');
+      await afterRun(rt, key, 'FAILED');
+    }
   }
   return { 'validation-result': [] };
 }

@@ -189,4 +189,13 @@ describe('disposableType', () => {
     if (deleted) expect(job_.body.errCode).toBe('Cdm.0100');
     else expect(job_.body.jobs[0].status).toBe(status);
   });
+
+  it('DELETE: a run stopped before any executor took it ends as every run does, and the job goes', async () => {
+    s = await setup({ concurrency: 0 }); // no executor: the run stays BOOTING until stopped
+    const body = job('once', { 'schedulerConfig.disposableType': 'DELETE' }, { fromTable: 'orders' });
+    await s.api.call('POST', `${s.base}/job`, { jobs: [body] });
+    await s.api.call('PUT', `${s.base}/job/once/start`);
+    expect((await s.api.call('PUT', `${s.base}/job/once/stop`)).status).toBe(200);
+    expect((await s.api.call('GET', `${s.base}/job/once`)).body.errCode).toBe('Cdm.0100');
+  });
 });
