@@ -25,6 +25,12 @@ type PlannedFile = [string, string, number, number];
 /** `paths`: a slice planned before slices carried their files (a run in flight across an upgrade), listed again. */
 type Slice = { files: PlannedFile[] } | { hash: number; of: number; count?: number; bytes?: number } | { paths: string[] };
 
+/** The slice the inputs name, if any. */
+function sliceOf(from: InputMap): Slice | undefined {
+  const text = from[SLICE_INPUT];
+  return text ? (JSON.parse(text) as Slice) : undefined;
+}
+
 /** The hash slice a path belongs to, of `of`. */
 const slotOf = (path: string, of: number) => createHash('md5').update(path).digest().readUInt32BE(0) % of;
 
@@ -52,16 +58,14 @@ export function partitionFiles(from: InputMap, files: readonly SelectedFile[], n
 
 /** The files planning gave this slice, in path order; undefined when the slice lists none (the store is listed). */
 export function plannedFiles(from: InputMap): SelectedFile[] | undefined {
-  const text = from[SLICE_INPUT];
-  const slice = text ? (JSON.parse(text) as Slice) : undefined;
+  const slice = sliceOf(from);
   if (!slice || !('files' in slice)) return undefined;
   return slice.files.map(([path, rel, size, mtime]) => ({ path, rel, size, mtime }));
 }
 
 /** Whether a listed file belongs to the slice the inputs name (every file when they name none). */
 export function sliceFilter(from: InputMap): (path: string) => boolean {
-  const text = from[SLICE_INPUT];
-  const slice = text ? (JSON.parse(text) as Slice) : undefined;
+  const slice = sliceOf(from);
   if (!slice || 'files' in slice) return () => true;
   if ('paths' in slice) {
     const set = new Set(slice.paths);
@@ -76,8 +80,7 @@ export function sliceFilter(from: InputMap): (path: string) => boolean {
  * under the input), and copying this listing would pass over or add files without a word.
  */
 export function checkSliceListing(from: InputMap, files: readonly SelectedFile[]): void {
-  const text = from[SLICE_INPUT];
-  const slice = text ? (JSON.parse(text) as Slice) : undefined;
+  const slice = sliceOf(from);
   if (!slice || !('hash' in slice) || slice.count === undefined) return;
   const bytes = files.reduce((n, f) => n + f.size, 0);
   if (files.length === slice.count && bytes === slice.bytes) return;

@@ -37,7 +37,7 @@ import { selectFiles, type Landing, type SelectedFile, type SelectOptions } from
 import { awaitMarkers } from './marker-file';
 import { baseName, type FileStore, type FileStream } from './file-store';
 import { entryContent, zipEntries, ZipFormatError, type ZipEntry } from './zip-reader';
-import { decoderFor, unescapeSeparator } from './text-encoding';
+import { decoderFor, loneSurrogate, unescapeSeparator } from './text-encoding';
 
 /** Largest piece of a binary file in one row (of a file up to MAX_PIECES of them). */
 export const PIECE_BYTES = 8 * 1024 * 1024;
@@ -529,8 +529,9 @@ async function* records(u: Unit, o: TextOptions, onRead: (n: number) => void): A
 function misfit(record: JsonRecord, known: ReadonlySet<string>): string | undefined {
   for (const k in record) {
     const v = record[k];
-    if (typeof v === 'string' && !(v as string & { isWellFormed(): boolean }).isWellFormed()) {
-      const half = v.charCodeAt(v.search(/\p{Cs}/u)).toString(16);
+    const at = typeof v === 'string' ? loneSurrogate(v) : -1;
+    if (at >= 0) {
+      const half = (v as string).charCodeAt(at).toString(16);
       return `field ${JSON.stringify(k)} holds a lone surrogate (\\u${half}), which no Unicode text can hold`;
     }
     if (known.has(k)) continue;

@@ -4,8 +4,8 @@
 // record, where held whole it took several times its own size (and a document over V8's
 // ~512 MB string limit could not be read at all). The whole document is checked as JSON on
 // the way; each record's text is then read exactly (exact-json.ts), its fields kept as text.
-import { JsonText, parseJson, type JsonNode } from './exact-json';
-import { JsonSyntaxError, type JsonRecord } from './json-format';
+import { parseJson, type JsonNode } from './exact-json';
+import { isObject, JsonSyntaxError, type JsonRecord } from './json-format';
 
 /** A record of the array, with the line of the document it starts on. */
 export interface DocumentRecord {
@@ -235,7 +235,7 @@ export class JsonArrayReader {
       throw new JsonSyntaxError(this.recordLine, (e as Error).message);
     }
     const n = this.index++;
-    if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof JsonText) {
+    if (!isObject(v)) {
       throw new JsonSyntaxError(this.recordLine, `element ${n} of ${this.node || 'the document'} is not a JSON object`);
     }
     return v as JsonRecord;

@@ -69,7 +69,8 @@ export class JsonLinesParser {
   }
 }
 
-const isObject = (v: JsonNode | undefined) => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof JsonText);
+/** A JSON object as parseJson builds it (not a number, object or array kept as its text). */
+export const isObject = (v: JsonNode | undefined) => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof JsonText);
 
 /** JSON.parse's own words for what is wrong with `text` (users know them); ours if it has none. */
 function syntaxMessage(text: string, e: unknown): string {

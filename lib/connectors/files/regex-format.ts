@@ -5,6 +5,7 @@
 // lines are skipped; a line the regex does not match is a malformed row.
 import { errors } from '../../errors';
 import { CsvSyntaxError, type CsvRecord } from './csv-format';
+import { loneSurrogate } from './text-encoding';
 
 export const REGEX_INPUT = 'fromJobConfig.regex';
 
@@ -78,7 +79,7 @@ export class RegexLineParser {
     let error: string | undefined;
     if (!fields) error = `the line does not match ${REGEX_INPUT}`;
     // Matching by UTF-16 units (a regex only valid so) can end a group inside a character; stored, each half would become U+FFFD.
-    else if (!this.regex.unicode && fields.some((g) => g !== null && !(g as string & { isWellFormed(): boolean }).isWellFormed())) {
+    else if (!this.regex.unicode && fields.some((g) => g !== null && loneSurrogate(g) >= 0)) {
       error = `${REGEX_INPUT} splits a character of the line between groups`;
     }
     if (error === undefined) out.push({ fields: fields!, line, ...(this.recover && { raw: body }) });

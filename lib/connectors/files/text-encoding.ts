@@ -84,7 +84,8 @@ const UNWRITABLE: Record<Writable, (text: string) => number> = {
   ascii: (text) => text.search(/[^\0-\x7f]/),
 };
 
-function loneSurrogate(text: string): number {
+/** Where `text` holds half of a surrogate pair (no Unicode text can hold it), or -1. */
+export function loneSurrogate(text: string): number {
   // isWellFormed (ES2024) is a fraction of a regex scan on text that has none.
   return (text as string & { isWellFormed(): boolean }).isWellFormed() ? -1 : text.search(/\p{Cs}/u);
 }
